@@ -1,0 +1,9 @@
+"""The ``qec`` command line.
+
+Every subcommand lives in its own module of this package and is listed in
+:data:`qec.cli._main.COMMAND_MODULES`. Tests call :func:`main` directly.
+"""
+
+from qec.cli._main import main
+
+__all__ = ["main"]

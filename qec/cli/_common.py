@@ -1,0 +1,67 @@
+"""Helpers shared by the subcommands: user errors, --quiet/--json, parsing lists."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+class CliError(Exception):
+    """A user mistake on the command line: printed as one line on stderr, exit status 2."""
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """Adds the ``--quiet`` and ``--json`` flags every long-running command takes."""
+    parser.add_argument(
+        "--quiet", action="store_true", help="print no progress and no human-readable summary"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print a machine-readable JSON summary on stdout (implies no progress on stdout)",
+    )
+
+
+def print_json(obj: Any) -> None:
+    """Writes ``obj`` as indented JSON on stdout."""
+    json.dump(obj, sys.stdout, indent=2, sort_keys=False, default=_json_default)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def _json_default(obj: Any) -> Any:
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a hard dependency
+        np = None
+    if np is not None:
+        if isinstance(obj, np.integer):
+            return int(obj)
+        if isinstance(obj, np.floating):
+            return float(obj)
+        if isinstance(obj, np.ndarray):
+            return obj.tolist()
+    raise TypeError(f"cannot encode {type(obj).__name__} as JSON")
+
+
+def parse_int_list(text: str, *, option: str) -> list[int]:
+    """Parses ``"3,5,7"`` into ``[3, 5, 7]``, raising :class:`CliError` naming ``option``.
+
+    Examples:
+        >>> parse_int_list("3, 5,7", option="--distances")
+        [3, 5, 7]
+    """
+    parts = [part.strip() for part in text.split(",")]
+    if not text.strip() or any(not part for part in parts):
+        raise CliError(f"{option}={text!r} must be a comma-separated list of integers, like 3,5,7")
+    values = []
+    for part in parts:
+        try:
+            values.append(int(part))
+        except ValueError:
+            raise CliError(
+                f"{option}={text!r}: {part!r} is not an integer; expected a list like 3,5,7"
+            ) from None
+    return values

@@ -1,0 +1,82 @@
+"""Entry point of the ``qec`` command: builds the parser from the subcommand modules."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from qec.cli._common import CliError
+
+# Each module defines NAME (str), HELP (str), add_arguments(parser) and run(args) -> int.
+COMMAND_MODULES: tuple[str, ...] = (
+    "qec.cli._circuit",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the full ``qec`` argument parser."""
+    from qec import __version__
+
+    parser = _Parser(
+        prog="qec",
+        description="Quantum error-correction experiments: circuits, sampling, thresholds, leakage.",
+    )
+    parser.add_argument("--version", action="version", version=f"qec {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        sub.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the ``qec`` command line and returns its exit status.
+
+    User mistakes (bad options, invalid values raised as ``ValueError`` by the library,
+    unreadable files) print one line on stderr and return 2; there is no traceback.
+
+    Args:
+        argv: the arguments after the program name; ``sys.argv[1:]`` when None.
+
+    Returns:
+        The exit status: 0 on success, 2 on a user error, 130 when interrupted.
+
+    Examples:
+        >>> main(["circuit", "--code", "repetition", "--distance", "3", "--rounds", "1",
+        ...       "--noise", "noiseless"]) == 0  # doctest: +ELLIPSIS
+        QUBIT_COORDS...
+        True
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # --help, --version and argparse errors
+        return int(exc.code or 0)
+    if getattr(args, "_run", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except (CliError, ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        sys.stderr.write(f"qec {args.command}: error: {message}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write(f"qec {args.command}: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
