@@ -1,0 +1,121 @@
+"""Helpers on detector error models shared by the decoder adapters."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+
+import stim
+
+INSTALL_HINT = "pip install 'qec[decoders]'"
+
+
+def detector_error_model_for_circuit(circuit: stim.Circuit) -> stim.DetectorErrorModel:
+    """Returns the detector error model sinter would decode ``circuit`` with.
+
+    Same recipe as sinter's workers, so that ``qec.decoders.decode`` and ``sinter.collect`` see
+    the same model: decomposed into graphlike pieces when stim can, approximating disjoint
+    errors; without decomposition when stim cannot decompose.
+
+    Args:
+        circuit: a stim circuit with detectors and observables.
+
+    Returns:
+        The detector error model.
+
+    Examples:
+        >>> circuit = stim.Circuit.generated(
+        ...     "repetition_code:memory", distance=3, rounds=2,
+        ...     before_round_data_depolarization=0.1)
+        >>> detector_error_model_for_circuit(circuit).num_detectors
+        6
+    """
+    try:
+        return circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
+    except ValueError:
+        try:
+            return circuit.detector_error_model(approximate_disjoint_errors=True)
+        except ValueError:
+            return circuit.detector_error_model(
+                approximate_disjoint_errors=True, flatten_loops=True
+            )
+
+
+def require_graphlike(dem: stim.DetectorErrorModel, *, decoder: str) -> None:
+    """Raises ``ValueError`` unless every error of ``dem`` is a graph edge or decomposed into edges.
+
+    An error is graphlike when each of its ``^``-separated components flips at most two
+    detectors. Matching decoders silently drop or mis-handle anything else, so they check first.
+
+    Args:
+        dem: the detector error model to check.
+        decoder: the decoder name, quoted in the error message.
+
+    Raises:
+        ValueError: an error mechanism has a component with three or more detectors.
+
+    Examples:
+        >>> require_graphlike(stim.DetectorErrorModel("error(0.1) D0 D1 ^ D2"), decoder="x")
+        >>> require_graphlike(stim.DetectorErrorModel("error(0.1) D0 D1 D2"), decoder="pymatching")
+        Traceback (most recent call last):
+        ...
+        ValueError: decoder 'pymatching' needs a graphlike detector error model, ...
+    """
+    for instruction in dem.flattened():
+        if instruction.type != "error":
+            continue
+        detectors_in_component = 0
+        for target in instruction.targets_copy():
+            if target.is_separator():
+                detectors_in_component = 0
+            elif target.is_relative_detector_id():
+                detectors_in_component += 1
+                if detectors_in_component > 2:
+                    raise ValueError(
+                        f"decoder {decoder!r} needs a graphlike detector error model, but the "
+                        f"error mechanism '{instruction}' has a component with more than two "
+                        "detectors; build the model with "
+                        "circuit.detector_error_model(decompose_errors=True), or use a decoder "
+                        "for hypergraphs such as 'bposd' or 'exact'"
+                    )
+
+
+def import_optional(module_name: str, *, decoder: str) -> ModuleType:
+    """Imports an optional decoder dependency, or raises ``ImportError`` saying how to install it.
+
+    Args:
+        module_name: the importable module name, like ``"stimbposd"``.
+        decoder: the decoder name that needs it, quoted in the message.
+
+    Returns:
+        The imported module.
+
+    Raises:
+        ImportError: the module is not installed.
+
+    Examples:
+        >>> import_optional("numpy", decoder="exact").__name__
+        'numpy'
+        >>> import_optional("not_a_real_module_xyz", decoder="bposd")
+        Traceback (most recent call last):
+        ...
+        ImportError: decoder 'bposd' needs the Python package 'not_a_real_module_xyz', ...
+    """
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ImportError(
+            f"decoder {decoder!r} needs the Python package {module_name!r}, which is not "
+            f"installed. To fix this: {INSTALL_HINT}"
+        ) from exc
+
+
+def is_installed(module_name: str) -> bool:
+    """Whether ``module_name`` can be imported, without importing it.
+
+    Examples:
+        >>> is_installed("numpy"), is_installed("not_a_real_module_xyz")
+        (True, False)
+    """
+    return importlib.util.find_spec(module_name) is not None

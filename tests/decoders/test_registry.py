@@ -1,0 +1,154 @@
+"""The decoder registry, the decode() array contract, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sinter
+import stim
+
+import qec.decoders
+from qec.decoders import check_decoder, decode, get_decoder, sinter_decoders
+
+
+def _repetition_circuit(*, distance: int = 5, p: float = 0.03) -> stim.Circuit:
+    return stim.Circuit.generated(
+        "repetition_code:memory",
+        distance=distance,
+        rounds=distance,
+        before_round_data_depolarization=p,
+        before_measure_flip_probability=p,
+    )
+
+
+@pytest.mark.parametrize("name", ["pymatching", "pymatching-correlated"])
+def test_get_decoder_returns_a_sinter_decoder(name):
+    assert isinstance(get_decoder(name), sinter.Decoder)
+
+
+def test_get_decoder_passes_a_decoder_object_through():
+    class _Custom(sinter.Decoder):
+        pass
+
+    for decoder in (_Custom(), qec.decoders.PyMatchingDecoder(correlated=True)):
+        assert get_decoder(decoder) is decoder
+
+
+def test_unknown_decoder_name_lists_the_known_names():
+    with pytest.raises(ValueError, match=r"decoder='mwpm' is not a known decoder") as info:
+        get_decoder("mwpm")
+    for name in qec.decoders.decoder_names():
+        assert name in str(info.value)
+
+
+def test_sinter_decoders_holds_every_registered_name():
+    decoders = sinter_decoders()
+    assert set(decoders) == set(qec.decoders.decoder_names())
+    assert {"pymatching", "pymatching-correlated"} <= set(decoders)
+    assert all(isinstance(d, sinter.Decoder) for d in decoders.values())
+
+
+def test_decode_bit_packed_contract_matches_pymatching_directly():
+    import pymatching
+
+    circuit = _repetition_circuit()
+    dets, _ = circuit.compile_detector_sampler(seed=5).sample(
+        500, separate_observables=True, bit_packed=True
+    )
+    out = decode(circuit, dets)
+    assert out.dtype == np.uint8
+    assert out.shape == (500, 1)
+    dem = circuit.detector_error_model(decompose_errors=True)
+    expected = pymatching.Matching.from_detector_error_model(dem).decode_batch(
+        dets, bit_packed_shots=True, bit_packed_predictions=True
+    )
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_decode_accepts_unpacked_bool_and_returns_bit_packed():
+    circuit = _repetition_circuit()
+    dets = circuit.compile_detector_sampler(seed=6).sample(300)
+    assert dets.dtype == np.bool_
+    packed = np.packbits(dets, axis=1, bitorder="little")
+    out_unpacked = decode(circuit.detector_error_model(decompose_errors=True), dets)
+    out_packed = decode(circuit, packed)
+    assert out_unpacked.dtype == np.uint8
+    np.testing.assert_array_equal(out_unpacked, out_packed)
+
+
+def test_decode_output_width_is_one_byte_per_eight_observables():
+    # Nine observables, only some flipped by any error: the output is still 2 bytes wide.
+    # Shot 0: D0 alone -> edge to the boundary flipping L0. Shot 1: D0 D1 -> the D0-D1 edge (L8).
+    dem = stim.DetectorErrorModel(
+        "error(0.1) D0 L0\nerror(0.1) D0 D1 L8\nerror(0.1) D1\nlogical_observable L3"
+    )
+    events = np.array([[0b01], [0b11], [0b10]], dtype=np.uint8)
+    out = decode(dem, events)
+    assert out.shape == (3, 2)
+    unpacked = np.unpackbits(out, axis=1, count=9, bitorder="little")
+    np.testing.assert_array_equal(unpacked[:, 0], [1, 0, 0])
+    np.testing.assert_array_equal(unpacked[:, 8], [0, 1, 0])
+
+
+@pytest.mark.parametrize(
+    ("events", "match"),
+    [
+        (np.zeros((4, 3), dtype=np.uint8), r"uint8 with shape \(4, 3\), read as bit-packed"),
+        (np.zeros((4, 7), dtype=np.bool_), r"unpacked bool with shape \(4, 7\)"),
+        (np.zeros((4, 1), dtype=np.int64), r"dtype=int64"),
+        (np.zeros(4, dtype=np.uint8), r"expected a 2-D array"),
+    ],
+)
+def test_decode_rejects_events_that_do_not_fit_the_model(events, match):
+    circuit = _repetition_circuit(distance=3)  # 6 detectors: 1 byte bit-packed
+    with pytest.raises(ValueError, match=match):
+        decode(circuit, events)
+
+
+def test_decode_rejects_unknown_decoder_name():
+    with pytest.raises(ValueError, match="known decoders: pymatching"):
+        decode(_repetition_circuit(distance=3), np.zeros((1, 1), dtype=np.uint8), decoder="foo")
+
+
+@pytest.mark.parametrize("name", ["pymatching", "pymatching-correlated"])
+def test_matching_rejects_non_graphlike_model_clearly(name):
+    circuit = stim.Circuit.generated(
+        "surface_code:rotated_memory_z", distance=3, rounds=2, after_clifford_depolarization=0.01
+    )
+    dem = circuit.detector_error_model(decompose_errors=False)
+    with pytest.raises(ValueError, match=rf"decoder '{name}' needs a graphlike"):
+        check_decoder(name, dem=dem)
+    with pytest.raises(ValueError, match="decompose_errors=True"):
+        get_decoder(name).compile_decoder_for_dem(dem=dem)
+    with pytest.raises(ValueError, match="needs a graphlike"):
+        decode(dem, np.zeros((1, 2), dtype=np.uint8), decoder=name)
+
+
+def test_matching_accepts_decomposed_hyperedges():
+    dem = stim.DetectorErrorModel("error(0.1) D0 D1 ^ D2 L0\nerror(0.1) D2")
+    check_decoder("pymatching", dem=dem)
+    check_decoder("pymatching-correlated", dem=dem)
+
+
+def test_decode_rejects_a_non_circuit():
+    with pytest.raises(ValueError, match=r"circuit_or_dem must be a stim\.Circuit"):
+        decode("not a circuit", np.zeros((1, 1), dtype=np.uint8))
+
+
+def test_registry_works_through_sinter_collect():
+    circuit = _repetition_circuit(distance=3, p=0.05)
+    tasks = [
+        sinter.Task(circuit=circuit, json_metadata={"d": 3}),
+    ]
+    stats = sinter.collect(
+        num_workers=1,
+        tasks=tasks,
+        decoders=["pymatching", "pymatching-correlated"],
+        custom_decoders=sinter_decoders(),
+        max_shots=2000,
+        max_errors=10_000,
+    )
+    assert sorted(s.decoder for s in stats) == ["pymatching", "pymatching-correlated"]
+    for s in stats:
+        assert s.shots == 2000
+        assert 0 < s.errors < 2000 / 2
