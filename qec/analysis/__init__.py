@@ -1,0 +1,31 @@
+"""Statistics of logical errors: binomial intervals, per-round error, crossings, thresholds, Lambda.
+
+Functions take any iterable of objects with attributes ``distance, rounds,
+physical_error_rate, shots, errors`` (optionally ``discards``), such as
+``qec.sampling.TaskStats``, or the :class:`Point` value type for hand-made data.
+"""
+
+from qec.analysis._binomial import (
+    Interval,
+    binomial_interval,
+    likelihood_factor,
+    per_round_error,
+    shot_error,
+)
+from qec.analysis._crossings import Crossing, crossings
+from qec.analysis._points import Point, PointLike, Quantity, logical_error, merge_points
+
+__all__ = [
+    "Crossing",
+    "Interval",
+    "Point",
+    "PointLike",
+    "Quantity",
+    "binomial_interval",
+    "crossings",
+    "likelihood_factor",
+    "logical_error",
+    "merge_points",
+    "per_round_error",
+    "shot_error",
+]

@@ -1,0 +1,193 @@
+"""Data points of a sweep: the duck-typed protocol the analysis reads, and a simple value type."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Literal, Protocol
+
+import numpy as np
+
+from qec.analysis._binomial import Interval, binomial_interval
+
+__all__ = ["Point", "PointLike", "Quantity", "logical_error", "merge_points"]
+
+Quantity = Literal["per_round", "per_shot"]
+_QUANTITIES = ("per_round", "per_shot")
+
+
+class PointLike(Protocol):
+    """What the analysis reads from a data point (``qec.sampling.TaskStats`` satisfies it)."""
+
+    distance: int
+    rounds: int
+    physical_error_rate: float
+    shots: int
+    errors: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    """Logical-error statistics of one (distance, rounds, physical error rate) point.
+
+    ``shots`` counts the shots kept: discarded shots (``discards``) are not in it, as in sinter.
+
+    Attributes:
+        distance: code distance, positive.
+        rounds: rounds of stabilizer measurement per shot, positive.
+        physical_error_rate: the noise strength p, in (0, 1).
+        shots: shots kept, non-negative.
+        errors: shots with a logical error, ``0 <= errors <= shots``.
+        discards: shots discarded by postselection, non-negative.
+
+    Examples:
+        >>> Point(distance=3, rounds=3, physical_error_rate=0.001, shots=1000, errors=7)
+        Point(distance=3, rounds=3, physical_error_rate=0.001, shots=1000, errors=7, discards=0)
+    """
+
+    distance: int
+    rounds: int
+    physical_error_rate: float
+    shots: int
+    errors: int
+    discards: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("distance", "rounds", "shots", "errors", "discards"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"{name}={value!r} must be an integer")
+            object.__setattr__(self, name, int(value))
+        if self.distance < 1:
+            raise ValueError(f"distance={self.distance!r} must be positive")
+        if self.rounds < 1:
+            raise ValueError(f"rounds={self.rounds!r} must be positive")
+        p = self.physical_error_rate
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p < 1:
+            raise ValueError(f"physical_error_rate={p!r} must be in (0, 1)")
+        object.__setattr__(self, "physical_error_rate", float(p))
+        if self.shots < 0:
+            raise ValueError(f"shots={self.shots!r} must be non-negative")
+        if not 0 <= self.errors <= self.shots:
+            raise ValueError(f"errors={self.errors!r} must be between 0 and shots={self.shots!r}")
+        if self.discards < 0:
+            raise ValueError(f"discards={self.discards!r} must be non-negative")
+
+
+def check_quantity(quantity: str) -> None:
+    """Raises ValueError unless ``quantity`` is ``"per_round"`` or ``"per_shot"``."""
+    if quantity not in _QUANTITIES:
+        allowed = ", ".join(map(repr, _QUANTITIES))
+        raise ValueError(f"quantity={quantity!r} must be one of {allowed}")
+
+
+def as_points(points: Iterable[PointLike], *, what: str = "points") -> list[Point]:
+    """Copies duck-typed points into validated :class:`Point` values.
+
+    Raises:
+        ValueError: if an object lacks an attribute, holds an invalid value, or has zero shots.
+    """
+    result = []
+    for item in points:
+        if isinstance(item, Point):
+            point = item
+        else:
+            values = {}
+            for name in ("distance", "rounds", "physical_error_rate", "shots", "errors"):
+                if not hasattr(item, name):
+                    raise ValueError(
+                        f"{what}: {item!r} has no attribute {name!r}; points need distance, "
+                        "rounds, physical_error_rate, shots and errors"
+                    )
+                values[name] = getattr(item, name)
+            for name in ("distance", "rounds", "physical_error_rate"):
+                if values[name] is None:
+                    raise ValueError(f"{what}: {item!r} has {name}=None; its metadata lacks it")
+            point = Point(**values, discards=int(getattr(item, "discards", 0) or 0))
+        if point.shots == 0:
+            raise ValueError(
+                f"{what}: the point distance={point.distance}, rounds={point.rounds}, "
+                f"physical_error_rate={point.physical_error_rate} has shots=0; sample it first"
+            )
+        result.append(point)
+    return result
+
+
+def merge_points(points: Iterable[PointLike]) -> list[Point]:
+    """Sums the shots, errors and discards of points with equal (distance, rounds, p).
+
+    The result is sorted by distance, then rounds, then physical error rate. Points of different
+    decoders, bases or noise models would be merged too: filter them before.
+
+    Raises:
+        ValueError: if a point has zero shots or lacks an attribute.
+
+    Examples:
+        >>> a = Point(distance=3, rounds=3, physical_error_rate=0.01, shots=10, errors=1)
+        >>> b = Point(distance=3, rounds=3, physical_error_rate=0.01, shots=30, errors=2)
+        >>> merge_points([a, b])
+        [Point(distance=3, rounds=3, physical_error_rate=0.01, shots=40, errors=3, discards=0)]
+    """
+    totals: dict[tuple[int, int, float], list[int]] = {}
+    for point in as_points(points):
+        key = (point.distance, point.rounds, point.physical_error_rate)
+        total = totals.setdefault(key, [0, 0, 0])
+        total[0] += point.shots
+        total[1] += point.errors
+        total[2] += point.discards
+    return [
+        Point(
+            distance=d, rounds=r, physical_error_rate=p, shots=shots, errors=errors,
+            discards=discards,
+        )
+        for (d, r, p), (shots, errors, discards) in sorted(totals.items())
+    ]
+
+
+def logical_error(point: PointLike, *, quantity: Quantity = "per_round", confidence: float = 0.95
+                  ) -> Interval:
+    """The logical error of a point, per round or per shot, with its binomial interval.
+
+    Args:
+        point: any object with ``rounds``, ``shots`` and ``errors``.
+        quantity: ``"per_round"`` (converted with :func:`per_round_error`) or ``"per_shot"``.
+        confidence: the interval's nominal coverage.
+
+    Returns:
+        An :class:`Interval`.
+
+    Raises:
+        ValueError: if the point has zero shots or ``quantity`` is unknown.
+
+    Examples:
+        >>> point = Point(distance=3, rounds=1, physical_error_rate=0.1, shots=10, errors=5)
+        >>> logical_error(point, quantity="per_round").estimate
+        0.5
+    """
+    check_quantity(quantity)
+    interval = binomial_interval(errors=point.errors, shots=point.shots, confidence=confidence)
+    if quantity == "per_round":
+        return interval.per_round(rounds=point.rounds)
+    return interval
+
+
+def rates_and_sigmas(points: list[Point], *, quantity: Quantity) -> tuple[np.ndarray, np.ndarray]:
+    """Estimates and one-sigma binomial uncertainties of each point's logical error.
+
+    The uncertainty is ``sqrt(q (1 - q) / n)`` with ``q = (errors + 1/2) / (shots + 1)`` (so a
+    point with zero errors keeps a non-zero weight), carried to the per-round error through the
+    derivative of :func:`per_round_error`.
+    """
+    check_quantity(quantity)
+    shots = np.array([pt.shots for pt in points], dtype=np.float64)
+    errors = np.array([pt.errors for pt in points], dtype=np.float64)
+    rounds = np.array([pt.rounds for pt in points], dtype=np.float64)
+    rate = errors / shots
+    q = (errors + 0.5) / (shots + 1)
+    sigma = np.sqrt(q * (1 - q) / shots)
+    if quantity == "per_round":
+        base = np.clip(1 - 2 * rate, 1e-12, 1)
+        per_round = (1 - base ** (1 / rounds)) / 2
+        derivative = base ** (1 / rounds - 1) / rounds
+        return per_round, sigma * derivative
+    return rate, sigma

@@ -1,0 +1,47 @@
+import matplotlib.image
+import pytest
+
+from qec.analysis import Point
+from qec.plotting import new_axes, plot_threshold, save_figure
+
+
+def _points():
+    data = [(3, 0.004, 30), (3, 0.008, 150), (3, 0.012, 330),
+            (5, 0.004, 0), (5, 0.008, 120), (5, 0.012, 400)]
+    return [Point(distance=d, rounds=d, physical_error_rate=p, shots=2000, errors=e)
+            for d, p, e in data]
+
+
+def test_plot_threshold_writes_a_png_of_the_expected_size(tmp_path):
+    ax = plot_threshold(_points(), threshold=0.009, title="test")
+    path = save_figure(ax, tmp_path / "sub" / "threshold.png", dpi=100)
+    assert path.stat().st_size > 10_000
+    image = matplotlib.image.imread(path)
+    assert image.shape == (480, 640, 4)
+    assert image[..., :3].std() > 0.05  # not blank
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels[:2] == ["d=3", "d=5"]
+    assert labels[2].startswith("threshold 0.900%")
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.get_ylabel() == "logical error per round"
+
+
+def test_plot_threshold_per_shot_on_given_axes():
+    ax = new_axes()
+    assert plot_threshold(_points(), ax=ax, quantity="per_shot") is ax
+    assert ax.get_ylabel() == "logical error per shot"
+
+
+def test_save_figure_dpi_sets_pixels(tmp_path):
+    path = save_figure(new_axes(figsize=(4, 3)), tmp_path / "f.png", dpi=50)
+    assert matplotlib.image.imread(path).shape[:2] == (150, 200)
+
+
+def test_plot_rejects_empty_points():
+    with pytest.raises(ValueError, match="points is empty"):
+        plot_threshold([])
+
+
+def test_save_figure_rejects_unknown_suffix(tmp_path):
+    with pytest.raises(ValueError, match=r"path='.*f\.xyz' must end in one of"):
+        save_figure(new_axes(), tmp_path / "f.xyz")
