@@ -13,19 +13,31 @@ from qec.analysis._binomial import (
     shot_error,
 )
 from qec.analysis._crossings import Crossing, crossings
+from qec.analysis._lambda import DistanceProjection, LambdaFit, fit_lambda, fit_per_round_error
 from qec.analysis._points import Point, PointLike, Quantity, logical_error, merge_points
+from qec.analysis._summary import lambda_dict, threshold_dict, threshold_summary
+from qec.analysis._threshold import ThresholdFit, fit_threshold
 
 __all__ = [
     "Crossing",
+    "DistanceProjection",
     "Interval",
+    "LambdaFit",
     "Point",
     "PointLike",
     "Quantity",
+    "ThresholdFit",
     "binomial_interval",
     "crossings",
+    "fit_lambda",
+    "fit_per_round_error",
+    "fit_threshold",
+    "lambda_dict",
     "likelihood_factor",
     "logical_error",
     "merge_points",
     "per_round_error",
     "shot_error",
+    "threshold_dict",
+    "threshold_summary",
 ]

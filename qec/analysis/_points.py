@@ -179,9 +179,17 @@ def rates_and_sigmas(points: list[Point], *, quantity: Quantity) -> tuple[np.nda
     derivative of :func:`per_round_error`.
     """
     check_quantity(quantity)
-    shots = np.array([pt.shots for pt in points], dtype=np.float64)
-    errors = np.array([pt.errors for pt in points], dtype=np.float64)
-    rounds = np.array([pt.rounds for pt in points], dtype=np.float64)
+    return rates_and_sigmas_of_counts(
+        errors=np.array([pt.errors for pt in points], dtype=np.float64),
+        shots=np.array([pt.shots for pt in points], dtype=np.float64),
+        rounds=np.array([pt.rounds for pt in points], dtype=np.float64),
+        quantity=quantity,
+    )
+
+
+def rates_and_sigmas_of_counts(*, errors: np.ndarray, shots: np.ndarray, rounds: np.ndarray,
+                               quantity: Quantity) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rates_and_sigmas` on arrays of counts (float64, one entry per point)."""
     rate = errors / shots
     q = (errors + 0.5) / (shots + 1)
     sigma = np.sqrt(q * (1 - q) / shots)

@@ -1,0 +1,328 @@
+"""Threshold by finite-size scaling: P_L = A + B x + C x^2 with x = (p - p_th) d^(1/nu)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from qec.analysis._crossings import Crossing, crossings
+from qec.analysis._points import (
+    Point,
+    PointLike,
+    Quantity,
+    check_quantity,
+    merge_points,
+    rates_and_sigmas,
+    rates_and_sigmas_of_counts,
+)
+
+__all__ = ["ThresholdFit", "fit_threshold"]
+
+_MIN_FIT_POINTS = 6
+
+
+@dataclasses.dataclass(frozen=True)
+class ThresholdFit:
+    """A finite-size-scaling fit of logical-error data across distances.
+
+    The model is ``P_L = A + B x + C x^2`` with ``x = (p - threshold) d^(1/nu)``, where ``P_L`` is
+    the logical error per round or per shot (``quantity``).
+
+    Attributes:
+        threshold: the fitted threshold p_th.
+        threshold_low: lower end of its bootstrap percentile interval.
+        threshold_high: upper end of its bootstrap percentile interval.
+        nu: the fitted critical exponent (or the value it was fixed at).
+        nu_low: lower end of its interval (equal to ``nu`` when fixed).
+        nu_high: upper end of its interval (equal to ``nu`` when fixed).
+        coefficients: ``(A, B, C)``.
+        chi2: the weighted sum of squared residuals at the best fit.
+        dof: degrees of freedom, points used minus parameters fitted.
+        quantity: ``"per_round"`` or ``"per_shot"``.
+        window: the inclusion rule's bound on ``|p / p_th - 1| d^(1/nu)``.
+        confidence: the coverage of the intervals.
+        bootstrap: the number of bootstrap redraws behind the intervals.
+        points: the (merged) points the fit used, sorted.
+        excluded: how many points the window rule left out.
+        crossings: the pairwise crossings of consecutive distances, over all points.
+
+    Examples:
+        >>> from qec.analysis import Point
+        >>> pts = [Point(distance=d, rounds=1, physical_error_rate=p, shots=10**6,
+        ...              errors=round(10**6 * (0.2 + 2 * (p - 0.1) * d ** (1 / 1.5))))
+        ...        for d in (3, 5, 7) for p in (0.09, 0.095, 0.1, 0.105, 0.11)]
+        >>> fit = fit_threshold(pts, quantity="per_shot", bootstrap=20)
+        >>> round(fit.threshold, 4), round(fit.nu, 2), fit.distances
+        (0.1, 1.5, (3, 5, 7))
+    """
+
+    threshold: float
+    threshold_low: float
+    threshold_high: float
+    nu: float
+    nu_low: float
+    nu_high: float
+    coefficients: tuple[float, float, float]
+    chi2: float
+    dof: int
+    quantity: Quantity
+    window: float
+    confidence: float
+    bootstrap: int
+    points: tuple[Point, ...]
+    excluded: int
+    crossings: tuple[Crossing, ...]
+
+    def __post_init__(self) -> None:
+        check_quantity(self.quantity)
+        object.__setattr__(self, "coefficients", tuple(float(c) for c in self.coefficients))
+        object.__setattr__(self, "points", tuple(self.points))
+        object.__setattr__(self, "crossings", tuple(self.crossings))
+        for name in ("threshold", "threshold_low", "threshold_high", "nu", "nu_low", "nu_high",
+                     "chi2", "window", "confidence"):
+            value = float(getattr(self, name))
+            if not math.isfinite(value):
+                raise ValueError(f"{name}={value!r} must be finite")
+            object.__setattr__(self, name, value)
+        if not self.threshold_low <= self.threshold <= self.threshold_high:
+            raise ValueError(
+                f"need threshold_low <= threshold <= threshold_high, got {self.threshold_low!r}, "
+                f"{self.threshold!r}, {self.threshold_high!r}"
+            )
+        if not self.nu_low <= self.nu <= self.nu_high:
+            raise ValueError(
+                f"need nu_low <= nu <= nu_high, got {self.nu_low!r}, {self.nu!r}, {self.nu_high!r}"
+            )
+        if self.dof < 1:
+            raise ValueError(f"dof={self.dof!r} must be at least 1")
+
+    @property
+    def chi2_per_dof(self) -> float:
+        """The reduced chi-squared, ``chi2 / dof``: about 1 when the model fits the data."""
+        return self.chi2 / self.dof
+
+    @property
+    def distances(self) -> tuple[int, ...]:
+        """The distances of the points used, ascending."""
+        return tuple(sorted({pt.distance for pt in self.points}))
+
+    @property
+    def physical_error_rates(self) -> tuple[float, ...]:
+        """The physical error rates of the points used, ascending."""
+        return tuple(sorted({pt.physical_error_rate for pt in self.points}))
+
+    def scaling_variable(self, *, distance: float, physical_error_rate: float) -> float:
+        """``x = (p - threshold) d^(1/nu)``, the abscissa of the data-collapse plot."""
+        return (physical_error_rate - self.threshold) * distance ** (1 / self.nu)
+
+    def model(self, x: float) -> float:
+        """The fitted ``A + B x + C x^2``."""
+        a, b, c = self.coefficients
+        return a + b * x + c * x * x
+
+
+def _relative_x(params: np.ndarray, ps: np.ndarray, ds: np.ndarray) -> np.ndarray:
+    threshold, nu = params[0], params[1]
+    return (ps / threshold - 1) * ds ** (1 / nu)
+
+
+def _select(ps: np.ndarray, ds: np.ndarray, *, threshold: float, nu: float, window: float
+            ) -> np.ndarray:
+    return np.abs(ps / threshold - 1) * ds ** (1 / nu) <= window
+
+
+def _initial_abc(ys: np.ndarray, sigmas: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    design = np.stack([np.ones_like(xs), xs, xs * xs], axis=1) / sigmas[:, None]
+    abc, *_ = np.linalg.lstsq(design, ys / sigmas, rcond=None)
+    return abc
+
+
+class _Model:
+    """Weighted least squares of the scaling form in relative units (x / p_th)."""
+
+    def __init__(self, ps: np.ndarray, ds: np.ndarray, fixed_nu: float | None) -> None:
+        self.ps, self.ds, self.fixed_nu = ps, ds, fixed_nu
+
+    def full(self, params: np.ndarray) -> np.ndarray:
+        if self.fixed_nu is None:
+            return params
+        return np.concatenate([params[:1], [self.fixed_nu], params[1:]])
+
+    def reduce(self, full: np.ndarray) -> np.ndarray:
+        return full if self.fixed_nu is None else np.delete(full, 1)
+
+    def fit(self, ys: np.ndarray, sigmas: np.ndarray, start: np.ndarray
+            ) -> tuple[np.ndarray, float]:
+        from scipy.optimize import least_squares
+
+        def residuals(params: np.ndarray) -> np.ndarray:
+            full = self.full(params)
+            x = _relative_x(full, self.ps, self.ds)
+            return (full[2] + full[3] * x + full[4] * x * x - ys) / sigmas
+
+        def jacobian(params: np.ndarray) -> np.ndarray:
+            threshold, nu, _, b, c = self.full(params)
+            scale = self.ds ** (1 / nu)
+            x = (self.ps / threshold - 1) * scale
+            slope = b + 2 * c * x
+            columns = [
+                slope * (-self.ps / threshold**2) * scale,
+                slope * x * np.log(self.ds) * (-1 / nu**2),
+                np.ones_like(x),
+                x,
+                x * x,
+            ]
+            full_jac = np.stack(columns, axis=1) / sigmas[:, None]
+            return full_jac if self.fixed_nu is None else np.delete(full_jac, 1, axis=1)
+
+        low = [self.ps.min(), 0.2, -np.inf, -np.inf, -np.inf]
+        high = [self.ps.max(), 10.0, np.inf, np.inf, np.inf]
+        x0 = self.reduce(start.copy())
+        x0[0] = np.clip(x0[0], low[0], high[0])
+        if self.fixed_nu is None:
+            x0[1] = np.clip(x0[1], low[1], high[1])
+        bounds = (self.reduce(np.array(low)), self.reduce(np.array(high)))
+        result = least_squares(residuals, x0, jac=jacobian, bounds=bounds, x_scale="jac")
+        return self.full(result.x), float(np.sum(result.fun**2))
+
+
+def fit_threshold(
+    points: Iterable[PointLike],
+    *,
+    quantity: Quantity = "per_round",
+    window: float = 1.0,
+    nu: float | None = None,
+    confidence: float = 0.95,
+    bootstrap: int = 200,
+    seed: int = 0,
+    max_iterations: int = 10,
+) -> ThresholdFit:
+    """Fits the threshold by finite-size scaling (Wang, Harrington, Preskill 2003).
+
+    Model: ``P_L = A + B x + C x^2``, ``x = (p - p_th) d^(1/nu)``, fitted by
+    ``scipy.optimize.least_squares`` with each point weighted by its binomial standard error
+    ``sqrt(q (1 - q) / shots)`` (``q = (errors + 1/2) / (shots + 1)``, carried to the per-round
+    error when ``quantity="per_round"``).
+
+    Inclusion rule (stated, not by hand): a point is used when
+    ``|p / p_th - 1| d^(1/nu) <= window``, i.e. when it lies within ``window`` (relative to
+    ``p_th``) of the crossing in the scaled variable. It starts from the mean of the pairwise
+    crossings with ``nu = 1`` (or the fixed ``nu``) and is iterated with the fitted values until
+    the selection stops changing (at most ``max_iterations`` times).
+
+    Uncertainty: a parametric bootstrap over the binomial data: the errors of every used point
+    are redrawn from ``Binomial(shots, errors / shots)`` ``bootstrap`` times (seeded) and refitted
+    with the same selection; the intervals are the percentiles at ``(1 +- confidence) / 2``.
+
+    Args:
+        points: objects with ``distance, rounds, physical_error_rate, shots, errors``
+            (e.g. ``qec.sampling.TaskStats``); equal (distance, rounds, p) are merged. Give one
+            decoder, noise model and basis at a time.
+        quantity: fit the logical error ``"per_round"`` or ``"per_shot"``.
+        window: the inclusion bound on ``|p / p_th - 1| d^(1/nu)``, positive.
+        nu: fix the critical exponent instead of fitting it (e.g. 1.46 for code capacity).
+        confidence: the coverage of the intervals, in (0, 1).
+        bootstrap: the number of bootstrap redraws, at least 10.
+        seed: seeds the bootstrap.
+        max_iterations: the bound on refits of the selection, positive.
+
+    Returns:
+        A :class:`ThresholdFit`.
+
+    Raises:
+        ValueError: fewer than two distances, a point with zero shots, curves that never cross,
+            fewer than six points (or two distances) within the window of the crossing, or an
+            invalid parameter; the message says what is missing.
+    """
+    check_quantity(quantity)
+    if not window > 0:
+        raise ValueError(f"window={window!r} must be positive")
+    if nu is not None and not 0.2 <= nu <= 10:
+        raise ValueError(f"nu={nu!r} must be between 0.2 and 10, or None to fit it")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence={confidence!r} must be strictly between 0 and 1")
+    if bootstrap < 10:
+        raise ValueError(f"bootstrap={bootstrap!r} must be at least 10")
+    if max_iterations < 1:
+        raise ValueError(f"max_iterations={max_iterations!r} must be positive")
+    merged = merge_points(points)
+    distances = sorted({pt.distance for pt in merged})
+    if len(distances) < 2:
+        raise ValueError(
+            f"a threshold fit needs points at two or more distances, got distances={distances}"
+        )
+    found = crossings(merged, quantity=quantity, confidence=confidence, seed=seed)
+    if not found:
+        ps_all = [pt.physical_error_rate for pt in merged]
+        raise ValueError(
+            f"the curves of distances {distances} do not cross for p in "
+            f"[{min(ps_all):g}, {max(ps_all):g}]: no points near a crossing to fit; "
+            "sample physical error rates on both sides of the threshold"
+        )
+    ps = np.array([pt.physical_error_rate for pt in merged])
+    ds = np.array([pt.distance for pt in merged], dtype=np.float64)
+    ys_all, sigmas_all = rates_and_sigmas(merged, quantity=quantity)
+    params = np.array(
+        [float(np.mean([c.physical_error_rate for c in found])), 1.0 if nu is None else nu,
+         0.0, 0.0, 0.0]
+    )
+    n_params = 5 if nu is None else 4
+    selection = np.zeros(len(merged), dtype=bool)
+    for _ in range(max_iterations):
+        new_selection = _select(ps, ds, threshold=params[0], nu=params[1], window=window)
+        if np.array_equal(new_selection, selection):
+            break
+        selection = new_selection
+        used_ds = sorted({int(d) for d in ds[selection]})
+        if selection.sum() < max(_MIN_FIT_POINTS, n_params + 1) or len(used_ds) < 2:
+            raise ValueError(
+                f"only {int(selection.sum())} points at distances {used_ds} lie within "
+                f"window={window} of the crossing near p={params[0]:.4g} "
+                f"(|p/p_th - 1| d^(1/nu) <= window); a fit needs at least "
+                f"{max(_MIN_FIT_POINTS, n_params + 1)} points at two or more distances: "
+                "sample more physical error rates near the crossing or widen the window"
+            )
+        model = _Model(ps[selection], ds[selection], nu)
+        xs = _relative_x(params, ps[selection], ds[selection])
+        params[2:] = _initial_abc(ys_all[selection], sigmas_all[selection], xs)
+        params, chi2 = model.fit(ys_all[selection], sigmas_all[selection], params)
+    used = [pt for pt, keep in zip(merged, selection, strict=True) if keep]
+    shots = np.array([pt.shots for pt in used], dtype=np.int64)
+    rounds = np.array([pt.rounds for pt in used], dtype=np.float64)
+    rates = np.array([pt.errors for pt in used], dtype=np.float64) / shots
+    rng = np.random.default_rng(seed)
+    samples = []
+    for _ in range(bootstrap):
+        ys, sigmas = rates_and_sigmas_of_counts(
+            errors=rng.binomial(shots, rates).astype(np.float64), shots=shots.astype(np.float64),
+            rounds=rounds, quantity=quantity,
+        )
+        sample, _ = model.fit(ys, sigmas, params)
+        samples.append(sample[:2])
+    samples_arr = np.array(samples)
+    tail = (1 - confidence) / 2
+    lows = np.quantile(samples_arr, tail, axis=0)
+    highs = np.quantile(samples_arr, 1 - tail, axis=0)
+    threshold, fitted_nu = float(params[0]), float(params[1])
+    a, b_rel, c_rel = (float(v) for v in params[2:])
+    return ThresholdFit(
+        threshold=threshold,
+        threshold_low=min(threshold, float(lows[0])),
+        threshold_high=max(threshold, float(highs[0])),
+        nu=fitted_nu,
+        nu_low=fitted_nu if nu is not None else min(fitted_nu, float(lows[1])),
+        nu_high=fitted_nu if nu is not None else max(fitted_nu, float(highs[1])),
+        coefficients=(a, b_rel / threshold, c_rel / threshold**2),
+        chi2=chi2,
+        dof=len(used) - n_params,
+        quantity=quantity,
+        window=window,
+        confidence=confidence,
+        bootstrap=bootstrap,
+        points=tuple(used),
+        excluded=len(merged) - len(used),
+        crossings=found,
+    )
