@@ -3,6 +3,28 @@
 Codes and their stim memory circuits under named noise models, decoders behind sinter's
 ``Decoder`` protocol, durable adaptive sampling, threshold and Lambda analysis, and
 leakage simulation with multi-level reset and data-qubit leakage removal.
+
+Examples:
+    >>> import qec
+    >>> code = qec.codes.RotatedSurfaceCode(distance=3)
+    >>> circuit = qec.memory_circuit(code, rounds=3, basis="X", noise=qec.NoiseModel.si1000(0.001))
+    >>> circuit.num_detectors
+    24
 """
 
 __version__ = "0.1.0"
+
+from qec import codes
+from qec.circuits import memory_circuit
+from qec.codes import RepetitionCode, RotatedSurfaceCode, code_from_name
+from qec.noise import NoiseModel
+
+__all__ = [
+    "NoiseModel",
+    "RepetitionCode",
+    "RotatedSurfaceCode",
+    "__version__",
+    "code_from_name",
+    "codes",
+    "memory_circuit",
+]

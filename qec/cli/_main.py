@@ -12,6 +12,8 @@ from qec.cli._common import CliError
 # Each module defines NAME (str), HELP (str), add_arguments(parser) and run(args) -> int.
 COMMAND_MODULES: tuple[str, ...] = (
     "qec.cli._circuit",
+    "qec.cli._fit",
+    "qec.cli._plot",
 )
 
 
@@ -29,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="qec",
-        description="Quantum error-correction experiments: circuits, sampling, thresholds, leakage.",
+        description="Quantum error-correction experiments: circuits, sampling, thresholds.",
     )
     parser.add_argument("--version", action="version", version=f"qec {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -1,0 +1,371 @@
+"""Named noise models: code capacity, phenomenological, SD6, SI1000 and stim's own knobs.
+
+A :class:`NoiseModel` is a frozen set of per-operation error rates. The circuit generator
+(:func:`qec.memory_circuit`) asks it which channels to append after each layer of gates, resets
+and measurements; the model itself knows nothing about codes.
+
+Definitions follow Gidney, Newman, Fowler, Broughton, "A fault-tolerant honeycomb memory"
+(arXiv 2108.10457) for SD6 and Gidney, Newman, McEwen, "Benchmarking the planar honeycomb code"
+(arXiv 2202.11845) for SI1000. In both, measurement noise only flips the reported result (no
+depolarization after measurement): that is the variant implemented here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import ClassVar
+
+__all__ = ["NOISE_MODEL_NAMES", "NoiseModel"]
+
+NOISE_MODEL_NAMES: tuple[str, ...] = (
+    "sd6",
+    "si1000",
+    "phenomenological",
+    "code-capacity",
+    "stim-generated",
+    "noiseless",
+)
+
+_RATE_FIELDS: tuple[str, ...] = (
+    "clifford_1q",
+    "clifford_2q",
+    "reset_flip",
+    "measure_flip",
+    "data_measure_flip",
+    "idle_gate",
+    "idle_measure_reset",
+    "before_round_data_depolarization",
+    "before_round_data_flip",
+)
+
+
+def _check_probability(name: str, value: object, *, scale: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name}={value!r} must be a probability, a number in [0, 1]")
+    if not (0.0 <= float(value) <= 1.0) or math.isnan(float(value)):
+        detail = f" ({scale})" if scale else ""
+        raise ValueError(f"{name}={value!r}{detail} must be a probability in [0, 1]")
+
+
+@dataclasses.dataclass(frozen=True)
+class NoiseModel:
+    """Per-operation error rates of a circuit-level (or simpler) noise model.
+
+    Every rate is a probability. Channels are placed by :func:`qec.memory_circuit`:
+
+    * ``clifford_1q``: ``DEPOLARIZE1`` after every one-qubit Clifford gate.
+    * ``clifford_2q``: ``DEPOLARIZE2`` after every two-qubit Clifford gate.
+    * ``reset_flip``: ``X_ERROR`` (``Z_ERROR`` for an X-basis reset) after every reset.
+    * ``measure_flip``: the result of every stabilizer (measure-qubit) measurement is flipped,
+      as ``X_ERROR`` (``Z_ERROR`` for X basis) just before the measurement.
+    * ``data_measure_flip``: the same for the final data-qubit measurement.
+    * ``idle_gate``: ``DEPOLARIZE1`` on every qubit that sits out a layer of gates.
+    * ``idle_measure_reset``: ``DEPOLARIZE1`` on every qubit that sits out a measure/reset layer.
+    * ``before_round_data_depolarization``: ``DEPOLARIZE1`` on every data qubit at the start
+      of each round (stim's knob of the same name; the depolarizing code-capacity variant).
+    * ``before_round_data_flip``: at the start of each round, every data qubit suffers the flip
+      the memory detects (``X_ERROR`` for a Z-basis memory, ``Z_ERROR`` for an X-basis one).
+    * ``data_noise_once``: apply the two before-round data channels before the first round only
+      (code capacity) instead of before every round.
+    * ``two_qubit_gate``: the native entangling gate, ``"CX"`` or ``"CZ"`` (CZ circuits use
+      Hadamards around it, as on superconducting hardware).
+
+    Attributes:
+        name: the preset the rates came from (``"custom"`` for hand-made models).
+        p: the nominal physical error rate the preset was scaled from.
+
+    Examples:
+        >>> noise = NoiseModel.si1000(0.001)
+        >>> noise.measure_flip, noise.two_qubit_gate
+        (0.005, 'CZ')
+        >>> eval(repr(noise)) == noise
+        True
+        >>> NoiseModel.from_name("sd6", 0.002) == NoiseModel.sd6(0.002)
+        True
+    """
+
+    name: str = "custom"
+    p: float = 0.0
+    clifford_1q: float = 0.0
+    clifford_2q: float = 0.0
+    reset_flip: float = 0.0
+    measure_flip: float = 0.0
+    data_measure_flip: float = 0.0
+    idle_gate: float = 0.0
+    idle_measure_reset: float = 0.0
+    before_round_data_depolarization: float = 0.0
+    before_round_data_flip: float = 0.0
+    data_noise_once: bool = False
+    two_qubit_gate: str = "CX"
+
+    _SCALES: ClassVar[dict[str, dict[str, str]]] = {
+        "si1000": {
+            "clifford_1q": "p/10",
+            "reset_flip": "2p",
+            "measure_flip": "5p",
+            "data_measure_flip": "5p",
+            "idle_gate": "p/10",
+            "idle_measure_reset": "2p",
+        },
+    }
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"name={self.name!r} must be a non-empty string")
+        _check_probability("p", self.p)
+        scales = self._SCALES.get(self.name, {})
+        for field in _RATE_FIELDS:
+            value = getattr(self, field)
+            scale = f"{scales[field]} with p={self.p!r}" if field in scales else ""
+            _check_probability(field, value, scale=scale)
+        if not isinstance(self.data_noise_once, bool):
+            raise ValueError(f"data_noise_once={self.data_noise_once!r} must be True or False")
+        if self.two_qubit_gate not in ("CX", "CZ"):
+            raise ValueError(f"two_qubit_gate={self.two_qubit_gate!r} must be 'CX' or 'CZ'")
+
+    # ----------------------------------------------------------------------------- presets
+
+    @staticmethod
+    def sd6(p: float) -> NoiseModel:
+        """Standard depolarizing circuit noise (SD6): every operation and idle suffers rate p.
+
+        Args:
+            p: the physical error rate.
+
+        Returns:
+            A CX-based model: DEP1(p) after one-qubit gates and on idle qubits (gate and
+            measure/reset layers), DEP2(p) after two-qubit gates, flips with probability p after
+            resets and on measurement results.
+
+        Raises:
+            ValueError: if p is not in [0, 1].
+
+        Examples:
+            >>> NoiseModel.sd6(0.001).idle_measure_reset
+            0.001
+        """
+        _check_probability("p", p)
+        return NoiseModel(
+            name="sd6",
+            p=p,
+            clifford_1q=p,
+            clifford_2q=p,
+            reset_flip=p,
+            measure_flip=p,
+            data_measure_flip=p,
+            idle_gate=p,
+            idle_measure_reset=p,
+        )
+
+    @staticmethod
+    def si1000(p: float) -> NoiseModel:
+        """Superconducting-inspired circuit noise (SI1000), CZ-native.
+
+        Rates: DEP2(p) after CZ, DEP1(p/10) after one-qubit gates and on idle qubits in gate
+        layers, DEP1(2p) on qubits idle during measure/reset layers, FLIP(2p) after resets,
+        results flipped with probability 5p. Measurements only flip the result (the variant of
+        later work, no depolarization after measurement).
+
+        Args:
+            p: the physical error rate; 5p must not exceed 1.
+
+        Returns:
+            The SI1000 model at rate p.
+
+        Raises:
+            ValueError: if p or a scaled rate (2p, 5p) is outside [0, 1].
+
+        Examples:
+            >>> NoiseModel.si1000(0.002).reset_flip
+            0.004
+            >>> NoiseModel.si1000(0.3)
+            Traceback (most recent call last):
+                ...
+            ValueError: measure_flip=1.5 (5p with p=0.3) must be a probability in [0, 1]
+        """
+        _check_probability("p", p)
+        return NoiseModel(
+            name="si1000",
+            p=p,
+            clifford_1q=p / 10,
+            clifford_2q=p,
+            reset_flip=2 * p,
+            measure_flip=5 * p,
+            data_measure_flip=5 * p,
+            idle_gate=p / 10,
+            idle_measure_reset=2 * p,
+            two_qubit_gate="CZ",
+        )
+
+    @staticmethod
+    def phenomenological(p: float, *, depolarizing: bool = False) -> NoiseModel:
+        """Phenomenological noise: perfect gates, noisy data before each round, noisy results.
+
+        Before every round each data qubit suffers, with probability p, the flip the memory
+        detects (or DEPOLARIZE1(p) if ``depolarizing``), and every stabilizer measurement result
+        is flipped with probability p. The final data readout is perfect. MWPM threshold 2.9%
+        (Wang, Harrington, Preskill 2003).
+
+        Args:
+            p: the physical error rate.
+            depolarizing: use DEPOLARIZE1(p) on the data qubits instead of the detected flip.
+
+        Returns:
+            The phenomenological model at rate p.
+
+        Raises:
+            ValueError: if p is not in [0, 1].
+
+        Examples:
+            >>> NoiseModel.phenomenological(0.02).before_round_data_flip
+            0.02
+        """
+        _check_probability("p", p)
+        return NoiseModel(
+            name="phenomenological",
+            p=p,
+            measure_flip=p,
+            before_round_data_flip=0.0 if depolarizing else p,
+            before_round_data_depolarization=p if depolarizing else 0.0,
+        )
+
+    @staticmethod
+    def code_capacity(p: float, *, depolarizing: bool = False) -> NoiseModel:
+        """Code-capacity noise: one layer of data errors between perfect stabilizer measurements.
+
+        Each data qubit suffers, once (before the first round), the flip the memory detects with
+        probability p (or DEPOLARIZE1(p) if ``depolarizing``); every measurement is perfect.
+        MWPM threshold 10.3% for independent flips, 15.5% for the depolarizing variant.
+
+        Args:
+            p: the physical error rate.
+            depolarizing: use DEPOLARIZE1(p) on the data qubits instead of the detected flip.
+
+        Returns:
+            The code-capacity model at rate p.
+
+        Raises:
+            ValueError: if p is not in [0, 1].
+
+        Examples:
+            >>> NoiseModel.code_capacity(0.1).data_noise_once
+            True
+        """
+        _check_probability("p", p)
+        return NoiseModel(
+            name="code-capacity",
+            p=p,
+            before_round_data_flip=0.0 if depolarizing else p,
+            before_round_data_depolarization=p if depolarizing else 0.0,
+            data_noise_once=True,
+        )
+
+    @staticmethod
+    def stim_generated(p: float) -> NoiseModel:
+        """Exactly the noise ``stim.Circuit.generated`` adds when its four knobs equal p.
+
+        That is ``after_clifford_depolarization``, ``before_round_data_depolarization``,
+        ``before_measure_flip_probability`` and ``after_reset_flip_probability`` all set to p.
+        There is no idle noise, so this is not SD6; it exists to check our circuits against
+        stim's own generator.
+
+        Args:
+            p: the physical error rate.
+
+        Returns:
+            The stim-knobs model at rate p.
+
+        Raises:
+            ValueError: if p is not in [0, 1].
+
+        Examples:
+            >>> NoiseModel.stim_generated(0.001).idle_gate
+            0.0
+        """
+        _check_probability("p", p)
+        return NoiseModel(
+            name="stim-generated",
+            p=p,
+            clifford_1q=p,
+            clifford_2q=p,
+            reset_flip=p,
+            measure_flip=p,
+            data_measure_flip=p,
+            before_round_data_depolarization=p,
+        )
+
+    @staticmethod
+    def noiseless() -> NoiseModel:
+        """A model with every rate zero.
+
+        Examples:
+            >>> NoiseModel.noiseless().is_noiseless
+            True
+        """
+        return NoiseModel(name="noiseless", p=0.0)
+
+    @staticmethod
+    def from_name(name: str, p: float) -> NoiseModel:
+        """Builds a preset by name, as the command line does.
+
+        Args:
+            name: one of ``"sd6"``, ``"si1000"``, ``"phenomenological"``, ``"code-capacity"``,
+                ``"stim-generated"``, ``"noiseless"`` (underscores are accepted for hyphens).
+            p: the physical error rate (ignored by ``"noiseless"``).
+
+        Returns:
+            The preset at rate p.
+
+        Raises:
+            ValueError: for an unknown name, or a rate outside [0, 1].
+
+        Examples:
+            >>> NoiseModel.from_name("code_capacity", 0.05).name
+            'code-capacity'
+            >>> NoiseModel.from_name("sd7", 0.01)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+                ...
+            ValueError: noise='sd7' is not a known noise model; choose one of sd6, si1000, ...
+        """
+        key = name.replace("_", "-").lower() if isinstance(name, str) else name
+        constructors = {
+            "sd6": NoiseModel.sd6,
+            "si1000": NoiseModel.si1000,
+            "phenomenological": NoiseModel.phenomenological,
+            "code-capacity": NoiseModel.code_capacity,
+            "stim-generated": NoiseModel.stim_generated,
+        }
+        if key == "noiseless":
+            return NoiseModel.noiseless()
+        if key not in constructors:
+            raise ValueError(
+                f"noise={name!r} is not a known noise model; "
+                f"choose one of {', '.join(NOISE_MODEL_NAMES)}"
+            )
+        return constructors[key](p)
+
+    # --------------------------------------------------------------------------- queries
+
+    @property
+    def is_noiseless(self) -> bool:
+        """True when every rate is zero."""
+        return all(getattr(self, field) == 0 for field in _RATE_FIELDS)
+
+    def scaled(self, factor: float) -> NoiseModel:
+        """Returns the same model with every rate (and p) multiplied by ``factor``.
+
+        Args:
+            factor: a non-negative multiplier.
+
+        Raises:
+            ValueError: if factor is negative or a scaled rate leaves [0, 1].
+
+        Examples:
+            >>> NoiseModel.sd6(0.001).scaled(2) == NoiseModel.sd6(0.002)
+            True
+        """
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor < 0:
+            raise ValueError(f"factor={factor!r} must be a non-negative number")
+        changes = {field: getattr(self, field) * factor for field in _RATE_FIELDS}
+        return dataclasses.replace(self, p=self.p * factor, **changes)

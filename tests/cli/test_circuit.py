@@ -1,0 +1,71 @@
+import stim
+
+from qec import NoiseModel, memory_circuit
+from qec.cli import main
+from qec.codes import RotatedSurfaceCode
+
+
+def test_circuit_to_stdout_matches_the_library(capsys):
+    assert main(["circuit", "--code", "surface", "--distance", "3", "--noise", "sd6",
+                 "--p", "0.002", "--basis", "X"]) == 0
+    text = capsys.readouterr().out
+    expected = memory_circuit(
+        RotatedSurfaceCode(distance=3), rounds=3, basis="X", noise=NoiseModel.sd6(0.002)
+    )
+    assert stim.Circuit(text) == expected
+
+
+def test_circuit_to_file(tmp_path, capsys):
+    out = tmp_path / "c.stim"
+    assert main(["circuit", "--code", "repetition", "--distance", "5", "--rounds", "7",
+                 "--noise", "phenomenological", "--p", "0.01", "--out", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    circuit = stim.Circuit(out.read_text())
+    assert circuit.num_detectors == 4 * 7 + 4
+
+
+def test_help_and_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == "qec 0.1.0"
+    assert main(["--help"]) == 0
+    assert "circuit" in capsys.readouterr().out
+    assert main(["circuit", "--help"]) == 0
+    assert "--distance" in capsys.readouterr().out
+
+
+def _assert_one_line_error(capsys, argv, fragment):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert fragment in lines[0]
+    assert "Traceback" not in captured.err
+
+
+def test_bad_input_is_one_line_exit_2(capsys):
+    cases = [
+        (["circuit", "--distance", "1"], "distance=1 must be an integer >= 2"),
+        (["circuit", "--distance", "0"], "distance=0 must be an integer >= 2"),
+        (["circuit", "--distance", "-3"], "distance=-3 must be an integer >= 2"),
+        (["circuit", "--distance", "2.5"], "invalid int value: '2.5'"),
+        (["circuit", "--distance", "five"], "invalid int value: 'five'"),
+        (["circuit", "--rounds", "0"], "rounds=0 must be an integer >= 1"),
+        (["circuit", "--rounds", "-1"], "rounds=-1 must be an integer >= 1"),
+        (["circuit", "--p", "-0.1"], "p=-0.1 must be a probability in [0, 1]"),
+        (["circuit", "--p", "1.5", "--noise", "sd6"], "p=1.5 must be a probability in [0, 1]"),
+        (["circuit", "--p", "0.3", "--noise", "si1000"], "measure_flip=1.5 (5p with p=0.3)"),
+        (["circuit", "--basis", "Y"], "invalid choice: 'Y'"),
+        (["circuit", "--code", "repetition", "--basis", "X"], "basis='X' is not supported"),
+        (["circuit", "--code", "toric"], "invalid choice: 'toric'"),
+        (["circuit", "--noise", "sd7"], "invalid choice: 'sd7'"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ]
+    for argv, fragment in cases:
+        _assert_one_line_error(capsys, argv, fragment)
+
+
+def test_unwritable_output_is_a_user_error(tmp_path, capsys):
+    _assert_one_line_error(
+        capsys, ["circuit", "--out", str(tmp_path / "missing" / "c.stim")], "No such file"
+    )
