@@ -1,0 +1,45 @@
+"""Durable, adaptive, parallel sampling of logical-error statistics.
+
+A :class:`Task` is a stim circuit, a decoder name and metadata, identified by a content hash.
+:func:`collect` samples tasks on a local process pool or a Dask cluster into a SQLite
+:class:`qec.store.ResultStore`, committing every batch before counting it, resuming from stored
+totals, and stopping each task at ``max_shots``, ``max_errors`` or a target relative error.
+:class:`TaskStats` holds the totals, with the logical error per shot and per round and their
+binomial intervals.
+
+Examples:
+    >>> import tempfile
+    >>> from qec.sampling import Task, collect
+    >>> import stim
+    >>> circuit = stim.Circuit.generated("surface_code:rotated_memory_z", distance=3, rounds=3,
+    ...                                  after_clifford_depolarization=0.01)
+    >>> task = Task(circuit=circuit, decoder="pymatching",
+    ...             json_metadata={"distance": 3, "rounds": 3, "p": 0.01})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [stats] = collect([task], db=f"{tmp}/results.db", max_shots=2000, max_errors=50,
+    ...                       workers=1, seed=1)
+    >>> stats.errors >= 50 or stats.shots == 2000
+    True
+"""
+
+from qec.sampling._engine import SamplingSession, collect, sample_shots
+from qec.sampling._executors import default_workers
+from qec.sampling._progress import LiveProgress, PlainProgress, TaskProgress, make_progress
+from qec.sampling._task import Task, TaskStats, memory_task
+from qec.sampling._worker import CHUNK_SHOTS, chunk_seed
+
+__all__ = [
+    "CHUNK_SHOTS",
+    "LiveProgress",
+    "PlainProgress",
+    "SamplingSession",
+    "Task",
+    "TaskProgress",
+    "TaskStats",
+    "chunk_seed",
+    "collect",
+    "default_workers",
+    "make_progress",
+    "memory_task",
+    "sample_shots",
+]

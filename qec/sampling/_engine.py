@@ -1,0 +1,527 @@
+"""The sampling engine: plans batches, runs them on an executor, commits them to the store.
+
+How a run proceeds, per task:
+
+1. Read the stored totals. A task that already meets its stopping condition is not sampled.
+2. Send a probe batch of one chunk; from its timing, size later batches to about
+   ``max_batch_seconds``, growing at most fourfold per batch, never past the shot budget and,
+   once errors have been seen, not far past the shots the error target still needs.
+3. Commit each batch in its own transaction, in chunk order, *before* counting it. When a
+   stopping condition (``max_shots``, ``max_errors``, ``target_relative_error``) is met inside a
+   batch, only the chunks up to that point are kept: with a seed, a run's totals depend on
+   nothing but the seed and the stopping conditions.
+
+Batches of all tasks are interleaved so that every worker stays busy (two batches queued per
+worker), and stored totals are re-read after every commit, so several processes sampling into
+one database share the work.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import sinter
+
+from qec.sampling._executors import Executor, make_executor
+from qec.sampling._progress import ProgressDisplay, TaskProgress, make_progress
+from qec.sampling._task import Task, TaskStats
+from qec.sampling._worker import (
+    CHUNK_SHOTS,
+    BatchResult,
+    BatchSpec,
+    TaskPayload,
+    resolve_decoder,
+)
+from qec.store import ResultStore
+
+__all__ = ["SamplingSession", "collect", "sample_shots"]
+
+_Z95 = 1.959963984540054  # two-sided 95% normal quantile, for target_relative_error
+_MAX_SEED = 2**63
+
+
+def _check_positive_int(name: str, value: Any, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}={value!r} must be a positive integer")
+
+
+def _check_decoder_object(name: str, decoder: Any) -> None:
+    if not (isinstance(decoder, (sinter.Decoder, sinter.Sampler))
+            or hasattr(decoder, "compile_decoder_for_dem")):
+        raise ValueError(
+            f"custom_decoders[{name!r}]={decoder!r} must be a sinter.Decoder or sinter.Sampler")
+
+
+def _check_limits(*, max_shots: Any, max_errors: Any, target_relative_error: Any) -> None:
+    _check_positive_int("max_shots", max_shots)
+    _check_positive_int("max_errors", max_errors, allow_none=True)
+    if target_relative_error is not None and (
+            isinstance(target_relative_error, bool)
+            or not isinstance(target_relative_error, (int, float))
+            or not 0 < target_relative_error < math.inf):
+        raise ValueError(
+            f"target_relative_error={target_relative_error!r} must be a positive number")
+
+
+def _check_decoder_names(tasks: Iterable[Task], custom_decoders: Mapping[str, Any] | None
+                         ) -> None:
+    custom = custom_decoders or {}
+    for name in sorted({task.decoder for task in tasks}):
+        if name not in custom:
+            resolve_decoder(name)  # raises ValueError listing the known decoders
+
+
+@dataclasses.dataclass
+class _TaskState:
+    task: Task
+    payload: TaskPayload
+    goal_shots: int
+    goal_errors: int | None
+    target_relative_error: float | None
+    label: str
+    shots: int = 0
+    errors: int = 0
+    discards: int = 0
+    done: bool = False
+    pending: dict[int, BatchSpec] = dataclasses.field(default_factory=dict)
+    order: collections.deque[int] = dataclasses.field(default_factory=collections.deque)
+    buffered: dict[int, BatchResult] = dataclasses.field(default_factory=dict)
+    run_shots: int = 0
+    run_seconds: float = 0.0
+    largest_batch: int = 0
+
+    @property
+    def seconds_per_shot(self) -> float | None:
+        return self.run_seconds / self.run_shots if self.run_shots else None
+
+    def met(self, shots: Any, errors: Any, discards: Any) -> Any:
+        """Whether totals meet a stopping condition (elementwise on arrays)."""
+        stop = np.asarray(shots) >= self.goal_shots
+        if self.goal_errors is not None:
+            stop = stop | (np.asarray(errors) >= self.goal_errors)
+        if self.target_relative_error is not None:
+            errors = np.asarray(errors, dtype=np.float64)
+            kept = np.maximum(np.asarray(shots) - np.asarray(discards), 1)
+            rate = errors / kept
+            need = _Z95**2 * (1 - rate) / self.target_relative_error**2
+            stop = stop | ((errors > 0) & (errors >= need))
+        return stop
+
+    def errors_needed(self) -> float | None:
+        """Errors still needed by the error conditions (None when there are none)."""
+        targets = []
+        if self.goal_errors is not None:
+            targets.append(self.goal_errors)
+        if self.target_relative_error is not None:
+            targets.append(_Z95**2 / self.target_relative_error**2)
+        return None if not targets else max(0.0, min(targets) - self.errors)
+
+    def shots_left_estimate(self) -> float:
+        left = float(self.goal_shots - self.shots)
+        needed = self.errors_needed()
+        if needed is not None and self.errors > 0:
+            rate = self.errors / max(1, self.shots - self.discards)
+            left = min(left, needed / rate)
+        return max(0.0, left)
+
+
+def _labels(tasks: Sequence[Task]) -> list[str]:
+    """Short labels from the metadata keys whose values differ between tasks."""
+    keys: list[str] = []
+    for task in tasks:
+        for key in task.json_metadata:
+            if key not in keys:
+                keys.append(key)
+    varying = [k for k in keys if len({repr(t.json_metadata.get(k)) for t in tasks}) > 1]
+    short = {"distance": "d", "rounds": "r", "p": "p"}
+    labels = []
+    for task in tasks:
+        parts = [f"{short.get(k, k)}={task.json_metadata[k]}" for k in varying
+                 if k in task.json_metadata]
+        labels.append(" ".join(parts) or f"{task.decoder} {task.strong_id[:8]}")
+    return labels
+
+
+class SamplingSession:
+    """A store, an executor and a seed, shared by several collection calls.
+
+    Workers start on the first call that has work and stay alive until :meth:`close`, so an
+    adaptive study (e.g. a precision-driven sweep) can call :meth:`sample_shots` repeatedly
+    without paying the start-up again.
+
+    Args:
+        db: a database path or an open :class:`~qec.store.ResultStore`.
+        workers: worker processes (local pool, or ``dask="local"``); all cores when None.
+        dask: None for the local pool; ``"local"``, a scheduler address or a
+            ``distributed.Client`` for Dask.
+        seed: root seed (``0 <= seed < 2**63``); None draws one at random.
+        custom_decoders: decoders or ``sinter.Sampler`` objects by name, looked up before
+            qec's registry (:func:`qec.decoders.get_decoder`) and sinter's built-in samplers.
+        progress: see :func:`qec.sampling.make_progress` (None: no display).
+        max_batch_seconds: the worker time a batch aims at, in seconds.
+
+    Raises:
+        ValueError: for invalid arguments or an unusable database.
+    """
+
+    def __init__(
+        self,
+        *,
+        db: str | Any,
+        workers: int | None = None,
+        dask: Any = None,
+        seed: int | None = None,
+        custom_decoders: Mapping[str, Any] | None = None,
+        progress: Any = None,
+        max_batch_seconds: float = 0.5,
+    ) -> None:
+        _check_positive_int("workers", workers, allow_none=True)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                                 or not 0 <= seed < _MAX_SEED):
+            raise ValueError(f"seed={seed!r} must be an integer in [0, 2**63)")
+        if not (isinstance(max_batch_seconds, (int, float)) and max_batch_seconds > 0):
+            raise ValueError(f"max_batch_seconds={max_batch_seconds!r} must be positive")
+        self.custom_decoders = dict(custom_decoders or {})
+        for name, decoder in self.custom_decoders.items():
+            _check_decoder_object(name, decoder)
+        self._progress: ProgressDisplay = make_progress(progress)
+        self.workers = workers
+        self.dask = dask
+        self.seed = seed if seed is not None else secrets.randbits(63)
+        self.max_batch_seconds = float(max_batch_seconds)
+        self._owns_store = not isinstance(db, ResultStore)
+        self.store = ResultStore(db) if self._owns_store else db
+        self._executor: Executor | None = None
+        self._batch_owner: dict[int, _TaskState] = {}
+
+    def __enter__(self) -> SamplingSession:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stops the workers and closes the store if the session opened it."""
+        if self._executor is not None:
+            self._executor.close()
+            self._executor = None
+        if self._owns_store:
+            self.store.close()
+
+    def _decoder_object(self, name: str) -> Any:
+        if name in self.custom_decoders:
+            return self.custom_decoders[name]
+        resolve_decoder(name)  # raises ValueError for an unknown name, in the main process
+        return None
+
+    def collect(
+        self,
+        tasks: Iterable[Task],
+        *,
+        max_shots: int,
+        max_errors: int | None = None,
+        target_relative_error: float | None = None,
+    ) -> list[TaskStats]:
+        """Samples each task until one stopping condition holds for its *stored* totals.
+
+        Args:
+            tasks: the tasks (duplicates are sampled once).
+            max_shots: stop a task once it has this many shots in total.
+            max_errors: stop a task once it has this many errors (None: no limit).
+            target_relative_error: stop a task once the 95% half-width of its logical error
+                rate (normal approximation, ``1.96 sqrt((1 - rate) / errors)``) is at most this
+                fraction of the rate (None: no target).
+
+        Returns:
+            The stored statistics of each task, in the order given.
+
+        Raises:
+            ValueError: for invalid limits or an unknown decoder.
+        """
+        _check_limits(max_shots=max_shots, max_errors=max_errors,
+                      target_relative_error=target_relative_error)
+        tasks = _unique(tasks)
+        states = self._states(tasks, goals=[(int(max_shots), max_errors)] * len(tasks),
+                              target_relative_error=target_relative_error, absolute=True)
+        self._run(states)
+        return [self.store.stats_for(t.strong_id) for t in tasks]
+
+    def sample_shots(self, work: Iterable[tuple[Task, int]]) -> list[TaskStats]:
+        """Takes exactly the given number of *additional* shots of each task.
+
+        Args:
+            work: ``(task, shots)`` pairs; shots must be positive.
+
+        Returns:
+            The stored statistics of each task afterwards, in the order given.
+        """
+        work = list(work)
+        merged: dict[str, list[Any]] = {}
+        for task, shots in work:
+            if not isinstance(task, Task):
+                raise ValueError(f"work item task={task!r} must be a qec.sampling.Task")
+            _check_positive_int("shots", shots)
+            merged.setdefault(task.strong_id, [task, 0])[1] += int(shots)
+        tasks = [task for task, _ in merged.values()]
+        states = self._states(tasks, goals=[(n, None) for _, n in merged.values()],
+                              target_relative_error=None, absolute=False)
+        self._run(states)
+        return [self.store.stats_for(task.strong_id) for task, _ in work]
+
+    def _states(self, tasks: list[Task], *, goals: list[tuple[int, int | None]],
+                target_relative_error: float | None, absolute: bool) -> list[_TaskState]:
+        payloads = []
+        for task in tasks:
+            if not isinstance(task, Task):
+                raise ValueError(f"task={task!r} must be a qec.sampling.Task")
+            payloads.append(TaskPayload(
+                strong_id=task.strong_id,
+                circuit_text=str(task.circuit),
+                decoder_name=task.decoder,
+                decoder=self._decoder_object(task.decoder),
+                json_metadata=task.json_metadata,
+            ))
+        self.store.add_tasks(tasks)
+        states = []
+        for task, payload, label, (shots, errors) in zip(
+                tasks, payloads, _labels(tasks), goals, strict=True):
+            stored = self.store.stats_for(task.strong_id)
+            if not absolute:
+                shots += stored.shots
+            state = _TaskState(task=task, payload=payload, goal_shots=shots, goal_errors=errors,
+                               target_relative_error=target_relative_error, label=label)
+            self._refresh(state, stored)
+            states.append(state)
+        return states
+
+    def _refresh(self, state: _TaskState, stored: TaskStats | None = None) -> None:
+        if stored is None:
+            stored = self.store.stats_for(state.task.strong_id)
+        state.shots, state.errors, state.discards = stored.shots, stored.errors, stored.discards
+        state.done = bool(state.met(state.shots, state.errors, state.discards))
+
+    def _run(self, states: list[_TaskState]) -> None:
+        self._show(states, final=False)
+        if all(state.done for state in states):
+            self._show(states, final=True)
+            return
+        if self._executor is None:
+            self._executor = make_executor(workers=self.workers, dask=self.dask)
+        executor = self._executor
+        cursor = 0
+        try:
+            while not all(state.done for state in states):
+                for slot, compiled in executor.free_slots():
+                    # Round-robin over the tasks, preferring one the slot's worker compiled.
+                    order = [states[(cursor + i) % len(states)] for i in range(len(states))]
+                    wanted = [(s, n) for s in order if not s.done
+                              for n in [self._wanted_shots(s)] if n is not None]
+                    if not wanted:
+                        break
+                    state, shots = next(
+                        (w for w in wanted if w[0].task.strong_id in compiled), wanted[0])
+                    cursor = (states.index(state) + 1) % len(states)
+                    executor.submit(self._claim(state, shots), state.payload, slot=slot)
+                for result in executor.wait(timeout=0.25):
+                    self._accept(result)
+                self._show(states, final=False)
+        finally:
+            self._release([s for s in states if s.pending])
+        self._show(states, final=True)
+
+    def _wanted_shots(self, state: _TaskState) -> int | None:
+        """The size of the next batch of a task, or None if it needs none now."""
+        in_flight = sum(spec.shots for spec in state.pending.values())
+        remaining = state.goal_shots - state.shots - in_flight
+        if remaining <= 0:
+            return None
+        per_shot = state.seconds_per_shot
+        if per_shot is None:
+            if state.pending:
+                return None  # wait for the probe's timing
+            shots = CHUNK_SHOTS
+        else:
+            shots = min(self.max_batch_seconds / max(per_shot, 1e-9), 16 * state.largest_batch)
+            needed = state.errors_needed()
+            if needed is not None and state.errors > 0:
+                rate = state.errors / max(1, state.shots - state.discards)
+                shots = min(shots, 1.1 * needed / rate - in_flight)
+        chunks = max(1, math.ceil(shots / CHUNK_SHOTS))
+        return int(min(remaining, chunks * CHUNK_SHOTS))
+
+    def _claim(self, state: _TaskState, shots: int) -> BatchSpec:
+        """Claims the next chunks of a task in the store, as a batch of ``shots`` shots."""
+        chunks = math.ceil(shots / CHUNK_SHOTS)
+        batch = self.store.claim_batch(state.task.strong_id, seed=self.seed, num_chunks=chunks)
+        spec = BatchSpec(
+            batch_id=batch.id,
+            strong_id=state.task.strong_id,
+            seed=self.seed,
+            first_chunk=batch.first_chunk,
+            num_chunks=chunks,
+            last_chunk_shots=shots - (chunks - 1) * CHUNK_SHOTS,
+        )
+        state.pending[batch.id] = spec
+        state.order.append(batch.id)
+        self._batch_owner[batch.id] = state
+        return spec
+
+    def _accept(self, result: BatchResult) -> None:
+        state = self._batch_owner.get(result.batch_id)
+        if state is None or result.batch_id not in state.pending:
+            return  # a batch abandoned when its task finished
+        if result.error is not None:
+            kind, message, trace = result.error
+            where = f"task {state.label!r} (decoder {state.task.decoder!r})"
+            if kind in ("ValueError", "ImportError", "ModuleNotFoundError"):
+                raise ValueError(f"{where}: {message}")
+            raise RuntimeError(f"{where} failed in a worker: {kind}: {message}\n{trace}")
+        state.buffered[result.batch_id] = result
+        state.run_shots += int(result.shots.sum())
+        state.run_seconds += float(result.seconds.sum())
+        state.largest_batch = max(state.largest_batch, int(result.shots.sum()))
+        while state.order and state.order[0] in state.buffered:
+            batch_id = state.order.popleft()
+            result = state.buffered.pop(batch_id)
+            del state.pending[batch_id]
+            del self._batch_owner[batch_id]
+            self._commit(state, batch_id, result)
+            if state.done:
+                self._release([state])
+                return
+
+    def _commit(self, state: _TaskState, batch_id: int, result: BatchResult) -> None:
+        shots = state.shots + np.cumsum(result.shots)
+        errors = state.errors + np.cumsum(result.errors)
+        discards = state.discards + np.cumsum(result.discards)
+        stop = state.met(shots, errors, discards)
+        keep = int(np.argmax(stop)) + 1 if np.any(stop) else len(result.shots)
+        counts: collections.Counter[str] = collections.Counter()
+        for chunk_counts in result.custom_counts[:keep]:
+            counts.update(chunk_counts)
+        self.store.complete_batch(
+            batch_id,
+            shots=int(result.shots[:keep].sum()),
+            errors=int(result.errors[:keep].sum()),
+            discards=int(result.discards[:keep].sum()),
+            seconds=float(result.seconds[:keep].sum()),
+            custom_counts=dict(counts),
+            num_chunks=keep if keep < len(result.shots) else None,
+        )
+        self._refresh(state)
+
+    def _release(self, states: Iterable[_TaskState]) -> None:
+        """Deletes the pending claims of these tasks (their results will be ignored)."""
+        ids = []
+        for state in states:
+            ids.extend(state.pending)
+            for batch_id in state.pending:
+                self._batch_owner.pop(batch_id, None)
+            state.pending.clear()
+            state.order.clear()
+            state.buffered.clear()
+        self.store.release_batches(ids)
+
+    def _show(self, states: list[_TaskState], *, final: bool) -> None:
+        snapshot = []
+        for state in states:
+            per_shot = state.seconds_per_shot
+            left = 0.0 if state.done else (
+                None if per_shot is None else per_shot * state.shots_left_estimate())
+            snapshot.append(TaskProgress(
+                label=state.label, shots=state.shots, errors=state.errors,
+                max_shots=state.goal_shots, max_errors=state.goal_errors, done=state.done,
+                seconds_left=left,
+            ))
+        workers = self._executor.num_workers if self._executor is not None else 1
+        self._progress.update(snapshot, workers=workers, final=final)
+
+
+def _unique(tasks: Iterable[Task]) -> list[Task]:
+    seen: dict[str, Task] = {}
+    for task in tasks:
+        if not isinstance(task, Task):
+            raise ValueError(f"task={task!r} must be a qec.sampling.Task")
+        seen.setdefault(task.strong_id, task)
+    if not seen:
+        raise ValueError("tasks is empty: there is nothing to sample")
+    return list(seen.values())
+
+
+def collect(
+    tasks: Iterable[Task],
+    *,
+    db: str | Any,
+    max_shots: int,
+    max_errors: int | None = None,
+    target_relative_error: float | None = None,
+    workers: int | None = None,
+    dask: Any = None,
+    seed: int | None = None,
+    progress: Any = None,
+    custom_decoders: Mapping[str, Any] | None = None,
+    max_batch_seconds: float = 0.5,
+) -> list[TaskStats]:
+    """Samples tasks into a durable store until each meets a stopping condition.
+
+    Re-running with the same database resumes: finished tasks are not sampled again and
+    unfinished ones continue from their stored totals. See :class:`SamplingSession` for the
+    arguments shared with it and :meth:`SamplingSession.collect` for the stopping conditions.
+
+    Returns:
+        The stored statistics of each (distinct) task, in the order given.
+
+    Raises:
+        ValueError: for invalid arguments, an unknown decoder or an unusable database.
+
+    Examples:
+        >>> import tempfile, stim
+        >>> circuit = stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3,
+        ...                                  before_round_data_depolarization=0.05)
+        >>> task = Task(circuit=circuit, decoder="pymatching", json_metadata={"d": 3})
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     [stats] = collect([task], db=f"{tmp}/r.db", max_shots=5000, workers=1, seed=7)
+        >>> stats.shots, stats.errors > 0
+        (5000, True)
+    """
+    tasks = _unique(tasks)
+    # Every argument is checked before the database is opened or created.
+    _check_limits(max_shots=max_shots, max_errors=max_errors,
+                  target_relative_error=target_relative_error)
+    _check_decoder_names(tasks, custom_decoders)
+    with SamplingSession(db=db, workers=workers, dask=dask, seed=seed,
+                         custom_decoders=custom_decoders, progress=progress,
+                         max_batch_seconds=max_batch_seconds) as session:
+        return session.collect(tasks, max_shots=max_shots, max_errors=max_errors,
+                               target_relative_error=target_relative_error)
+
+
+def sample_shots(
+    work: Iterable[tuple[Task, int]],
+    *,
+    db: str | Any,
+    workers: int | None = None,
+    dask: Any = None,
+    seed: int | None = None,
+    progress: Any = None,
+    custom_decoders: Mapping[str, Any] | None = None,
+) -> list[TaskStats]:
+    """Takes exactly ``shots`` additional shots of each ``(task, shots)`` into the store.
+
+    The low-level entry for adaptive studies; keep a :class:`SamplingSession` open instead to
+    reuse its workers across calls.
+
+    Returns:
+        The stored statistics of each task afterwards.
+    """
+    with SamplingSession(db=db, workers=workers, dask=dask, seed=seed,
+                         custom_decoders=custom_decoders, progress=progress) as session:
+        return session.sample_shots(work)

@@ -1,0 +1,302 @@
+"""Where batches run: a pool of local worker processes, or a Dask cluster.
+
+Both executors take :class:`~qec.sampling._worker.BatchSpec` work items and hand back
+:class:`~qec.sampling._worker.BatchResult` values. Workers stay alive across batches and keep
+every task they have compiled (its circuit, detector error model and decoder), so a task's
+circuit is sent to each worker once, not with every batch. A worker that dies mid-batch costs
+only that batch: it is sent again (to a new local process, or by Dask to another worker).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import queue
+import sys
+from typing import Any, Protocol
+
+from qec.sampling._worker import BatchResult, BatchSpec, TaskPayload, local_worker_main
+
+__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "default_workers", "make_executor"]
+
+DASK_INSTALL_HINT = "To fix this: pip install 'qec[dask]'"
+_QUEUE_DEPTH = 2  # batches queued per worker, so that none idles between batches
+_MAX_ATTEMPTS = 3  # a batch whose worker dies this many times is an error, not bad luck
+
+
+def default_workers() -> int:
+    """The number of CPU cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+class Executor(Protocol):
+    """What the engine needs from an executor (:class:`LocalExecutor`, :class:`DaskExecutor`)."""
+
+    num_workers: int
+
+    def free_slots(self) -> list[tuple[Any, frozenset[str] | set[str]]]:
+        """One ``(slot, ids of tasks compiled there)`` per batch the executor can take now."""
+
+    def submit(self, spec: BatchSpec, payload: TaskPayload, *, slot: Any = None) -> None:
+        """Starts a batch (on the worker of ``slot`` when given)."""
+
+    def wait(self, timeout: float) -> list[BatchResult]:
+        """Returns the batches finished so far, waiting up to ``timeout`` seconds for one."""
+
+    def close(self) -> None:
+        """Stops the workers (batches in flight are abandoned)."""
+
+
+class _LocalWorker:
+    def __init__(self, context: Any) -> None:
+        self.connection, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=local_worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.sent: set[str] = set()
+        self.in_flight: dict[int, tuple[BatchSpec, TaskPayload]] = {}
+
+
+class LocalExecutor:
+    """A pool of worker processes on this machine, fed through pipes.
+
+    Args:
+        workers: the number of processes.
+
+    Raises:
+        ValueError: if ``workers`` is not a positive integer.
+    """
+
+    def __init__(self, *, workers: int) -> None:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers={workers!r} must be a positive integer")
+        method = "fork" if sys.platform == "linux" else "spawn"
+        self._context = multiprocessing.get_context(method)
+        self.num_workers = workers
+        self._workers = [_LocalWorker(self._context) for _ in range(workers)]
+        self._attempts: dict[int, int] = {}
+
+    def free_slots(self) -> list[tuple[Any, frozenset[str] | set[str]]]:
+        slots = []
+        for depth in range(_QUEUE_DEPTH):
+            for worker in self._workers:
+                if len(worker.in_flight) <= depth:
+                    slots.append((worker, worker.sent))
+        return slots
+
+    def submit(self, spec: BatchSpec, payload: TaskPayload, *, slot: Any = None) -> None:
+        if slot is None or slot not in self._workers:
+            # The least busy worker, preferring one that already compiled the task.
+            slot = min(self._workers,
+                       key=lambda w: (len(w.in_flight), spec.strong_id not in w.sent))
+        self._send(slot, spec, payload)
+
+    def _send(self, worker: _LocalWorker, spec: BatchSpec, payload: TaskPayload) -> None:
+        worker.in_flight[spec.batch_id] = (spec, payload)
+        try:
+            if spec.strong_id not in worker.sent:
+                worker.connection.send(("task", payload))
+                worker.sent.add(spec.strong_id)
+            worker.connection.send(("batch", spec))
+        except (BrokenPipeError, ConnectionResetError, EOFError):
+            pass  # the worker died; wait() notices and re-sends its batches
+
+    def wait(self, timeout: float) -> list[BatchResult]:
+        waitables: list[Any] = []
+        for worker in self._workers:
+            waitables.append(worker.connection)
+            waitables.append(worker.process.sentinel)
+        ready = set(multiprocessing.connection.wait(waitables, timeout=timeout))
+        results = []
+        dead = []
+        for worker in self._workers:
+            alive = True
+            if worker.connection in ready or worker.process.sentinel in ready:
+                try:
+                    while worker.connection.poll():
+                        _, result = worker.connection.recv()
+                        worker.in_flight.pop(result.batch_id, None)
+                        results.append(result)
+                except (EOFError, OSError):
+                    alive = False
+            if worker.process.sentinel in ready or not alive:
+                worker.process.join(timeout=1)
+                dead.append(worker)
+        for worker in dead:
+            self._replace(worker)
+        return results
+
+    def _replace(self, worker: _LocalWorker) -> None:
+        """Starts a new process in place of a dead one and re-sends its batches."""
+        with contextlib.suppress(OSError):
+            worker.connection.close()
+        self._workers.remove(worker)
+        fresh = _LocalWorker(self._context)
+        self._workers.append(fresh)
+        for spec, payload in worker.in_flight.values():
+            attempts = self._attempts.get(spec.batch_id, 1) + 1
+            if attempts > _MAX_ATTEMPTS:
+                raise RuntimeError(
+                    f"a worker process died {_MAX_ATTEMPTS} times running batch "
+                    f"{spec.batch_id} of task {spec.strong_id[:12]} (exit code "
+                    f"{worker.process.exitcode}); giving up"
+                )
+            self._attempts[spec.batch_id] = attempts
+            self._send(fresh, spec, payload)
+
+    def close(self) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.connection.send(("stop",))
+        for worker in self._workers:
+            worker.process.join(timeout=0.5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(timeout=5)
+            with contextlib.suppress(OSError):
+                worker.connection.close()
+        self._workers = []
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise ValueError(
+            f"--dask needs the optional Dask dependencies, which are not installed. "
+            f"{DASK_INSTALL_HINT}"
+        ) from None
+    return distributed
+
+
+class DaskExecutor:
+    """Batches as Dask tasks: on a scheduler at an address, a new local cluster, or a client.
+
+    Each task's payload is scattered to the workers once (``broadcast=True``) and every batch
+    refers to it; workers keep compiled tasks in a per-process cache. Dask re-runs a batch
+    whose worker died; when a scattered payload was lost with a worker, the batch is sent
+    again with the payload inline.
+
+    Args:
+        address: ``"local"`` to start a ``distributed.LocalCluster`` of ``workers`` processes, a
+            scheduler address such as ``"tcp://10.0.0.5:8786"``, or a ``distributed.Client``.
+        workers: worker processes for ``"local"``.
+        connect_timeout: seconds to wait for a scheduler before giving up.
+
+    Raises:
+        ValueError: Dask is not installed (the message says ``pip install 'qec[dask]'``), or the
+            scheduler cannot be reached within ``connect_timeout``.
+    """
+
+    def __init__(self, *, address: Any, workers: int, connect_timeout: float = 5.0) -> None:
+        distributed = _import_distributed()
+        self._distributed = distributed
+        self._cluster = None
+        self._owns_client = True
+        if isinstance(address, distributed.Client):
+            self._client = address
+            self._owns_client = False
+        elif address == "local":
+            self._cluster = distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=50,
+            )
+            self._client = distributed.Client(self._cluster)
+        elif isinstance(address, str) and address:
+            try:
+                self._client = distributed.Client(
+                    address, timeout=f"{connect_timeout}s", set_as_default=False)
+            except (OSError, TimeoutError) as exc:
+                raise ValueError(
+                    f"could not connect to the Dask scheduler at --dask={address!r} within "
+                    f"{connect_timeout:g} s ({type(exc).__name__}); start one with `dask "
+                    "scheduler` or use --dask local"
+                ) from None
+        else:
+            raise ValueError(
+                f"dask={address!r} must be 'local', a scheduler address or a distributed.Client")
+        self.num_workers = max(1, self._total_threads())
+        self._payloads: dict[str, Any] = {}
+        self._done: queue.Queue[Any] = queue.Queue()
+        self._futures: dict[int, tuple[Any, BatchSpec, TaskPayload, int]] = {}
+
+    def _total_threads(self) -> int:
+        info = self._client.scheduler_info()
+        return sum(worker.get("nthreads", 1) for worker in info.get("workers", {}).values())
+
+    def free_slots(self) -> list[tuple[Any, frozenset[str] | set[str]]]:
+        free = _QUEUE_DEPTH * self.num_workers - len(self._futures)
+        return [(None, frozenset())] * max(0, free)
+
+    def submit(self, spec: BatchSpec, payload: TaskPayload, *, slot: Any = None,
+               attempt: int = 1, inline: bool = False) -> None:
+        from qec.sampling._worker import run_batch
+
+        if inline:
+            payload_arg: Any = payload
+        else:
+            payload_arg = self._payloads.get(spec.strong_id)
+            if payload_arg is None:
+                payload_arg = self._client.scatter(payload, broadcast=True, hash=False)
+                self._payloads[spec.strong_id] = payload_arg
+        future = self._client.submit(run_batch, spec, payload_arg, pure=False, retries=2)
+        self._futures[spec.batch_id] = (future, spec, payload, attempt)
+        future.add_done_callback(self._done.put)
+
+    def wait(self, timeout: float) -> list[BatchResult]:
+        finished = []
+        try:
+            finished.append(self._done.get(timeout=timeout))
+            while True:
+                finished.append(self._done.get_nowait())
+        except queue.Empty:
+            pass
+        results = []
+        for future in finished:
+            entry = next((e for e in self._futures.values() if e[0] is future), None)
+            if entry is None:
+                continue
+            _, spec, payload, attempt = entry
+            del self._futures[spec.batch_id]
+            if future.status == "finished":
+                results.append(future.result())
+                continue
+            # Infrastructure failure (lost worker, lost payload): the batch function itself
+            # never raises, it reports errors in its result.
+            if attempt >= _MAX_ATTEMPTS:
+                raise RuntimeError(
+                    f"Dask could not run batch {spec.batch_id} of task {spec.strong_id[:12]} "
+                    f"after {attempt} attempts: {future.exception()!r}"
+                )
+            self._payloads.pop(spec.strong_id, None)
+            self.submit(spec, payload, attempt=attempt + 1, inline=True)
+        return results
+
+    def close(self) -> None:
+        for future, *_ in self._futures.values():
+            future.cancel()
+        self._futures.clear()
+        if self._owns_client:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(*, workers: int | None, dask: Any = None) -> Executor:
+    """A :class:`DaskExecutor` when ``dask`` is given, else a :class:`LocalExecutor`.
+
+    Args:
+        workers: worker processes (local pool or ``dask="local"``); all cores when None.
+        dask: None, ``"local"``, a scheduler address, or a ``distributed.Client``.
+    """
+    if workers is None:
+        workers = default_workers()
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers={workers!r} must be a positive integer")
+    if dask is None:
+        return LocalExecutor(workers=workers)
+    return DaskExecutor(address=dask, workers=workers)

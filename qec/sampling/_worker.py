@@ -1,0 +1,291 @@
+"""What runs inside a worker process: compile a task once, then sample seeded chunks of shots.
+
+A batch is a range of *chunks* of :data:`CHUNK_SHOTS` shots. Chunk ``k`` of a task is sampled by
+a stim detector sampler seeded from ``(root seed, task strong_id, k)`` (:func:`chunk_seed`), so
+its shots do not depend on how chunks were grouped into batches, on which worker ran them, or on
+the order they finished: a seeded run is reproducible, and a batch re-run after a worker died
+gives the same shots.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import signal
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+import pymatching  # noqa: F401  (imported before workers fork, not in each of them)
+import sinter
+import stim
+
+__all__ = [
+    "CHUNK_SHOTS",
+    "BatchResult",
+    "BatchSpec",
+    "TaskPayload",
+    "chunk_seed",
+    "resolve_decoder",
+    "run_batch",
+]
+
+CHUNK_SHOTS = 1024
+"""Shots per seeded chunk (sinter also samples at most 1024 shots per call)."""
+
+_MAX_DECODE_BYTES = 1 << 24  # detection data decoded per call, bounding worker memory
+_CACHE_SIZE = 64  # compiled tasks kept per worker process
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskPayload:
+    """Everything a worker needs to sample a task; sent once per task per worker.
+
+    Attributes:
+        strong_id: the task id.
+        circuit_text: ``str(circuit)``.
+        decoder_name: the task's decoder name.
+        decoder: the decoder or sampler object when given as an object, else None (the worker
+            resolves the name with :func:`resolve_decoder`).
+        json_metadata: the task metadata (custom samplers may read it).
+    """
+
+    strong_id: str
+    circuit_text: str
+    decoder_name: str
+    decoder: Any = None
+    json_metadata: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchSpec:
+    """One batch of work: ``num_chunks`` chunks from ``first_chunk``; the last has
+    ``last_chunk_shots`` shots, the others :data:`CHUNK_SHOTS`."""
+
+    batch_id: int
+    strong_id: str
+    seed: int
+    first_chunk: int
+    num_chunks: int
+    last_chunk_shots: int
+
+    @property
+    def shots(self) -> int:
+        """Total shots of the batch."""
+        return (self.num_chunks - 1) * CHUNK_SHOTS + self.last_chunk_shots
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchResult:
+    """Per-chunk results of a batch (arrays of length ``num_chunks``), or an error.
+
+    Attributes:
+        batch_id: the batch.
+        shots, errors, discards: int64 arrays, one entry per chunk.
+        seconds: float64 array, sampling and decoding time per chunk.
+        custom_counts: one dict per chunk (custom samplers only; else empty dicts).
+        error: when the batch failed: ``(exception type name, message, traceback)``.
+    """
+
+    batch_id: int
+    shots: np.ndarray
+    errors: np.ndarray
+    discards: np.ndarray
+    seconds: np.ndarray
+    custom_counts: tuple[dict[str, int], ...] = ()
+    error: tuple[str, str, str] | None = None
+
+
+def chunk_seed(seed: int, strong_id: str, chunk: int) -> int:
+    """The stim seed of one chunk: a 63-bit hash of the root seed, task id and chunk index.
+
+    Examples:
+        >>> chunk_seed(1, "abc", 0) == chunk_seed(1, "abc", 0) != chunk_seed(1, "abc", 1)
+        True
+    """
+    digest = hashlib.blake2b(f"{seed}:{strong_id}:{chunk}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+def resolve_decoder(name: str) -> sinter.Decoder | sinter.Sampler:
+    """A decoder or sampler by name: qec's registry first, then sinter's built-in samplers.
+
+    Raises:
+        ValueError: the name is unknown; the message lists qec's decoders.
+    """
+    import qec.decoders
+
+    try:
+        return qec.decoders.get_decoder(name)
+    except ValueError:
+        if name in sinter.BUILT_IN_SAMPLERS:
+            return sinter.BUILT_IN_SAMPLERS[name]
+        raise
+
+
+def _detector_error_model(circuit: stim.Circuit) -> stim.DetectorErrorModel:
+    from qec.decoders import detector_error_model_for_circuit
+
+    return detector_error_model_for_circuit(circuit)
+
+
+class _CompiledTask:
+    """A task compiled in one worker: its circuit, decoder, or custom compiled sampler."""
+
+    def __init__(self, payload: TaskPayload) -> None:
+        self.payload = payload
+        self.circuit = stim.Circuit(payload.circuit_text)
+        decoder = payload.decoder if payload.decoder is not None else resolve_decoder(
+            payload.decoder_name)
+        self.compiled_decoder: sinter.CompiledDecoder | None = None
+        self.compiled_sampler: sinter.CompiledSampler | None = None
+        if isinstance(decoder, sinter.Sampler) and not hasattr(decoder, "compile_decoder_for_dem"):
+            try:
+                dem = _detector_error_model(self.circuit)
+            except ValueError:
+                dem = None
+            task = sinter.Task(
+                circuit=self.circuit,
+                decoder=payload.decoder_name,
+                detector_error_model=dem,
+                json_metadata=payload.json_metadata,
+            )
+            self.compiled_sampler = decoder.compiled_sampler_for_task(task)
+        else:
+            dem = _detector_error_model(self.circuit)
+            try:
+                self.compiled_decoder = decoder.compile_decoder_for_dem(dem=dem)
+            except NotImplementedError:
+                raise ValueError(
+                    f"decoder {payload.decoder_name!r} does not implement "
+                    "compile_decoder_for_dem, which qec's sampler needs"
+                ) from None
+        self.num_observable_bytes = (self.circuit.num_observables + 7) // 8
+        self.bytes_per_shot = max(1, (self.circuit.num_detectors + 7) // 8)
+
+    def run(self, spec: BatchSpec) -> BatchResult:
+        n = spec.num_chunks
+        shots = np.full(n, CHUNK_SHOTS, dtype=np.int64)
+        shots[-1] = spec.last_chunk_shots
+        errors = np.zeros(n, dtype=np.int64)
+        discards = np.zeros(n, dtype=np.int64)
+        seconds = np.zeros(n, dtype=np.float64)
+        counts: list[dict[str, int]] = []
+        if self.compiled_sampler is not None:
+            # Custom sinter samplers draw their own randomness: shots are as they return them.
+            for k in range(n):
+                t0 = time.perf_counter()
+                stats = self.compiled_sampler.sample(int(shots[k]))
+                seconds[k] = time.perf_counter() - t0
+                shots[k], errors[k], discards[k] = stats.shots, stats.errors, stats.discards
+                counts.append({key: int(v) for key, v in stats.custom_counts.items()})
+            return BatchResult(spec.batch_id, shots, errors, discards, seconds, tuple(counts))
+        group = max(1, _MAX_DECODE_BYTES // (CHUNK_SHOTS * self.bytes_per_shot))
+        for start in range(0, n, group):
+            stop = min(n, start + group)
+            t0 = time.perf_counter()
+            dets_parts = []
+            obs_parts = []
+            for k in range(start, stop):
+                sampler = self.circuit.compile_detector_sampler(
+                    seed=chunk_seed(spec.seed, spec.strong_id, spec.first_chunk + k))
+                dets, obs = sampler.sample(int(shots[k]), bit_packed=True,
+                                           separate_observables=True)
+                dets_parts.append(dets)
+                obs_parts.append(obs)
+            dets = dets_parts[0] if len(dets_parts) == 1 else np.concatenate(dets_parts)
+            obs = obs_parts[0] if len(obs_parts) == 1 else np.concatenate(obs_parts)
+            predictions = self.compiled_decoder.decode_shots_bit_packed(
+                bit_packed_detection_event_data=dets)
+            discard_mask = None
+            if predictions.shape[1] == obs.shape[1] + 1:
+                # sinter's convention: an extra prediction byte that is non-zero discards the shot.
+                discard_mask = predictions[:, -1] != 0
+                predictions = predictions[:, :-1]
+            fail = np.any(predictions != obs, axis=1)
+            if discard_mask is not None:
+                fail &= ~discard_mask
+            bounds = np.concatenate(([0], np.cumsum(shots[start:stop])[:-1]))
+            errors[start:stop] = np.add.reduceat(fail.astype(np.int64), bounds)
+            if discard_mask is not None:
+                discards[start:stop] = np.add.reduceat(discard_mask.astype(np.int64), bounds)
+            elapsed = time.perf_counter() - t0
+            seconds[start:stop] = elapsed * shots[start:stop] / shots[start:stop].sum()
+        return BatchResult(spec.batch_id, shots, errors, discards, seconds)
+
+
+class WorkerState:
+    """Per-process cache of task payloads and compiled tasks (least recently used evicted)."""
+
+    def __init__(self) -> None:
+        self.payloads: dict[str, TaskPayload] = {}
+        self.compiled: collections.OrderedDict[str, _CompiledTask] = collections.OrderedDict()
+
+    def add_payload(self, payload: TaskPayload) -> None:
+        self.payloads[payload.strong_id] = payload
+
+    def run(self, spec: BatchSpec, payload: TaskPayload | None = None) -> BatchResult:
+        """Runs a batch, returning its result or (on any failure) a result carrying the error."""
+        try:
+            if payload is not None:
+                self.add_payload(payload)
+            compiled = self.compiled.get(spec.strong_id)
+            if compiled is None:
+                compiled = _CompiledTask(self.payloads[spec.strong_id])
+                self.compiled[spec.strong_id] = compiled
+                while len(self.compiled) > _CACHE_SIZE:
+                    self.compiled.popitem(last=False)
+            else:
+                self.compiled.move_to_end(spec.strong_id)
+            return compiled.run(spec)
+        except Exception as exc:  # reported to the main process, which raises it there
+            empty = np.zeros(0, dtype=np.int64)
+            return BatchResult(
+                spec.batch_id, empty, empty, empty, np.zeros(0),
+                error=(type(exc).__name__, str(exc), traceback.format_exc()),
+            )
+
+
+_STATE: WorkerState | None = None
+
+
+def run_batch(spec: BatchSpec, payload: TaskPayload) -> BatchResult:
+    """Runs a batch in this process, compiling the task at most once per process (Dask entry).
+
+    Examples:
+        >>> circuit = stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3,
+        ...                                  before_round_data_depolarization=0.05)
+        >>> payload = TaskPayload(strong_id="t", circuit_text=str(circuit),
+        ...                       decoder_name="pymatching")
+        >>> spec = BatchSpec(batch_id=0, strong_id="t", seed=5, first_chunk=0, num_chunks=2,
+        ...                  last_chunk_shots=100)
+        >>> result = run_batch(spec, payload)
+        >>> result.shots.tolist(), result.error
+        ([1024, 100], None)
+        >>> result.errors.tolist() == run_batch(spec, payload).errors.tolist()
+        True
+    """
+    global _STATE
+    if _STATE is None:
+        _STATE = WorkerState()
+    return _STATE.run(spec, payload)
+
+
+def local_worker_main(connection: Any) -> None:
+    """The loop of a local worker process: receives payloads and batches, sends results."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    state = WorkerState()
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        kind = message[0]
+        if kind == "stop":
+            return
+        if kind == "task":
+            state.add_payload(message[1])
+        elif kind == "batch":
+            connection.send(("result", state.run(message[1])))

@@ -1,0 +1,400 @@
+"""A durable SQLite store of sampling results that survives crashes and concurrent writers.
+
+The file holds three tables:
+
+* ``qec_schema``: one row, the schema version (:data:`SCHEMA_VERSION`);
+* ``tasks``: one row per task: ``strong_id``, ``decoder``, ``json_metadata`` and the circuit text
+  (NULL for results imported from sinter CSV);
+* ``batches``: one row per batch of shots, append-only. A batch row is first *claimed* (its
+  ``shots`` are NULL: sampling is in flight) with a range of chunk indices that seed its random
+  numbers, then *completed* in its own transaction. Statistics are sums over completed rows, so
+  a crash loses only the batches in flight, and two processes appending at once cannot lose each
+  other's updates.
+
+The database runs in WAL mode with ``synchronous=NORMAL``: a committed batch survives the process
+being killed at any moment (``kill -9``); after an operating-system crash or power loss the last
+few commits may roll back, but the file stays consistent.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import json
+import os
+import pathlib
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from qec.sampling._task import Task, TaskStats
+
+__all__ = ["SCHEMA_VERSION", "ResultStore"]
+
+SCHEMA_VERSION = 1
+_APPLICATION = "qec"
+_BUSY_TIMEOUT_MS = 60_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS qec_schema (
+    application TEXT NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    strong_id TEXT PRIMARY KEY,
+    decoder TEXT NOT NULL,
+    json_metadata TEXT NOT NULL,
+    circuit TEXT,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    strong_id TEXT NOT NULL REFERENCES tasks(strong_id),
+    seed INTEGER,
+    first_chunk INTEGER,
+    num_chunks INTEGER,
+    shots INTEGER,
+    errors INTEGER,
+    discards INTEGER,
+    seconds REAL,
+    custom_counts TEXT,
+    claimed_at REAL NOT NULL,
+    completed_at REAL
+);
+CREATE INDEX IF NOT EXISTS batches_by_task ON batches (strong_id, seed);
+"""
+
+
+class ResultStore:
+    """Sampling results in a SQLite file (created when missing).
+
+    Args:
+        path: the database file. Created, with its parent directory, if it does not exist.
+
+    Raises:
+        ValueError: if the file cannot be opened, is not a SQLite database, is a SQLite database
+            of another application, or was written with another schema version.
+
+    Examples:
+        >>> import tempfile, stim
+        >>> from qec.sampling import Task
+        >>> circuit = stim.Circuit("X_ERROR(0.1) 0\\nM 0\\nOBSERVABLE_INCLUDE(0) rec[-1]")
+        >>> task = Task(circuit=circuit, decoder="pymatching", json_metadata={"p": 0.1})
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with ResultStore(f"{tmp}/results.db") as store:
+        ...         store.add_task(task)
+        ...         batch = store.claim_batch(task.strong_id, seed=1, num_chunks=1)
+        ...         store.complete_batch(batch.id, shots=100, errors=9, discards=0, seconds=0.1)
+        ...         [(s.shots, s.errors) for s in store.read_stats(p=0.1)]
+        [(100, 9)]
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = pathlib.Path(path)
+        if self.path.is_dir():
+            raise ValueError(f"database path {str(self.path)!r} is a directory, not a file")
+        existed = self.path.exists()
+        if existed and not os.access(self.path, os.R_OK | os.W_OK):
+            raise ValueError(f"database {str(self.path)!r} is not readable and writable")
+        if not existed:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._connection = sqlite3.connect(
+                str(self.path), timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+        except sqlite3.Error as exc:
+            raise ValueError(f"cannot open database {str(self.path)!r}: {exc}") from None
+        try:
+            self._initialize()
+        except sqlite3.DatabaseError as exc:
+            self._connection.close()
+            raise ValueError(
+                f"{str(self.path)!r} is not a usable SQLite database ({exc}); give a new path "
+                "or a database written by qec"
+            ) from None
+        except ValueError:
+            self._connection.close()
+            raise
+
+    def _initialize(self) -> None:
+        connection = self._connection
+        connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        # Reading the table list first fails fast on a file that is not SQLite.
+        query = "SELECT name FROM sqlite_master WHERE type='table'"
+        tables = {row[0] for row in connection.execute(query)}
+        if tables and "qec_schema" not in tables:
+            raise ValueError(
+                f"{str(self.path)!r} is a SQLite database of another application (tables: "
+                f"{', '.join(sorted(tables))}), not a qec results database"
+            )
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        if not tables:
+            with self._write():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+                (count,) = connection.execute("SELECT COUNT(*) FROM qec_schema").fetchone()
+                if count == 0:
+                    connection.execute(
+                        "INSERT INTO qec_schema (application, version) VALUES (?, ?)",
+                        (_APPLICATION, SCHEMA_VERSION),
+                    )
+        row = connection.execute("SELECT application, version FROM qec_schema").fetchone()
+        if row is None or row[0] != _APPLICATION:
+            raise ValueError(
+                f"{str(self.path)!r} has no qec schema record; it is not a qec database")
+        if row[1] != SCHEMA_VERSION:
+            raise ValueError(
+                f"{str(self.path)!r} has qec schema version {row[1]}, but this qec reads version "
+                f"{SCHEMA_VERSION}; use a new --db path or the qec version that wrote it"
+            )
+
+    class _Transaction:
+        def __init__(self, connection: sqlite3.Connection) -> None:
+            self.connection = connection
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.connection.execute("BEGIN IMMEDIATE")
+            return self.connection
+
+        def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+            if exc_type is None:
+                self.connection.execute("COMMIT")
+            else:
+                self.connection.execute("ROLLBACK")
+
+    def _write(self) -> ResultStore._Transaction:
+        """A short write transaction (``BEGIN IMMEDIATE`` waits for other writers)."""
+        return ResultStore._Transaction(self._connection)
+
+    def close(self) -> None:
+        """Closes the connection (the store cannot be used afterwards)."""
+        self._connection.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # Tasks.
+    def add_task(self, task: Task) -> None:
+        """Records a task (its decoder, metadata and circuit); does nothing if already present."""
+        self.add_tasks([task])
+
+    def add_tasks(self, tasks: Iterable[Task]) -> None:
+        """Records several tasks in one transaction."""
+        rows = [
+            (t.strong_id, t.decoder, json.dumps(t.json_metadata, sort_keys=True), str(t.circuit),
+             time.time())
+            for t in tasks
+        ]
+        with self._write() as connection:
+            connection.executemany(
+                "INSERT OR IGNORE INTO tasks (strong_id, decoder, json_metadata, circuit, "
+                "created_at) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def circuit_text(self, strong_id: str) -> str | None:
+        """The stored circuit text of a task (None if unknown or imported without a circuit)."""
+        row = self._connection.execute(
+            "SELECT circuit FROM tasks WHERE strong_id = ?", (strong_id,)
+        ).fetchone()
+        return None if row is None else row[0]
+
+    # Batches.
+    def claim_batch(self, strong_id: str, *, seed: int | None, num_chunks: int) -> Batch:
+        """Claims the next ``num_chunks`` unused chunk indices of a task for one seed.
+
+        Chunk ``k`` of a task sampled with root seed ``seed`` always uses the same random
+        numbers, so two claims (even from two processes) never get the same chunk.
+
+        Returns:
+            The claimed :class:`Batch` (not yet counted in any statistics).
+        """
+        if num_chunks < 1:
+            raise ValueError(f"num_chunks={num_chunks!r} must be positive")
+        with self._write() as connection:
+            (first,) = connection.execute(
+                "SELECT COALESCE(MAX(first_chunk + num_chunks), 0) FROM batches "
+                "WHERE strong_id = ? AND seed IS ?",
+                (strong_id, seed),
+            ).fetchone()
+            cursor = connection.execute(
+                "INSERT INTO batches (strong_id, seed, first_chunk, num_chunks, claimed_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (strong_id, seed, first, num_chunks, time.time()),
+            )
+            batch_id = cursor.lastrowid
+        return Batch(id=batch_id, strong_id=strong_id, seed=seed, first_chunk=first,
+                     num_chunks=num_chunks)
+
+    def complete_batch(
+        self,
+        batch_id: int,
+        *,
+        shots: int,
+        errors: int,
+        discards: int,
+        seconds: float,
+        custom_counts: Mapping[str, int] | None = None,
+        num_chunks: int | None = None,
+    ) -> None:
+        """Commits the results of a claimed batch in its own transaction.
+
+        Args:
+            batch_id: the id returned by :meth:`claim_batch`.
+            shots, errors, discards, seconds, custom_counts: the batch's results.
+            num_chunks: the number of chunks actually kept, when fewer than claimed (the rest
+                are released for later batches).
+
+        Raises:
+            ValueError: if the batch is unknown or already completed.
+        """
+        counts = json.dumps(dict(custom_counts), sort_keys=True) if custom_counts else None
+        with self._write() as connection:
+            cursor = connection.execute(
+                "UPDATE batches SET shots = ?, errors = ?, discards = ?, seconds = ?, "
+                "custom_counts = ?, num_chunks = COALESCE(?, num_chunks), completed_at = ? "
+                "WHERE id = ? AND shots IS NULL",
+                (int(shots), int(errors), int(discards), float(seconds), counts, num_chunks,
+                 time.time(), batch_id),
+            )
+            if cursor.rowcount != 1:
+                raise ValueError(f"batch id={batch_id} is not a pending claim of this database")
+
+    def release_batches(self, batch_ids: Iterable[int]) -> None:
+        """Deletes claims that will never complete (only pending ones; results are never lost)."""
+        ids = [(int(i),) for i in batch_ids]
+        if not ids:
+            return
+        with self._write() as connection:
+            connection.executemany("DELETE FROM batches WHERE id = ? AND shots IS NULL", ids)
+
+    def add_stats(self, stats: Iterable[TaskStats]) -> int:
+        """Adds finished statistics (e.g. imported from sinter CSV) as completed batches.
+
+        Tasks not yet in the store are recorded without a circuit.
+
+        Returns:
+            The number of rows added.
+        """
+        now = time.time()
+        stats = list(stats)
+        with self._write() as connection:
+            for s in stats:
+                connection.execute(
+                    "INSERT OR IGNORE INTO tasks (strong_id, decoder, json_metadata, circuit, "
+                    "created_at) VALUES (?, ?, ?, NULL, ?)",
+                    (s.strong_id, s.decoder, json.dumps(s.json_metadata, sort_keys=True), now),
+                )
+                connection.execute(
+                    "INSERT INTO batches (strong_id, seed, first_chunk, num_chunks, shots, "
+                    "errors, discards, seconds, custom_counts, claimed_at, completed_at) "
+                    "VALUES (?, NULL, NULL, NULL, ?, ?, ?, ?, ?, ?, ?)",
+                    (s.strong_id, s.shots, s.errors, s.discards, s.seconds,
+                     json.dumps(s.custom_counts, sort_keys=True) if s.custom_counts else None,
+                     now, now),
+                )
+        return len(stats)
+
+    # Reading.
+    def stats_for(self, strong_id: str) -> TaskStats | None:
+        """The accumulated statistics of one task (None if the task is unknown)."""
+        found = self._read(where="t.strong_id = ?", parameters=(strong_id,))
+        return found[0] if found else None
+
+    def read_stats(self, **metadata_filters: Any) -> list[TaskStats]:
+        """Statistics of every task whose metadata matches the filters, in insertion order.
+
+        Args:
+            **metadata_filters: metadata key = value pairs that must all match, e.g.
+                ``distance=5, noise="si1000"``; ``decoder`` also matches the task's decoder.
+
+        Returns:
+            One :class:`TaskStats` per task (tasks with no completed batch have zero shots).
+        """
+        stats = self._read(where="1", parameters=())
+        result = []
+        for s in stats:
+            ok = True
+            for key, value in metadata_filters.items():
+                actual = s.decoder if key == "decoder" and key not in s.json_metadata else (
+                    s.json_metadata.get(key, _MISSING))
+                if actual != value:
+                    ok = False
+                    break
+            if ok:
+                result.append(s)
+        return result
+
+    def _read(self, *, where: str, parameters: tuple[Any, ...]) -> list[TaskStats]:
+        rows = self._connection.execute(
+            "SELECT t.strong_id, t.decoder, t.json_metadata, COALESCE(SUM(b.shots), 0), "
+            "COALESCE(SUM(b.errors), 0), COALESCE(SUM(b.discards), 0), "
+            "COALESCE(SUM(b.seconds), 0.0), "
+            "SUM(CASE WHEN b.custom_counts IS NOT NULL THEN 1 ELSE 0 END) "
+            f"FROM tasks t LEFT JOIN batches b ON b.strong_id = t.strong_id WHERE {where} "
+            "GROUP BY t.strong_id ORDER BY MIN(t.rowid)",
+            parameters,
+        ).fetchall()
+        result = []
+        for strong_id, decoder, metadata, shots, errors, discards, seconds, n_counts in rows:
+            counts: collections.Counter[str] = collections.Counter()
+            if n_counts:
+                for (text,) in self._connection.execute(
+                    "SELECT custom_counts FROM batches WHERE strong_id = ? AND "
+                    "custom_counts IS NOT NULL AND shots IS NOT NULL",
+                    (strong_id,),
+                ):
+                    counts.update(json.loads(text))
+            result.append(
+                TaskStats(
+                    strong_id=strong_id,
+                    decoder=decoder,
+                    json_metadata=json.loads(metadata),
+                    shots=shots,
+                    errors=errors,
+                    discards=discards,
+                    seconds=seconds,
+                    custom_counts=dict(counts),
+                )
+            )
+        return result
+
+    def batch_rows(self) -> list[tuple[str, int | None, int | None, int | None, int | None]]:
+        """Every batch as ``(strong_id, seed, first_chunk, num_chunks, shots)`` (shots None if
+        pending), for audits and tests."""
+        return self._connection.execute(
+            "SELECT strong_id, seed, first_chunk, num_chunks, shots FROM batches ORDER BY id"
+        ).fetchall()
+
+    def integrity_check(self) -> str:
+        """The result of ``PRAGMA integrity_check`` (``"ok"`` for a healthy file)."""
+        return self._connection.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+_MISSING = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class Batch:
+    """A claimed range of chunks of one task (see :meth:`ResultStore.claim_batch`).
+
+    Attributes:
+        id: the row id of the claim.
+        strong_id: the task.
+        seed: the root seed of the run that claimed it.
+        first_chunk: the first chunk index; chunk ``k`` is seeded from ``(seed, strong_id, k)``.
+        num_chunks: the number of chunks claimed.
+    """
+
+    id: int
+    strong_id: str
+    seed: int | None
+    first_chunk: int
+    num_chunks: int
