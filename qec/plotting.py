@@ -13,15 +13,24 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qec.analysis._binomial import shot_error
+from qec.analysis._lambda import LambdaFit, fit_per_round_error
 from qec.analysis._points import PointLike, Quantity, logical_error, merge_points
+from qec.analysis._threshold import ThresholdFit
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from qec.analysis import ThresholdFit
-
-__all__ = ["FIGSIZE", "new_axes", "plot_threshold", "save_figure"]
+__all__ = [
+    "FIGSIZE",
+    "new_axes",
+    "plot_collapse",
+    "plot_lambda",
+    "plot_rounds",
+    "plot_threshold",
+    "save_figure",
+]
 
 FIGSIZE: tuple[float, float] = (6.4, 4.8)
 """Default figure size in inches; at the default 100 dpi a figure is 640 x 480 pixels."""
@@ -169,5 +178,163 @@ def plot_threshold(
         ax.set_title(title)
     ax.grid(True, which="major", alpha=0.4)
     ax.grid(True, which="minor", alpha=0.15)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_collapse(fit: ThresholdFit, *, ax: Axes | None = None, confidence: float = 0.95,
+                  title: str | None = None) -> Axes:
+    """The data collapse: logical error against ``x = (p - p_th) d^(1/nu)``, with the fitted curve.
+
+    Draws the points a :class:`qec.analysis.ThresholdFit` used, one colour per distance with
+    binomial error bars, and its quadratic ``A + B x + C x^2``. When the scaling hypothesis holds,
+    all distances fall on that one curve.
+
+    Args:
+        fit: the result of :func:`qec.analysis.fit_threshold`.
+        ax: the ``Axes`` to draw on; a new 640 x 480 figure when None.
+        confidence: the coverage of the error bars.
+        title: the axes title.
+
+    Returns:
+        The ``Axes`` drawn on.
+
+    Examples:
+        >>> from qec.analysis import Point, fit_threshold
+        >>> pts = [Point(distance=d, rounds=1, physical_error_rate=p, shots=10**6,
+        ...              errors=round(10**6 * (0.2 + 2 * (p - 0.1) * d ** (1 / 1.5))))
+        ...        for d in (3, 5, 7) for p in (0.09, 0.095, 0.1, 0.105, 0.11)]
+        >>> ax = plot_collapse(fit_threshold(pts, quantity="per_shot", bootstrap=10))
+        >>> ax.get_xlabel()
+        'x = (p - p_th) d^(1/nu)'
+    """
+    if ax is None:
+        ax = new_axes()
+    all_x = []
+    for distance in fit.distances:
+        curve = [pt for pt in fit.points if pt.distance == distance]
+        xs = np.array([fit.scaling_variable(distance=distance,
+                                            physical_error_rate=pt.physical_error_rate)
+                       for pt in curve])
+        intervals = [logical_error(pt, quantity=fit.quantity, confidence=confidence)
+                     for pt in curve]
+        estimate = np.array([iv.estimate for iv in intervals])
+        errors = np.array([[iv.estimate - iv.low for iv in intervals],
+                           [iv.high - iv.estimate for iv in intervals]])
+        ax.errorbar(xs, estimate, yerr=errors, marker="o", markersize=4, linestyle="none",
+                    capsize=2, label=f"d={distance}")
+        all_x.extend(xs)
+    grid = np.linspace(min(all_x), max(all_x), 200)
+    a, b, c = fit.coefficients
+    ax.plot(grid, a + b * grid + c * grid * grid, color="0.2", linewidth=1.5,
+            label=(f"fit: p_th={fit.threshold:.3%}, nu={fit.nu:.2f}, "
+                   f"chi2/dof={fit.chi2_per_dof:.2f}"))
+    ax.axvline(0, color="0.5", linestyle=":", linewidth=1)
+    ax.set_xlabel("x = (p - p_th) d^(1/nu)")
+    ax.set_ylabel(_QUANTITY_LABEL[fit.quantity])
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.4)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_lambda(fit: LambdaFit, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Logical error per round against distance, log scale, with the fitted straight line.
+
+    Args:
+        fit: the result of :func:`qec.analysis.fit_lambda`.
+        ax: the ``Axes`` to draw on; a new 640 x 480 figure when None.
+        title: the axes title.
+
+    Returns:
+        The ``Axes`` drawn on.
+
+    Examples:
+        >>> from qec.analysis import Point, fit_lambda, shot_error
+        >>> pts = [Point(distance=d, rounds=d, physical_error_rate=0.001, shots=10**6,
+        ...              errors=round(10**6 * shot_error(0.01 / 2 ** ((d - 3) / 2), rounds=d)))
+        ...        for d in (3, 5, 7)]
+        >>> plot_lambda(fit_lambda(pts)).get_yscale()
+        'log'
+    """
+    if ax is None:
+        ax = new_axes()
+    ds = np.array(fit.distances, dtype=np.float64)
+    estimate = np.array([e.estimate for e in fit.per_round_errors])
+    errors = np.array([[e.estimate - e.low for e in fit.per_round_errors],
+                       [e.high - e.estimate for e in fit.per_round_errors]])
+    ax.set_yscale("log")
+    ax.errorbar(ds, estimate, yerr=errors, marker="o", linestyle="none", capsize=3,
+                label=f"measured, p={fit.physical_error_rate:g}")
+    grid = np.linspace(ds.min() - 1, ds.max() + 1, 50)
+    lam = fit.lambda_
+    ax.plot(grid, np.exp(fit.intercept + fit.slope * grid), color="0.2", linestyle="--",
+            label=f"fit: Lambda={lam.estimate:.2f} [{lam.low:.2f}, {lam.high:.2f}]")
+    ax.set_xticks(fit.distances)
+    ax.set_xlabel("code distance d")
+    ax.set_ylabel("logical error per round")
+    if title:
+        ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_rounds(points: Iterable[PointLike], *, ax: Axes | None = None, confidence: float = 0.95,
+                title: str | None = None) -> Axes:
+    """Logical error per shot against the number of rounds, one curve per (distance, p).
+
+    Each curve shows the measured shot errors with binomial intervals and the fitted
+    ``P_L(r) = (1 - (1 - 2 eps)^r) / 2`` (:func:`qec.analysis.fit_per_round_error`).
+
+    Args:
+        points: objects with ``distance, rounds, physical_error_rate, shots, errors``.
+        ax: the ``Axes`` to draw on; a new 640 x 480 figure when None.
+        confidence: the coverage of the error bars.
+        title: the axes title.
+
+    Returns:
+        The ``Axes`` drawn on.
+
+    Raises:
+        ValueError: if there are no points or a point has no kept shots.
+
+    Examples:
+        >>> from qec.analysis import Point
+        >>> pts = [Point(distance=3, rounds=r, physical_error_rate=0.001, shots=10_000,
+        ...              errors=round(10_000 * shot_error(0.01, rounds=r))) for r in (3, 9, 27)]
+        >>> plot_rounds(pts).get_xlabel()
+        'rounds r'
+    """
+    merged = merge_points(points)
+    if not merged:
+        raise ValueError("points is empty: there is nothing to plot")
+    if ax is None:
+        ax = new_axes()
+    keys = sorted({(pt.distance, pt.physical_error_rate) for pt in merged})
+    for distance, p in keys:
+        curve = [pt for pt in merged if (pt.distance, pt.physical_error_rate) == (distance, p)]
+        rounds = np.array([pt.rounds for pt in curve])
+        intervals = [logical_error(pt, quantity="per_shot", confidence=confidence)
+                     for pt in curve]
+        estimate = np.array([iv.estimate for iv in intervals])
+        errors = np.array([[iv.estimate - iv.low for iv in intervals],
+                           [iv.high - iv.estimate for iv in intervals]])
+        label = f"d={distance}" if len({k[1] for k in keys}) == 1 else f"d={distance}, p={p:g}"
+        container = ax.errorbar(rounds, estimate, yerr=errors, marker="o", linestyle="none",
+                                capsize=2)
+        eps = fit_per_round_error(curve, confidence=confidence)
+        grid = np.linspace(0, rounds.max() * 1.05, 100)
+        ax.plot(grid, [shot_error(eps.estimate, rounds=max(r, 1e-9)) for r in grid],
+                color=container[0].get_color(),
+                label=f"{label}: {eps.estimate:.2e} per round")
+    ax.set_xlabel("rounds r")
+    ax.set_ylabel("logical error per shot")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.4)
     ax.legend(loc="best", fontsize="small")
     return ax

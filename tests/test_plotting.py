@@ -45,3 +45,27 @@ def test_plot_rejects_empty_points():
 def test_save_figure_rejects_unknown_suffix(tmp_path):
     with pytest.raises(ValueError, match=r"path='.*f\.xyz' must end in one of"):
         save_figure(new_axes(), tmp_path / "f.xyz")
+
+
+def test_collapse_lambda_rounds_figures(tmp_path):
+    from qec.analysis import fit_lambda, fit_threshold, shot_error
+    from qec.plotting import plot_collapse, plot_lambda, plot_rounds
+
+    sweep = [Point(distance=d, rounds=1, physical_error_rate=p, shots=10**6,
+                   errors=round(10**6 * (0.2 + 2 * (p - 0.1) * d ** (1 / 1.5))))
+             for d in (3, 5, 7) for p in (0.09, 0.095, 0.1, 0.105, 0.11)]
+    collapse = plot_collapse(fit_threshold(sweep, quantity="per_shot", bootstrap=10))
+    assert collapse.get_ylabel() == "logical error per shot"
+    suppressed = [Point(distance=d, rounds=r, physical_error_rate=0.001, shots=10**5,
+                        errors=round(10**5 * shot_error(0.01 / 2 ** ((d - 3) / 2), rounds=r)))
+                  for d in (3, 5, 7) for r in (d, 2 * d)]
+    lam = plot_lambda(fit_lambda(suppressed))
+    assert lam.get_xlabel() == "code distance d"
+    labels = [text.get_text() for text in lam.get_legend().get_texts()]
+    assert any(label.startswith("fit: Lambda=2.0") for label in labels)
+    rounds = plot_rounds(suppressed)
+    assert len(rounds.get_legend().get_texts()) == 3
+    for name, ax in [("collapse", collapse), ("lambda", lam), ("rounds", rounds)]:
+        path = save_figure(ax, tmp_path / f"{name}.png")
+        assert path.stat().st_size > 10_000
+        assert matplotlib.image.imread(path).shape == (480, 640, 4)

@@ -15,10 +15,12 @@ from qec.analysis._binomial import (
 from qec.analysis._crossings import Crossing, crossings
 from qec.analysis._lambda import DistanceProjection, LambdaFit, fit_lambda, fit_per_round_error
 from qec.analysis._points import Point, PointLike, Quantity, logical_error, merge_points
+from qec.analysis._series import SERIES_KEYS, series_label, split_series
 from qec.analysis._summary import lambda_dict, threshold_dict, threshold_summary
 from qec.analysis._threshold import ThresholdFit, fit_threshold
 
 __all__ = [
+    "SERIES_KEYS",
     "Crossing",
     "DistanceProjection",
     "Interval",
@@ -37,7 +39,9 @@ __all__ = [
     "logical_error",
     "merge_points",
     "per_round_error",
+    "series_label",
     "shot_error",
+    "split_series",
     "threshold_dict",
     "threshold_summary",
 ]

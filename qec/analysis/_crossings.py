@@ -131,8 +131,8 @@ def crossings(
         # Several rounds at one (d, p): keep the one with the most shots.
         curve = by_distance.setdefault(pt.distance, {})
         old = curve.get(pt.physical_error_rate)
-        if old is None or old[0] < pt.shots:
-            curve[pt.physical_error_rate] = (pt.shots, pt.errors, pt.rounds)
+        if old is None or old[0] < pt.kept_shots:
+            curve[pt.physical_error_rate] = (pt.kept_shots, pt.errors, pt.rounds)
     distances = sorted(by_distance)
     rng = np.random.default_rng(seed)
     result = []

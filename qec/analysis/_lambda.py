@@ -21,8 +21,8 @@ def _log_likelihood(eps: float, points: list[Point]) -> float:
         p_shot = shot_error(eps, rounds=pt.rounds)
         if pt.errors:
             total += pt.errors * math.log(p_shot) if p_shot > 0 else -math.inf
-        if pt.shots - pt.errors:
-            total += (pt.shots - pt.errors) * math.log1p(-p_shot)
+        if pt.kept_shots - pt.errors:
+            total += (pt.kept_shots - pt.errors) * math.log1p(-p_shot)
     return total
 
 
@@ -63,11 +63,12 @@ def fit_per_round_error(points: Iterable[PointLike], *, confidence: float = 0.95
             raise ValueError(f"points mix {attribute} values {values}; give one at a time")
     if len(merged) == 1:
         (pt,) = merged
-        interval = binomial_interval(errors=pt.errors, shots=pt.shots, confidence=confidence)
+        interval = binomial_interval(errors=pt.errors, shots=pt.kept_shots,
+                                     confidence=confidence)
         return interval.per_round(rounds=pt.rounds)
     if all(pt.errors == 0 for pt in merged):
         best = 0.0
-    elif all(2 * pt.errors >= pt.shots for pt in merged):
+    elif all(2 * pt.errors >= pt.kept_shots for pt in merged):
         best = 0.5
     else:
         result = minimize_scalar(lambda e: -_log_likelihood(e, merged), bounds=(0.0, 0.5),
@@ -286,8 +287,8 @@ def fit_lambda(
         if all(pt.errors == 0 for pt in group):
             raise ValueError(
                 f"distance {d} at p={physical_error_rate} has no logical errors in "
-                f"{sum(pt.shots for pt in group)} shots: its error per round (and its log) is "
-                "not estimated; sample more shots"
+                f"{sum(pt.kept_shots for pt in group)} kept shots: its error per round (and its "
+                "log) is not estimated; sample more shots"
             )
         eps.append(fit_per_round_error(group, confidence=confidence))
     pairwise = [_ratio(a, b, confidence=confidence) for a, b in itertools.pairwise(eps)]

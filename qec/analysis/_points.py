@@ -30,15 +30,16 @@ class PointLike(Protocol):
 class Point:
     """Logical-error statistics of one (distance, rounds, physical error rate) point.
 
-    ``shots`` counts the shots kept: discarded shots (``discards``) are not in it, as in sinter.
+    As in sinter (and ``qec.sampling.TaskStats``), ``shots`` counts every shot taken, discarded
+    ones included; the logical error rate is ``errors / (shots - discards)``.
 
     Attributes:
         distance: code distance, positive.
         rounds: rounds of stabilizer measurement per shot, positive.
         physical_error_rate: the noise strength p, in (0, 1).
-        shots: shots kept, non-negative.
-        errors: shots with a logical error, ``0 <= errors <= shots``.
-        discards: shots discarded by postselection, non-negative.
+        shots: shots taken, non-negative.
+        errors: shots with a logical error.
+        discards: shots discarded by postselection; ``errors + discards <= shots``.
 
     Examples:
         >>> Point(distance=3, rounds=3, physical_error_rate=0.001, shots=1000, errors=7)
@@ -68,10 +69,16 @@ class Point:
         object.__setattr__(self, "physical_error_rate", float(p))
         if self.shots < 0:
             raise ValueError(f"shots={self.shots!r} must be non-negative")
-        if not 0 <= self.errors <= self.shots:
-            raise ValueError(f"errors={self.errors!r} must be between 0 and shots={self.shots!r}")
-        if self.discards < 0:
-            raise ValueError(f"discards={self.discards!r} must be non-negative")
+        if self.errors < 0 or self.discards < 0 or self.errors + self.discards > self.shots:
+            raise ValueError(
+                f"errors={self.errors!r} and discards={self.discards!r} must be non-negative "
+                f"with a sum at most shots={self.shots!r}"
+            )
+
+    @property
+    def kept_shots(self) -> int:
+        """``shots - discards``: the shots the error rate is over."""
+        return self.shots - self.discards
 
 
 def check_quantity(quantity: str) -> None:
@@ -104,10 +111,11 @@ def as_points(points: Iterable[PointLike], *, what: str = "points") -> list[Poin
                 if values[name] is None:
                     raise ValueError(f"{what}: {item!r} has {name}=None; its metadata lacks it")
             point = Point(**values, discards=int(getattr(item, "discards", 0) or 0))
-        if point.shots == 0:
+        if point.kept_shots == 0:
             raise ValueError(
                 f"{what}: the point distance={point.distance}, rounds={point.rounds}, "
-                f"physical_error_rate={point.physical_error_rate} has shots=0; sample it first"
+                f"physical_error_rate={point.physical_error_rate} has shots={point.shots} "
+                f"(discards={point.discards}): no kept shots; sample it first"
             )
         result.append(point)
     return result
@@ -149,7 +157,8 @@ def logical_error(point: PointLike, *, quantity: Quantity = "per_round", confide
     """The logical error of a point, per round or per shot, with its binomial interval.
 
     Args:
-        point: any object with ``rounds``, ``shots`` and ``errors``.
+        point: any object with ``rounds``, ``shots`` and ``errors`` (and optionally
+            ``discards``, subtracted from ``shots``).
         quantity: ``"per_round"`` (converted with :func:`per_round_error`) or ``"per_shot"``.
         confidence: the interval's nominal coverage.
 
@@ -165,7 +174,8 @@ def logical_error(point: PointLike, *, quantity: Quantity = "per_round", confide
         0.5
     """
     check_quantity(quantity)
-    interval = binomial_interval(errors=point.errors, shots=point.shots, confidence=confidence)
+    kept = point.shots - getattr(point, "discards", 0)
+    interval = binomial_interval(errors=point.errors, shots=kept, confidence=confidence)
     if quantity == "per_round":
         return interval.per_round(rounds=point.rounds)
     return interval
@@ -181,7 +191,7 @@ def rates_and_sigmas(points: list[Point], *, quantity: Quantity) -> tuple[np.nda
     check_quantity(quantity)
     return rates_and_sigmas_of_counts(
         errors=np.array([pt.errors for pt in points], dtype=np.float64),
-        shots=np.array([pt.shots for pt in points], dtype=np.float64),
+        shots=np.array([pt.kept_shots for pt in points], dtype=np.float64),
         rounds=np.array([pt.rounds for pt in points], dtype=np.float64),
         quantity=quantity,
     )

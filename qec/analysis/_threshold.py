@@ -290,7 +290,7 @@ def fit_threshold(
         params[2:] = _initial_abc(ys_all[selection], sigmas_all[selection], xs)
         params, chi2 = model.fit(ys_all[selection], sigmas_all[selection], params)
     used = [pt for pt, keep in zip(merged, selection, strict=True) if keep]
-    shots = np.array([pt.shots for pt in used], dtype=np.int64)
+    shots = np.array([pt.kept_shots for pt in used], dtype=np.int64)
     rounds = np.array([pt.rounds for pt in used], dtype=np.float64)
     rates = np.array([pt.errors for pt in used], dtype=np.float64) / shots
     rng = np.random.default_rng(seed)

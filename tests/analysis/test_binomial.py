@@ -103,3 +103,26 @@ def test_conversion_rejects_bad_input():
         shot_error(0.6, rounds=2)
     with pytest.raises(ValueError, match="need low <= estimate <= high"):
         Interval(estimate=0.3, low=0.4, high=0.5)
+
+
+def test_points_with_discards_use_kept_shots():
+    from qec.analysis import Point, logical_error
+
+    point = Point(distance=3, rounds=1, physical_error_rate=0.01, shots=1000, errors=10,
+                  discards=500)
+    assert point.kept_shots == 500
+    assert logical_error(point, quantity="per_shot").estimate == 10 / 500
+    with pytest.raises(ValueError, match="errors=10 and discards=995 must be non-negative"):
+        Point(distance=3, rounds=1, physical_error_rate=0.01, shots=1000, errors=10, discards=995)
+
+
+def test_task_stats_are_points():
+    from qec.analysis import fit_lambda, shot_error
+    from qec.sampling import TaskStats
+
+    stats = [TaskStats(strong_id=f"t{d}", decoder="pymatching",
+                       json_metadata={"distance": d, "rounds": d, "p": 0.001},
+                       shots=10**5, errors=round(10**5 * shot_error(0.01 / 3 ** ((d - 3) / 2),
+                                                                    rounds=d)))
+             for d in (3, 5, 7)]
+    assert fit_lambda(stats).lambda_.estimate == pytest.approx(3, rel=0.05)

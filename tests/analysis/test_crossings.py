@@ -39,7 +39,7 @@ def test_crossing_by_linear_interpolation_in_log_p():
 
 def test_crossings_reject_zero_shots():
     points = [Point(distance=3, rounds=1, physical_error_rate=0.01, shots=0, errors=0)]
-    with pytest.raises(ValueError, match="has shots=0; sample it first"):
+    with pytest.raises(ValueError, match=r"has shots=0 \(discards=0\): no kept shots"):
         crossings(points)
 
 

@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import synthetic_sweep
+from synthetic import synthetic_sweep
 
 from qec.analysis import (
     Point,
@@ -121,7 +121,7 @@ def test_fit_rejects_too_few_points_near_the_crossing():
 
 def test_fit_rejects_zero_shots(sweep):
     bad = [*sweep, Point(distance=9, rounds=1, physical_error_rate=0.1, shots=0, errors=0)]
-    with pytest.raises(ValueError, match=r"physical_error_rate=0\.1 has shots=0"):
+    with pytest.raises(ValueError, match=r"=0\.1 has shots=0 \(discards=0\): no kept"):
         fit_threshold(bad)
 
 

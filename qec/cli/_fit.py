@@ -1,0 +1,134 @@
+"""``qec fit``: threshold (finite-size scaling) and Lambda tables from a results database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from qec.cli._common import CliError, print_json
+from qec.cli._plot import QUANTITIES, add_series_options, load_series
+
+NAME = "fit"
+HELP = "fit the threshold (finite-size scaling) and Lambda of each series in a database"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the options of ``qec fit``."""
+    add_series_options(parser)
+    parser.add_argument("--p", type=float, default=None,
+                        help="Lambda at this physical error rate only (default: every p with "
+                             "two or more distances)")
+    parser.add_argument("--window", type=float, default=1.0,
+                        help="threshold fit uses points with |p/p_th - 1| d^(1/nu) <= WINDOW "
+                             "(default 1)")
+    parser.add_argument("--confidence", type=float, default=0.95,
+                        help="coverage of every interval (default 0.95)")
+    parser.add_argument("--bootstrap", type=int, default=200,
+                        help="bootstrap redraws of the threshold fit (default 200)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+
+def _threshold_part(stats: list[Any], args: argparse.Namespace) -> dict[str, Any]:
+    from qec.analysis import crossings, fit_threshold, threshold_dict
+    from qec.analysis._summary import crossing_dict
+
+    quantity = QUANTITIES[args.quantity]
+    try:
+        fit = fit_threshold(stats, quantity=quantity, window=args.window,
+                            confidence=args.confidence, bootstrap=args.bootstrap, seed=args.seed)
+    except ValueError as exc:
+        found = crossings(stats, quantity=quantity, confidence=args.confidence, seed=args.seed)
+        return {"threshold": None, "fit_error": str(exc),
+                "crossings": [crossing_dict(c) for c in found]}
+    return {**threshold_dict(fit), "fit_error": None}
+
+
+def _lambda_part(stats: list[Any], args: argparse.Namespace) -> list[dict[str, Any]]:
+    from qec.analysis import fit_lambda, lambda_dict
+
+    ps = sorted({s.physical_error_rate for s in stats})
+    if args.p is not None:
+        ps = [p for p in ps if abs(p - args.p) <= 1e-12 * max(1.0, abs(args.p))]
+        if not ps:
+            raise CliError(f"--p {args.p} matches no task; the series has p in "
+                           f"{sorted({s.physical_error_rate for s in stats})}")
+    rows = []
+    for p in ps:
+        at_p = [s for s in stats if s.physical_error_rate == p]
+        if len({s.distance for s in at_p}) < 2:
+            continue
+        try:
+            rows.append({**lambda_dict(fit_lambda(at_p, confidence=args.confidence)),
+                         "fit_error": None})
+        except ValueError as exc:
+            rows.append({"physical_error_rate": p, "fit_error": str(exc)})
+    return rows
+
+
+def _format_series(label: str, threshold: dict[str, Any], lambdas: list[dict[str, Any]],
+                   quantity: str) -> str:
+    lines = [f"series: {label}"]
+    if threshold["threshold"] is None:
+        lines.append(f"  threshold: not fitted ({threshold['fit_error']})")
+    else:
+        low, high = threshold["threshold_ci"]
+        nu_low, nu_high = threshold["nu_ci"]
+        lines.append(
+            f"  threshold ({quantity}, finite-size scaling): {threshold['threshold']:.4%} "
+            f"[{low:.4%}, {high:.4%}]  nu = {threshold['nu']:.3f} [{nu_low:.3f}, {nu_high:.3f}]"
+        )
+        lines.append(
+            f"    chi2/dof = {threshold['chi2_per_dof']:.2f} ({threshold['dof']} dof), "
+            f"distances {','.join(map(str, threshold['distances_used']))}, "
+            f"{threshold['points_used']} points used, {threshold['points_excluded']} excluded "
+            f"(window {threshold['window']:g})"
+        )
+    for crossing in threshold["crossings"]:
+        d1, d2 = crossing["distances"]
+        low, high = crossing["ci"]
+        lines.append(f"  crossing d={d1}/d={d2}: {crossing['physical_error_rate']:.4%} "
+                     f"[{low:.4%}, {high:.4%}]")
+    if lambdas:
+        lines.append("  Lambda (error per round eps_d; Lambda = eps_d / eps_(d+2)):")
+        for row in lambdas:
+            if row["fit_error"] is not None:
+                lines.append(f"    p={row['physical_error_rate']:g}: {row['fit_error']}")
+                continue
+            eps = "  ".join(f"d={e['distance']}: {e['estimate']:.3e}"
+                            for e in row["per_round_errors"])
+            pairs = "  ".join(f"{a}/{b}: {r['lambda']:.2f} [{r['ci'][0]:.2f}, {r['ci'][1]:.2f}]"
+                              for (a, b), r in ((q["distances"], q) for q in row["pairwise"]))
+            low, high = row["lambda_ci"]
+            lines.append(f"    p={row['physical_error_rate']:g}: {eps}")
+            lines.append(f"      Lambda (line fit) = {row['lambda']:.2f} [{low:.2f}, {high:.2f}]"
+                         f"; pairwise {pairs}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fits every series and prints the tables (or JSON)."""
+    from qec.analysis import series_label
+
+    if not 0 < args.confidence < 1:
+        raise CliError(f"--confidence {args.confidence} must be strictly between 0 and 1")
+    series, skipped = load_series(args)
+    results = []
+    for key, stats in series.items():
+        results.append({
+            "series": {name: value for name, value in key},
+            "label": series_label(key),
+            "threshold": _threshold_part(stats, args),
+            "lambda": _lambda_part(stats, args),
+        })
+    if args.json:
+        print_json({"db": str(args.db), "quantity": QUANTITIES[args.quantity],
+                    "skipped_tasks_without_shots": skipped, "series": results})
+        return 0
+    if skipped:
+        sys.stderr.write(f"qec fit: skipped {skipped} tasks with no shots yet\n")
+    text = "\n\n".join(_format_series(r["label"], r["threshold"], r["lambda"], args.quantity)
+                       for r in results)
+    sys.stdout.write(text + "\n")
+    return 0

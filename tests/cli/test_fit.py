@@ -1,0 +1,70 @@
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
+from synthetic import synthetic_sweep, write_points
+
+from qec.analysis import Point, shot_error
+from qec.cli import main
+
+
+def _write_both(path):
+    write_points(path, synthetic_sweep(threshold=0.1, nu=1.5, distances=(3, 5, 7), shots=20_000,
+                                       seed=7, ps=np.linspace(0.09, 0.11, 7)))
+    write_points(path, [Point(distance=d, rounds=d, physical_error_rate=0.001, shots=100_000,
+                              errors=round(100_000 * shot_error(0.01 / 2 ** ((d - 3) / 2),
+                                                                rounds=d)))
+                        for d in (3, 5, 7)], noise="si1000")
+
+
+def test_fit_json_has_threshold_and_lambda(tmp_path, capsys):
+    path = tmp_path / "r.db"
+    _write_both(path)
+    assert main(["fit", "--db", str(path), "--json", "--bootstrap", "50"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    by_noise = {s["series"]["noise"]: s for s in summary["series"]}
+    threshold = by_noise["code-capacity"]["threshold"]
+    assert threshold["fit_error"] is None
+    low, high = threshold["threshold_ci"]
+    assert low <= threshold["threshold"] <= high
+    assert abs(threshold["threshold"] - 0.1) < 0.003
+    assert [c["distances"] for c in threshold["crossings"]] == [[3, 5], [5, 7]]
+    (row,) = by_noise["si1000"]["lambda"]
+    assert abs(row["lambda"] - 2) < 0.1
+    assert by_noise["si1000"]["threshold"]["threshold"] is None
+
+
+def test_fit_prints_tables(tmp_path, capsys):
+    path = tmp_path / "r.db"
+    _write_both(path)
+    assert main(["fit", "--db", str(path), "--bootstrap", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "series: code=surface, noise=code-capacity, basis=Z, decoder=pymatching" in out
+    assert "threshold (per-round, finite-size scaling):" in out
+    assert "crossing d=3/d=5:" in out
+    assert "Lambda (line fit) = 2.0" in out
+
+
+def test_fit_with_filter_and_p(tmp_path, capsys):
+    path = tmp_path / "r.db"
+    _write_both(path)
+    assert main(["fit", "--db", str(path), "--noise", "si1000", "--p", "0.001", "--json"]) == 0
+    (series,) = json.loads(capsys.readouterr().out)["series"]
+    assert series["series"]["noise"] == "si1000"
+    assert main(["fit", "--db", str(path), "--noise", "si1000", "--p", "0.5"]) == 2
+    assert "--p 0.5 matches no task" in capsys.readouterr().err
+
+
+def test_fit_errors_are_one_line(tmp_path, capsys):
+    assert main(["fit", "--db", str(tmp_path / "missing.db")]) == 2
+    assert "no such database file" in capsys.readouterr().err
+    path = tmp_path / "r.db"
+    _write_both(path)
+    assert main(["fit", "--db", str(path), "--decoder", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qec fit: error: no tasks in") and err.count("\n") == 1
+    assert main(["fit", "--db", str(path), "--confidence", "2"]) == 2
+    assert "--confidence 2.0 must be strictly between 0 and 1" in capsys.readouterr().err
