@@ -67,13 +67,12 @@ class _LayerWriter:
             self._pending = stim.Circuit()
 
     def _append(self, name: str, targets: Iterable[int], arg: float | None = None) -> None:
-        targets = list(targets)
-        if not targets:
+        # Parsing one line of text is far faster than Circuit.append with a long Python list.
+        text = " ".join(map(str, targets))
+        if not text or (arg is not None and arg <= 0):
             return
-        if arg is None:
-            self.circuit.append(name, targets)
-        elif arg > 0:
-            self.circuit.append(name, targets, arg)
+        head = name if arg is None else f"{name}({arg!r})"
+        self.circuit += stim.Circuit(f"{head} {text}")
 
     def _idle(self, busy: Iterable[int], rate: float) -> None:
         if rate > 0:
@@ -140,6 +139,16 @@ def _data_noise(noise: NoiseModel, data: Sequence[int], basis: str) -> stim.Circ
         flip = "X_ERROR" if basis == "Z" else "Z_ERROR"
         circuit.append(flip, data, noise.before_round_data_flip)
     return circuit
+
+
+def _detectors(specs: Iterable[tuple[tuple[int, int], int, Sequence[int]]]) -> stim.Circuit:
+    """DETECTOR instructions from ((x, y), t, measurement-record offsets) triples."""
+    return stim.Circuit(
+        "\n".join(
+            f"DETECTOR({x}, {y}, {t}) " + " ".join(f"rec[{r}]" for r in recs)
+            for (x, y), t, recs in specs
+        )
+    )
 
 
 def _round(
@@ -258,10 +267,9 @@ def memory_circuit(
     coords = code.qubit_coords
     writer = _LayerWriter(noise, sorted(coords))
 
-    header = stim.Circuit()
-    for q in sorted(coords):
-        header.append("QUBIT_COORDS", [q], coords[q])
-    writer.circuit = header
+    writer.circuit = stim.Circuit(
+        "\n".join(f"QUBIT_COORDS({coords[q][0]}, {coords[q][1]}) {q}" for q in sorted(coords))
+    )
 
     cz = noise.two_qubit_gate == "CZ"
     data_basis = "Z" if cz else basis
@@ -283,25 +291,21 @@ def memory_circuit(
         data_noise=data_noise(True),
         prepare_plus=data if cz and basis == "X" else (),
     )
-    for k, s in enumerate(stabilizers):
-        if s.basis == basis:
-            x, y = coords[s.measure_qubit]
-            writer.circuit.append(
-                "DETECTOR", [stim.target_rec(k - n_measure)], [x, y, 0]
-            )
+    writer.circuit += _detectors(
+        (coords[s.measure_qubit], 0, [k - n_measure])
+        for k, s in enumerate(stabilizers)
+        if s.basis == basis
+    )
     circuit = writer.circuit
 
     if rounds > 1:
         writer.circuit = stim.Circuit()
         _round(writer, code, data_noise=data_noise(False))
         writer.circuit.append("SHIFT_COORDS", [], [0, 0, 1])
-        for k, s in enumerate(stabilizers):
-            x, y = coords[s.measure_qubit]
-            writer.circuit.append(
-                "DETECTOR",
-                [stim.target_rec(k - n_measure), stim.target_rec(k - 2 * n_measure)],
-                [x, y, 0],
-            )
+        writer.circuit += _detectors(
+            (coords[s.measure_qubit], 0, [k - n_measure, k - 2 * n_measure])
+            for k, s in enumerate(stabilizers)
+        )
         body = writer.circuit
         if rounds - 1 == 1:
             circuit += body
@@ -315,13 +319,15 @@ def memory_circuit(
     writer.measure(data, basis=data_basis, reset=False, flip=noise.data_measure_flip)
     n_data = len(data)
     position = {q: i for i, q in enumerate(data)}
-    for k, s in enumerate(stabilizers):
-        if s.basis != basis:
-            continue
-        targets = [stim.target_rec(position[q] - n_data) for q in s.data_qubits]
-        targets.append(stim.target_rec(k - n_measure - n_data))
-        x, y = coords[s.measure_qubit]
-        writer.circuit.append("DETECTOR", targets, [x, y, 1])
+    writer.circuit += _detectors(
+        (
+            coords[s.measure_qubit],
+            1,
+            [position[q] - n_data for q in s.data_qubits] + [k - n_measure - n_data],
+        )
+        for k, s in enumerate(stabilizers)
+        if s.basis == basis
+    )
     writer.circuit.append(
         "OBSERVABLE_INCLUDE",
         [stim.target_rec(position[q] - n_data) for q in code.logical(basis)],
