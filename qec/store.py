@@ -70,11 +70,15 @@ class ResultStore:
     """Sampling results in a SQLite file (created when missing).
 
     Args:
-        path: the database file. Created, with its parent directory, if it does not exist.
+        path: the database file. Created, with its parent directory, if it does not exist
+            (unless ``create`` is False).
+        create: create a missing database; when False a missing file is a ``ValueError`` (for
+            commands that only read, such as ``qec export`` and ``qec plot``).
 
     Raises:
-        ValueError: if the file cannot be opened, is not a SQLite database, is a SQLite database
-            of another application, or was written with another schema version.
+        ValueError: if the file cannot be opened, does not exist and ``create`` is False, is not
+            a SQLite database, is a SQLite database of another application, or was written with
+            another schema version.
 
     Examples:
         >>> import tempfile, stim
@@ -90,15 +94,20 @@ class ResultStore:
         [(100, 9)]
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         self.path = pathlib.Path(path)
         if self.path.is_dir():
             raise ValueError(f"database path {str(self.path)!r} is a directory, not a file")
         existed = self.path.exists()
+        if not existed and not create:
+            raise ValueError(f"database {str(self.path)!r} does not exist")
         if existed and not os.access(self.path, os.R_OK | os.W_OK):
             raise ValueError(f"database {str(self.path)!r} is not readable and writable")
         if not existed:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ValueError(f"cannot create database {str(self.path)!r}: {exc}") from None
         try:
             self._connection = sqlite3.connect(
                 str(self.path), timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None

@@ -12,6 +12,9 @@ from qec.cli._common import CliError
 # Each module defines NAME (str), HELP (str), add_arguments(parser) and run(args) -> int.
 COMMAND_MODULES: tuple[str, ...] = (
     "qec.cli._circuit",
+    "qec.cli._threshold",
+    "qec.cli._export",
+    "qec.cli._import",
     "qec.cli._fit",
     "qec.cli._plot",
 )

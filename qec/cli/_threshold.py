@@ -1,0 +1,257 @@
+"""``qec threshold``: sample a threshold sweep into a database, plot it, estimate the crossing."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qec.cli._common import CliError, add_output_options, parse_int_list, print_json
+
+NAME = "threshold"
+HELP = "sample a threshold sweep (default: surface code, SI1000, d=3,5,7) and plot it"
+
+DEFAULT_P = "0.003:0.015:12"
+DEFAULT_MAX_SHOTS = 2_000_000
+DEFAULT_MAX_ERRORS = 4000
+
+
+def parse_p_values(text: str) -> list[float]:
+    """Parses ``--p``: a list ``0.002,0.004`` or a log-spaced range ``lo:hi:n``.
+
+    Range values are rounded to 4 significant digits so they read well in tables.
+
+    Raises:
+        CliError: for an empty or malformed list, or a value outside (0, 1).
+
+    Examples:
+        >>> parse_p_values("0.002, 0.004")
+        [0.002, 0.004]
+        >>> parse_p_values("0.001:0.1:3")
+        [0.001, 0.01, 0.1]
+    """
+    text = text.strip()
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise CliError(f"--p={text!r} must be a list like 0.002,0.004 or a range lo:hi:n")
+        try:
+            low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
+        except ValueError:
+            raise CliError(
+                f"--p={text!r}: a range is lo:hi:n with numbers lo < hi and an integer n >= 2"
+            ) from None
+        if count < 2 or not low < high:
+            raise CliError(f"--p={text!r}: a range lo:hi:n needs lo < hi and n >= 2")
+        if not (low > 0 and high < 1):
+            raise CliError(f"--p={text!r}: the range must lie strictly between 0 and 1")
+        values = [float(f"{v:.4g}") for v in np.geomspace(low, high, count)]
+    else:
+        parts = [part.strip() for part in text.split(",")]
+        if not text or any(not part for part in parts):
+            raise CliError(f"--p={text!r} must be a comma-separated list of numbers, like "
+                           "0.002,0.004, or a range lo:hi:n")
+        values = []
+        for part in parts:
+            try:
+                values.append(float(part))
+            except ValueError:
+                raise CliError(f"--p={text!r}: {part!r} is not a number") from None
+    for value in values:
+        if not (0 < value < 1) or math.isnan(value):
+            raise CliError(f"--p={text!r}: p={value!r} must be strictly between 0 and 1")
+    return sorted(set(values))
+
+
+def parse_rounds(text: str) -> tuple[int, int]:
+    """Parses ``--rounds``: a number ``N``, ``d`` or a multiple ``Kd``, as (constant, factor).
+
+    The rounds of a distance ``d`` are then ``constant + factor * d``.
+
+    Examples:
+        >>> parse_rounds("d"), parse_rounds("3d"), parse_rounds("10")
+        ((0, 1), (0, 3), (10, 0))
+    """
+    text = text.strip().lower()
+    match = re.fullmatch(r"(\d*)d", text)
+    if match:
+        factor = int(match.group(1) or 1)
+        if factor < 1:
+            raise CliError(f"--rounds={text!r}: the multiple of d must be positive, like 3d")
+        return 0, factor
+    if re.fullmatch(r"\d+", text) and int(text) >= 1:
+        return int(text), 0
+    raise CliError(f"--rounds={text!r} must be a positive integer, 'd' or a multiple like '3d'")
+
+
+def _positive(option: str) -> Any:
+    """An argparse type for a positive integer, also written like ``1e6``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if not number.is_integer():
+                raise argparse.ArgumentTypeError(
+                    f"{option}={text!r} must be a positive integer") from None
+            value = int(number)
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{option}={text!r} must be a positive integer")
+        return value
+
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the options of ``qec threshold``."""
+    from qec.codes import CODE_NAMES
+    from qec.noise import NOISE_MODEL_NAMES
+
+    parser.add_argument("--code", choices=CODE_NAMES, default="surface",
+                        help="code family (default surface: the rotated surface code)")
+    parser.add_argument("--noise", choices=NOISE_MODEL_NAMES, default="si1000",
+                        help="noise model (default si1000)")
+    parser.add_argument("--distances", default="3,5,7", help="code distances (default 3,5,7)")
+    parser.add_argument(
+        "--p", default=DEFAULT_P,
+        help=f"physical error rates: a list 0.002,0.004 or a log-spaced range lo:hi:n "
+             f"(default {DEFAULT_P})")
+    parser.add_argument("--rounds", default="d",
+                        help="rounds per shot: a number, 'd' or a multiple like '3d' (default d)")
+    parser.add_argument("--basis", choices=("X", "Z"), default="Z", help="memory basis")
+    parser.add_argument("--decoder", default="pymatching", help="decoder name (default pymatching)")
+    parser.add_argument(
+        "--max-shots", type=_positive("--max-shots"), default=DEFAULT_MAX_SHOTS,
+        help=f"stop a point at this many shots (default {DEFAULT_MAX_SHOTS:,})")
+    parser.add_argument(
+        "--max-errors", type=_positive("--max-errors"), default=DEFAULT_MAX_ERRORS,
+        help=f"stop a point at this many logical errors (default {DEFAULT_MAX_ERRORS:,})")
+    parser.add_argument("--workers", type=_positive("--workers"), default=None,
+                        help="worker processes (default: all cores)")
+    parser.add_argument(
+        "--dask", default=None, metavar="ADDRESS",
+        help="run on Dask: a scheduler address (tcp://host:8786), or 'local' for a local "
+             "cluster of --workers workers (needs pip install 'qec[dask]')")
+    parser.add_argument("--out", type=Path, default=Path("results"),
+                        help="directory for the figure (default results/)")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="results database (default OUT/threshold.db); re-running resumes")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="root seed: the same seed gives the same results")
+    add_output_options(parser)
+
+
+def _build_tasks(args: argparse.Namespace) -> list[Any]:
+    from qec.sampling import memory_task
+    from qec.sampling._worker import resolve_decoder
+
+    distances = parse_int_list(args.distances, option="--distances")
+    p_values = parse_p_values(args.p)
+    constant, factor = parse_rounds(args.rounds)
+    resolve_decoder(args.decoder)  # an unknown decoder fails here, listing the known ones
+    tasks = []
+    for distance in sorted(set(distances)):
+        for p in p_values:
+            tasks.append(memory_task(
+                code=args.code, distance=distance, rounds=constant + factor * distance,
+                basis=args.basis, noise=args.noise, p=p, decoder=args.decoder))
+    return tasks
+
+
+def _table(stats: list[Any]) -> str:
+    lines = [f"{'d':>3} {'rounds':>6} {'p':>9} {'shots':>11} {'errors':>8} "
+             f"{'error/round':>11}  95% interval"]
+    for s in stats:
+        if s.kept_shots:
+            iv = s.per_round_error()
+            rate = f"{iv.estimate:11.3e}  [{iv.low:.3e}, {iv.high:.3e}]"
+        else:
+            rate = f"{'-':>11}"
+        lines.append(f"{s.distance:>3} {s.rounds:>6} {s.physical_error_rate:>9.4g} "
+                     f"{s.shots:>11,} {s.errors:>8,} {rate}")
+    return "\n".join(lines)
+
+
+def _estimate_lines(summary: dict[str, Any]) -> list[str]:
+    lines = []
+    for c in summary["crossings"]:
+        low, high = c["ci"]
+        lines.append(f"crossing d={c['distances'][0]},{c['distances'][1]}: "
+                     f"p = {c['physical_error_rate']:.4g}  (95% interval {low:.4g} to {high:.4g})")
+    if summary["threshold"] is not None:
+        low, high = summary["threshold_ci"]
+        lines.append(
+            f"threshold (finite-size scaling fit, d={','.join(map(str, summary['distances_used']))}"
+            f"): p_th = {summary['threshold']:.4g}  (95% interval {low:.4g} to {high:.4g}), "
+            f"nu = {summary['nu']:.3g}, chi2/dof = {summary['chi2_per_dof']:.3g}")
+    else:
+        lines.append(f"threshold: no fit ({summary['fit_error']})")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Builds the sweep, samples it into the database, then plots and summarises it."""
+    from qec.analysis import threshold_summary
+    from qec.plotting import plot_threshold, save_figure
+    from qec.sampling import collect
+
+    if args.workers is not None and args.workers < 1:
+        raise CliError(f"--workers={args.workers} must be a positive integer")
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise CliError(f"--seed={args.seed} must be in [0, 2**63)")
+    if args.out.exists() and not args.out.is_dir():
+        raise CliError(f"--out={str(args.out)!r} exists and is not a directory")
+    tasks = _build_tasks(args)  # all validation happens before the database is touched
+    db = args.db if args.db is not None else args.out / "threshold.db"
+    progress = None if args.quiet else "auto"
+    stats = collect(
+        tasks, db=db, max_shots=args.max_shots, max_errors=args.max_errors,
+        workers=args.workers, dask=args.dask, seed=args.seed, progress=progress,
+    )
+    sampled = [s for s in stats if s.kept_shots > 0]
+    summary = threshold_summary(sampled, seed=0)
+    figure = args.out / "threshold.png"
+    ax = plot_threshold(
+        sampled, threshold=summary["threshold"],
+        title=f"{args.code} code, {args.noise} noise, {args.basis} basis, {args.decoder}")
+    save_figure(ax, figure)
+    if args.json:
+        print_json({
+            "db": str(db),
+            "figure": str(figure),
+            "tasks": [_task_dict(s) for s in stats],
+            **summary,
+        })
+    elif not args.quiet:
+        out = sys.stdout
+        out.write(_table(stats) + "\n\n")
+        out.write("\n".join(_estimate_lines(summary)) + "\n")
+        out.write(f"results: {db}\nfigure: {figure}\n")
+    return 0
+
+
+def _task_dict(s: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "strong_id": s.strong_id,
+        **s.json_metadata,
+        "shots": s.shots,
+        "errors": s.errors,
+        "discards": s.discards,
+        "seconds": s.seconds,
+    }
+    if s.kept_shots:
+        shot, per_round = s.logical_error(), s.per_round_error()
+        entry["logical_error_per_shot"] = shot.estimate
+        entry["logical_error_per_shot_ci"] = [shot.low, shot.high]
+        entry["logical_error_per_round"] = per_round.estimate
+        entry["logical_error_per_round_ci"] = [per_round.low, per_round.high]
+    return entry
