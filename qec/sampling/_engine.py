@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import sinter
 
+import qec.store  # as a module: qec.store imports qec.sampling too
 from qec.sampling._executors import Executor, make_executor
 from qec.sampling._progress import ProgressDisplay, TaskProgress, make_progress
 from qec.sampling._task import Task, TaskStats
@@ -38,7 +39,6 @@ from qec.sampling._worker import (
     TaskPayload,
     resolve_decoder,
 )
-from qec.store import ResultStore
 
 __all__ = ["SamplingSession", "collect", "sample_shots"]
 
@@ -197,9 +197,17 @@ class SamplingSession:
         self.dask = dask
         self.seed = seed if seed is not None else secrets.randbits(63)
         self.max_batch_seconds = float(max_batch_seconds)
-        self._owns_store = not isinstance(db, ResultStore)
-        self.store = ResultStore(db) if self._owns_store else db
         self._executor: Executor | None = None
+        if dask is not None:
+            # Connect first: an unreachable scheduler fails before the database is touched.
+            self._executor = make_executor(workers=workers, dask=dask)
+        self._owns_store = not isinstance(db, qec.store.ResultStore)
+        try:
+            self.store = qec.store.ResultStore(db) if self._owns_store else db
+        except ValueError:
+            if self._executor is not None:
+                self._executor.close()
+            raise
         self._batch_owner: dict[int, _TaskState] = {}
 
     def __enter__(self) -> SamplingSession:

@@ -1,0 +1,137 @@
+import json
+import sqlite3
+
+import matplotlib.image
+import pytest
+
+from qec.cli import main
+from qec.cli._threshold import parse_p_values, parse_rounds
+from qec.store import SCHEMA_VERSION, ResultStore
+
+SMALL = ["threshold", "--distances", "3,5", "--p", "0.005:0.012:3", "--max-shots", "4000",
+         "--max-errors", "100", "--workers", "1", "--seed", "3"]
+
+
+def _one_line_error(capsys, argv, fragment):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert fragment in lines[0]
+    assert "Traceback" not in captured.err
+
+
+def test_threshold_json_figure_and_resume(tmp_path, capsys):
+    out = tmp_path / "results"
+    assert main([*SMALL, "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["db"] == str(out / "threshold.db")
+    assert len(summary["tasks"]) == 6
+    for task in summary["tasks"]:
+        assert task["code"] == "surface" and task["noise"] == "si1000"
+        assert task["rounds"] == task["distance"]
+        assert task["errors"] >= 100 or task["shots"] == 4000
+        low, high = task["logical_error_per_round_ci"]
+        assert low <= task["logical_error_per_round"] <= high
+    assert {"threshold", "threshold_ci", "nu", "crossings", "fit_error"} <= set(summary)
+    image = matplotlib.image.imread(out / "threshold.png")
+    assert image.shape == (480, 640, 4)
+    with ResultStore(out / "threshold.db") as store:
+        rows = store.batch_rows()
+    # Running again resumes: everything is finished, nothing is sampled.
+    assert main([*SMALL, "--out", str(out), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["tasks"] == summary["tasks"]
+    with ResultStore(out / "threshold.db") as store:
+        assert store.batch_rows() == rows
+
+
+def test_threshold_table_and_quiet(tmp_path, capsys):
+    db = tmp_path / "elsewhere.db"
+    argv = [*SMALL, "--out", str(tmp_path / "fig"), "--db", str(db), "--rounds", "2",
+            "--code", "repetition", "--noise", "phenomenological", "--p", "0.02,0.04"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "error/round" in captured.out and "threshold" in captured.out
+    assert captured.err.startswith("qec: ")  # plain progress lines: stderr is not a terminal
+    assert db.exists() and (tmp_path / "fig" / "threshold.png").exists()
+    assert main([*argv, "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_threshold_on_a_local_dask_cluster(tmp_path, capsys):
+    argv = ["threshold", "--distances", "3", "--p", "0.01", "--max-shots", "2000",
+            "--workers", "1", "--dask", "local", "--seed", "3", "--json", "--quiet",
+            "--out", str(tmp_path)]
+    assert main(argv) == 0
+    on_dask = json.loads(capsys.readouterr().out)["tasks"]
+    assert main([*argv[:-1], str(tmp_path / "local")][:9] + argv[11:-1]
+                + [str(tmp_path / "local")]) == 0
+    local = json.loads(capsys.readouterr().out)["tasks"]
+    assert [(t["shots"], t["errors"]) for t in on_dask] == [(t["shots"], t["errors"])
+                                                            for t in local]
+
+
+def test_parsers():
+    assert parse_p_values("0.002:0.008:3") == [0.002, 0.004, 0.008]
+    assert parse_p_values("0.01,0.002,0.01") == [0.002, 0.01]
+    assert parse_rounds("3d") == (0, 3)
+    assert parse_rounds("7") == (7, 0)
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--distances", ""], "--distances='' must be a comma-separated list"),
+        (["--distances", "3,,5"], "--distances='3,,5' must be a comma-separated list"),
+        (["--distances", "3,five"], "'five' is not an integer"),
+        (["--distances", "1"], "distance=1"),
+        (["--p", ""], "--p='' must be a comma-separated list"),
+        (["--p", "0.01,x"], "'x' is not a number"),
+        (["--p", "1.5"], "p=1.5 must be strictly between 0 and 1"),
+        (["--p", "0"], "p=0.0 must be strictly between 0 and 1"),
+        (["--p", "0:0.1:3"], "must lie strictly between 0 and 1"),
+        (["--p", "0.1:0.01:3"], "needs lo < hi and n >= 2"),
+        (["--p", "0.01:0.1"], "a list like 0.002,0.004 or a range lo:hi:n"),
+        (["--rounds", "0"], "--rounds='0' must be a positive integer"),
+        (["--rounds", "0d"], "the multiple of d must be positive"),
+        (["--max-shots", "0"], "--max-shots='0' must be a positive integer"),
+        (["--max-errors", "-5"], "--max-errors='-5' must be a positive integer"),
+        (["--workers", "0"], "--workers='0' must be a positive integer"),
+        (["--decoder", "mwpm"], "decoder='mwpm' is not a known decoder; known decoders"),
+        (["--seed", "-1"], "--seed=-1 must be in [0, 2**63)"),
+        (["--dask", "tcp://127.0.0.1:9"], "could not connect to the Dask scheduler"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path, capsys, extra, fragment):
+    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), *extra], fragment)
+    assert not (tmp_path / "threshold.db").exists()
+
+
+def test_bad_database_files_and_nothing_lost(tmp_path, capsys):
+    text = tmp_path / "notes.db"
+    text.write_text("hello\n" * 50)
+    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(text)],
+                    "is not a usable SQLite database")
+    assert text.read_text() == "hello\n" * 50
+
+    old = tmp_path / "old.db"
+    ResultStore(old).close()
+    with sqlite3.connect(old) as connection:
+        connection.execute("UPDATE qec_schema SET version = 99")
+    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(old)],
+                    f"schema version 99, but this qec reads version {SCHEMA_VERSION}")
+
+    db = tmp_path / "good.db"
+    assert main([*SMALL, "--out", str(tmp_path), "--db", str(db), "--quiet"]) == 0
+    with ResultStore(db) as store:
+        before = [(s.strong_id, s.shots, s.errors) for s in store.read_stats()]
+    # A failed run on the same database loses nothing.
+    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(db), "--decoder",
+                             "nope"], "decoder='nope'")
+    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(db), "--p", "2"],
+                    "p=2.0 must be strictly between 0 and 1")
+    with ResultStore(db) as store:
+        assert [(s.strong_id, s.shots, s.errors) for s in store.read_stats()] == before
+        assert store.integrity_check() == "ok"

@@ -1,0 +1,66 @@
+import re
+import sys
+
+import distributed
+import pytest
+from sampling_circuits import repetition_task
+
+from qec.sampling import collect
+from qec.sampling._executors import DaskExecutor
+from qec.sampling._worker import BatchSpec, TaskPayload
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None, silence_logs=50)
+    with distributed.Client(cluster) as dask_client:
+        yield dask_client
+    cluster.close()
+
+
+def test_dask_gives_the_same_results_as_the_local_pool(tmp_path, client, tasks):
+    on_dask = collect(tasks, db=tmp_path / "dask.db", max_shots=20_000, max_errors=300,
+                      dask=client, seed=12)
+    local = collect(tasks, db=tmp_path / "local.db", max_shots=20_000, max_errors=300,
+                    workers=2, seed=12)
+    assert [(s.shots, s.errors) for s in on_dask] == [(s.shots, s.errors) for s in local]
+    assert all(s.errors >= 300 or s.shots == 20_000 for s in on_dask)
+
+
+def test_dask_resumes_a_local_database(tmp_path, client, tasks):
+    db = tmp_path / "r.db"
+    collect(tasks, db=db, max_shots=3000, workers=1, seed=1)
+    stats = collect(tasks, db=db, max_shots=9000, dask=client, seed=1)
+    assert [s.shots for s in stats] == [9000, 9000]
+
+
+def test_lost_payload_is_sent_inline(tmp_path, client):
+    # Simulates a payload lost with its worker: the batch is sent again with the payload.
+    executor = DaskExecutor(address=client, workers=1)
+    task = repetition_task()
+    payload = TaskPayload(strong_id=task.strong_id, circuit_text=str(task.circuit),
+                          decoder_name="pymatching")
+    spec = BatchSpec(batch_id=1, strong_id=task.strong_id, seed=3, first_chunk=0, num_chunks=1,
+                     last_chunk_shots=500)
+    executor.submit(spec, payload)
+    first = executor._futures[1][0]
+    first.cancel()  # as if its worker and the scattered payload vanished
+    results = []
+    while not results:
+        results = executor.wait(timeout=5)
+    executor.close()
+    assert results[0].shots.tolist() == [500] and results[0].error is None
+
+
+@pytest.mark.timeout(60)
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, tasks):
+    with pytest.raises(ValueError, match=re.escape("could not connect to the Dask scheduler at "
+                                                   "--dask='tcp://127.0.0.1:9' within 3 s")):
+        DaskExecutor(address="tcp://127.0.0.1:9", workers=1, connect_timeout=3)
+
+
+def test_missing_dask_says_how_to_install(tmp_path, tasks, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ValueError, match=r"pip install 'qec\[dask\]'"):
+        collect(tasks, db=tmp_path / "r.db", max_shots=100, dask="local")
