@@ -51,7 +51,7 @@ def new_axes(*, figsize: tuple[float, float] = FIGSIZE) -> Axes:
     """
     from matplotlib.figure import Figure
 
-    return Figure(figsize=figsize).add_subplot()
+    return Figure(figsize=figsize, layout="constrained").add_subplot()
 
 
 def save_figure(figure: Figure | Axes, path: str | pathlib.Path, *, dpi: int = 100
@@ -96,14 +96,28 @@ def save_figure(figure: Figure | Axes, path: str | pathlib.Path, *, dpi: int = 1
     return path
 
 
-def _mark_threshold(ax: Axes, threshold: float | ThresholdFit) -> None:
+def _label_log_axis(axis: object, values: np.ndarray) -> None:
+    """Plain numbers on a log axis; minor ticks labelled too when the data span under a decade."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    formatter = FuncFormatter(lambda value, _: f"{value:g}")
+    axis.set_major_formatter(formatter)
+    positive = values[np.isfinite(values) & (values > 0)]
+    narrow = len(positive) and positive.max() / positive.min() < 10
+    axis.set_minor_formatter(formatter if narrow else NullFormatter())
+
+
+def _mark_threshold(ax: Axes, threshold: float | ThresholdFit, quantity: Quantity) -> None:
     value = float(getattr(threshold, "threshold", threshold))
     low = getattr(threshold, "threshold_low", None)
     high = getattr(threshold, "threshold_high", None)
     label = f"threshold {value:.3%}"
+    fitted_quantity = getattr(threshold, "quantity", quantity)
     if low is not None and high is not None:
         label += f" [{low:.3%}, {high:.3%}]"
         ax.axvspan(low, high, color="0.5", alpha=0.2, linewidth=0)
+    if fitted_quantity != quantity:
+        label += f" (fit {fitted_quantity.replace('_', ' ')})"
     ax.axvline(value, color="0.2", linestyle="--", linewidth=1, label=label)
 
 
@@ -171,7 +185,8 @@ def plot_threshold(
             ax.fill_between(ps, [iv.low for iv in intervals], [iv.high for iv in intervals],
                             color=line.get_color(), alpha=0.2, linewidth=0)
     if threshold is not None:
-        _mark_threshold(ax, threshold)
+        _mark_threshold(ax, threshold, quantity)
+    _label_log_axis(ax.xaxis, np.array([pt.physical_error_rate for pt in merged]))
     ax.set_xlabel("physical error rate p")
     ax.set_ylabel(_QUANTITY_LABEL[quantity])
     if title:

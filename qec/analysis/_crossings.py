@@ -83,7 +83,7 @@ def _pair_root(log_p: np.ndarray, small: tuple[np.ndarray, ...], large: tuple[np
 def crossings(
     points: Iterable[PointLike],
     *,
-    quantity: Quantity = "per_round",
+    quantity: Quantity = "per_shot",
     confidence: float = 0.95,
     bootstrap: int = 200,
     seed: int = 0,
@@ -100,7 +100,8 @@ def crossings(
     Args:
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``; equal
             (distance, rounds, p) are merged.
-        quantity: compare the error ``"per_round"`` or ``"per_shot"``.
+        quantity: compare the error ``"per_shot"`` (default, see
+            :func:`qec.analysis.fit_threshold`) or ``"per_round"``.
         confidence: the coverage of each interval.
         bootstrap: the number of bootstrap redraws (0: the interval is the point itself).
         seed: seeds the bootstrap.

@@ -68,7 +68,7 @@ def lambda_dict(fit: LambdaFit) -> dict[str, Any]:
 def threshold_summary(
     points: Iterable[PointLike],
     *,
-    quantity: Quantity = "per_round",
+    quantity: Quantity = "per_shot",
     confidence: float = 0.95,
     bootstrap: int = 200,
     seed: int = 0,
@@ -83,7 +83,7 @@ def threshold_summary(
 
     Args:
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``.
-        quantity: fit the logical error ``"per_round"`` or ``"per_shot"``.
+        quantity: fit the logical error ``"per_shot"`` (default) or ``"per_round"``.
         confidence: the coverage of the intervals.
         bootstrap: bootstrap redraws behind the intervals.
         seed: seeds the bootstrap.

@@ -192,7 +192,7 @@ class _Model:
 def fit_threshold(
     points: Iterable[PointLike],
     *,
-    quantity: Quantity = "per_round",
+    quantity: Quantity = "per_shot",
     window: float = 1.0,
     nu: float | None = None,
     confidence: float = 0.95,
@@ -206,6 +206,13 @@ def fit_threshold(
     ``scipy.optimize.least_squares`` with each point weighted by its binomial standard error
     ``sqrt(q (1 - q) / shots)`` (``q = (errors + 1/2) / (shots + 1)``, carried to the per-round
     error when ``quantity="per_round"``).
+
+    Which error: the default ``"per_shot"`` is the finite-size-scaling quantity when the rounds
+    grow with the distance (``rounds = d``: the decoding volume is ``d x d x d``, and at the
+    threshold its failure probability is scale invariant). The error per round divides it by a
+    distance-dependent number of rounds, a factor the scaling form lacks, which moves the
+    crossings of ``rounds = d`` sweeps to higher p at small distances. With a fixed number of
+    rounds (code capacity: 1) both give the same crossing.
 
     Inclusion rule (stated, not by hand): a point is used when
     ``|p / p_th - 1| d^(1/nu) <= window``, i.e. when it lies within ``window`` (relative to
@@ -221,7 +228,7 @@ def fit_threshold(
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``
             (e.g. ``qec.sampling.TaskStats``); equal (distance, rounds, p) are merged. Give one
             decoder, noise model and basis at a time.
-        quantity: fit the logical error ``"per_round"`` or ``"per_shot"``.
+        quantity: fit the logical error ``"per_shot"`` (default) or ``"per_round"``.
         window: the inclusion bound on ``|p / p_th - 1| d^(1/nu)``, positive.
         nu: fix the critical exponent instead of fitting it (e.g. 1.46 for code capacity).
         confidence: the coverage of the intervals, in (0, 1).

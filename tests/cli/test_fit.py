@@ -43,7 +43,7 @@ def test_fit_prints_tables(tmp_path, capsys):
     assert main(["fit", "--db", str(path), "--bootstrap", "20"]) == 0
     out = capsys.readouterr().out
     assert "series: code=surface, noise=code-capacity, basis=Z, decoder=pymatching" in out
-    assert "threshold (per-round, finite-size scaling):" in out
+    assert "threshold (per-shot, finite-size scaling):" in out
     assert "crossing d=3/d=5:" in out
     assert "Lambda (line fit) = 2.0" in out
 
