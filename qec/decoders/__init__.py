@@ -11,6 +11,8 @@ Examples:
 
 from qec.decoders._decode import decode, pack_detection_events
 from qec.decoders._dem import detector_error_model_for_circuit, require_graphlike
+from qec.decoders._exact import ExactDecoder, exact_joint_distribution
+from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder, UnionFindDecoder
 from qec.decoders._matching import PyMatchingDecoder
 from qec.decoders._registry import (
     DecoderInfo,
@@ -22,13 +24,18 @@ from qec.decoders._registry import (
 )
 
 __all__ = [
+    "BeliefMatchingDecoder",
+    "BpOsdDecoder",
     "DecoderInfo",
+    "ExactDecoder",
     "PyMatchingDecoder",
+    "UnionFindDecoder",
     "check_decoder",
     "decode",
     "decoder_infos",
     "decoder_names",
     "detector_error_model_for_circuit",
+    "exact_joint_distribution",
     "get_decoder",
     "pack_detection_events",
     "require_graphlike",

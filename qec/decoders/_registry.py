@@ -9,6 +9,8 @@ import sinter
 import stim
 
 from qec.decoders._dem import is_installed
+from qec.decoders._exact import ExactDecoder
+from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder, UnionFindDecoder
 from qec.decoders._matching import PyMatchingDecoder
 
 
@@ -63,6 +65,38 @@ _register(
         requires=("pymatching",),
     ),
     lambda: PyMatchingDecoder(correlated=True),
+)
+_register(
+    DecoderInfo(
+        name="bposd",
+        description="belief propagation + ordered statistics on the hypergraph (stimbposd, ldpc)",
+        requires=("stimbposd", "ldpc"),
+    ),
+    BpOsdDecoder,
+)
+_register(
+    DecoderInfo(
+        name="belief-matching",
+        description="belief propagation on the hypergraph, then matching (beliefmatching)",
+        requires=("beliefmatching", "ldpc"),
+    ),
+    BeliefMatchingDecoder,
+)
+_register(
+    DecoderInfo(
+        name="union-find",
+        description="union-find cluster growth on the matching graph (ldpc UnionFindDecoder)",
+        requires=("ldpc",),
+    ),
+    UnionFindDecoder,
+)
+_register(
+    DecoderInfo(
+        name="exact",
+        description="exact maximum likelihood by a full probability table (<= 25 detectors)",
+        requires=(),
+    ),
+    ExactDecoder,
 )
 
 
@@ -123,7 +157,7 @@ def sinter_decoders() -> dict[str, sinter.Decoder]:
     ``ImportError`` saying how to install it when sinter compiles it.
 
     Examples:
-        >>> sorted(sinter_decoders())[:2]
+        >>> list(sinter_decoders())[:2]
         ['pymatching', 'pymatching-correlated']
     """
     return {name: factory() for name, (_, factory) in _REGISTRY.items()}
