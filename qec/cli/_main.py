@@ -17,6 +17,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "qec.cli._import",
     "qec.cli._fit",
     "qec.cli._plot",
+    "qec.cli._decoders",
+    "qec.cli._bench_decoders",
 )
 
 

@@ -9,6 +9,13 @@ Examples:
     PyMatchingDecoder(correlated=False)
 """
 
+from qec.decoders._benchmark import (
+    DecoderBenchmarkRow,
+    benchmark_csv,
+    benchmark_decoders,
+    benchmark_markdown,
+    plot_benchmark,
+)
 from qec.decoders._decode import decode, pack_detection_events
 from qec.decoders._dem import detector_error_model_for_circuit, require_graphlike
 from qec.decoders._exact import ExactDecoder, exact_joint_distribution
@@ -26,10 +33,14 @@ from qec.decoders._registry import (
 __all__ = [
     "BeliefMatchingDecoder",
     "BpOsdDecoder",
+    "DecoderBenchmarkRow",
     "DecoderInfo",
     "ExactDecoder",
     "PyMatchingDecoder",
     "UnionFindDecoder",
+    "benchmark_csv",
+    "benchmark_decoders",
+    "benchmark_markdown",
     "check_decoder",
     "decode",
     "decoder_infos",
@@ -38,6 +49,7 @@ __all__ = [
     "exact_joint_distribution",
     "get_decoder",
     "pack_detection_events",
+    "plot_benchmark",
     "require_graphlike",
     "sinter_decoders",
 ]

@@ -74,10 +74,11 @@ def exact_joint_distribution(
 def _check_table_size(dem: stim.DetectorErrorModel, *, max_table_bits: int, decoder: str) -> None:
     bits = dem.num_detectors + dem.num_observables
     if bits > max_table_bits:
+        observables = "observable" if dem.num_observables == 1 else "observables"
         raise ValueError(
-            f"decoder {decoder!r} supports at most max_table_bits={max_table_bits} detectors plus "
-            f"observables (a table of 2**{max_table_bits} probabilities), but this detector error "
-            f"model has {dem.num_detectors} detectors and {dem.num_observables} observables; "
+            f"decoder {decoder!r} handles at most max_table_bits={max_table_bits} detectors plus "
+            f"observables, but the model has {dem.num_detectors} detectors and "
+            f"{dem.num_observables} {observables}; its table would need 2**{bits} probabilities; "
             "use a smaller circuit (fewer rounds or a smaller distance) or another decoder"
         )
 

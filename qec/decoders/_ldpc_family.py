@@ -59,13 +59,9 @@ class BpOsdDecoder(sinter.Decoder):
         if self.osd_order < 0:
             raise ValueError(f"osd_order={self.osd_order!r} must be a non-negative integer")
         if self.bp_method not in ("product_sum", "minimum_sum"):
-            raise ValueError(
-                f"bp_method={self.bp_method!r} must be 'product_sum' or 'minimum_sum'"
-            )
+            raise ValueError(f"bp_method={self.bp_method!r} must be 'product_sum' or 'minimum_sum'")
         if self.osd_method not in ("osd_cs", "osd_e", "osd_0"):
-            raise ValueError(
-                f"osd_method={self.osd_method!r} must be 'osd_cs', 'osd_e' or 'osd_0'"
-            )
+            raise ValueError(f"osd_method={self.osd_method!r} must be 'osd_cs', 'osd_e' or 'osd_0'")
 
     @property
     def name(self) -> str:

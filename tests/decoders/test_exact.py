@@ -84,7 +84,7 @@ def test_exact_decoder_beyond_its_limit_is_a_clear_value_error():
         "surface_code:rotated_memory_z", distance=3, rounds=5, after_clifford_depolarization=0.01
     )
     dem = circuit.detector_error_model(decompose_errors=True)
-    message = r"supports at most max_table_bits=25 .* has 40 detectors and 1 observables"
+    message = r"handles at most max_table_bits=25 .* has 40 detectors and 1 observable;"
     with pytest.raises(ValueError, match=message):
         check_decoder("exact", dem=dem)
     with pytest.raises(ValueError, match=message):

@@ -152,3 +152,20 @@ def test_registry_works_through_sinter_collect():
     for s in stats:
         assert s.shots == 2000
         assert 0 < s.errors < 2000 / 2
+
+
+@pytest.mark.parametrize("distance", [3, 5])
+@pytest.mark.parametrize("noise", ["si1000", "sd6"])
+def test_qec_memory_circuits_decompose_into_graphlike_models(distance, noise):
+    # SI1000 circuits are CZ-native: their two-qubit errors must still decompose for matching.
+    import qec
+
+    circuit = qec.memory_circuit(
+        qec.codes.RotatedSurfaceCode(distance=distance),
+        rounds=distance,
+        basis="Z",
+        noise=qec.NoiseModel.from_name(noise, 0.005),
+    )
+    dem = qec.decoders.detector_error_model_for_circuit(circuit)
+    for name in ("pymatching", "pymatching-correlated", "belief-matching", "union-find"):
+        check_decoder(name, dem=dem)

@@ -1,0 +1,43 @@
+"""``qec decoders``: list the registered decoders and whether each is installed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from qec.cli._common import print_json
+from qec.decoders import decoder_infos
+from qec.decoders._dem import INSTALL_HINT
+
+NAME = "decoders"
+HELP = "list the decoders (names for --decoders), what each does, and whether it is installed"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the options of ``qec decoders``."""
+    parser.add_argument("--json", action="store_true", help="print the list as JSON on stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Prints one line per decoder (or a JSON list)."""
+    infos = decoder_infos()
+    if args.json:
+        print_json(
+            [
+                {
+                    "name": info.name,
+                    "description": info.description,
+                    "installed": info.installed,
+                    "requires": list(info.requires),
+                }
+                for info in infos
+            ]
+        )
+        return 0
+    width = max(len(info.name) for info in infos)
+    for info in infos:
+        status = "installed" if info.installed else "missing  "
+        sys.stdout.write(f"{info.name:<{width}}  {status}  {info.description}\n")
+    if not all(info.installed for info in infos):
+        sys.stdout.write(f"\nTo install the missing decoders: {INSTALL_HINT}\n")
+    return 0

@@ -1,0 +1,376 @@
+"""Accuracy and latency of every decoder on the same sampled detection events."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import sinter
+import stim
+
+from qec.decoders._dem import detector_error_model_for_circuit
+from qec.decoders._registry import check_decoder, decoder_names, get_decoder
+
+
+@dataclasses.dataclass(frozen=True)
+class DecoderBenchmarkRow:
+    """One decoder on one circuit: accuracy with its interval, and decode latency.
+
+    Attributes:
+        decoder: the decoder name.
+        distance, rounds, p: the circuit (rotated surface code memory, SI1000 noise by default).
+        noise: the noise model name.
+        shots: shots decoded; a prefix of the shots every decoder sees (0 if skipped).
+        errors: shots whose predicted observables were wrong.
+        error_per_round, error_per_round_low, error_per_round_high: logical error per round,
+            with its binomial (likelihood-ratio, 95%) interval mapped through
+            ``P = (1 - (1 - 2 e)^rounds) / 2``.
+        latency_mean_us, latency_p50_us, latency_p99_us: per-shot latency in microseconds,
+            decoding shots one at a time through the compiled decoder.
+        batch_us_per_shot: wall time of decoding the whole batch at once, per shot.
+        compile_seconds: time to compile the decoder for the model.
+        note: why the decoder was skipped or decoded only some shots ('' otherwise).
+    """
+
+    decoder: str
+    distance: int
+    rounds: int
+    p: float
+    noise: str
+    shots: int
+    errors: int
+    error_per_round: float
+    error_per_round_low: float
+    error_per_round_high: float
+    latency_mean_us: float
+    latency_p50_us: float
+    latency_p99_us: float
+    batch_us_per_shot: float
+    compile_seconds: float
+    note: str = ""
+
+    @property
+    def skipped(self) -> bool:
+        """Whether the decoder did not run on this circuit (see ``note``)."""
+        return self.shots == 0
+
+
+def benchmark_decoders(
+    *,
+    distances: Sequence[int] = (3, 5, 7),
+    physical_error_rates: Sequence[float] = (0.003, 0.005, 0.007, 0.01),
+    decoders: Sequence[str] | None = None,
+    noise: str = "si1000",
+    shots: int = 20_000,
+    latency_shots: int = 500,
+    time_budget_seconds: float = 30.0,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> list[DecoderBenchmarkRow]:
+    """Runs every decoder on the same sampled detection events and measures accuracy and latency.
+
+    For each distance ``d`` and rate ``p``: builds ``qec.memory_circuit`` of the rotated surface
+    code (``rounds = d``, basis Z, the named noise model), samples ``shots`` shots once with
+    ``seed``, and gives the same detection events to every decoder. Per decoder: compile once,
+    time ``latency_shots`` shots decoded one at a time (per-shot latency: mean, p50, p99), then
+    decode the batch in chunks (throughput, accuracy). A decoder whose batch would exceed
+    ``time_budget_seconds`` stops after the chunks that fit and reports that prefix of the
+    shots, saying so in ``note``; a decoder that cannot take the model (the exact decoder above
+    its table limit) is skipped, with the reason in ``note``.
+
+    Args:
+        distances: code distances.
+        physical_error_rates: noise strengths ``p``.
+        decoders: registry names (default: all registered).
+        noise: a ``qec.NoiseModel.from_name`` name.
+        shots: shots sampled per circuit.
+        latency_shots: shots decoded one at a time for the latency percentiles.
+        time_budget_seconds: rough cap on the batch decoding time per decoder and circuit.
+        seed: the sampler seed (circuit ``i`` uses ``seed + i``).
+        progress: called with one line of text per finished decoder, when given.
+
+    Returns:
+        One row per (distance, p, decoder), in that order.
+
+    Raises:
+        ValueError: an unknown decoder name or a bad parameter.
+
+    Examples:
+        >>> rows = benchmark_decoders(distances=[3], physical_error_rates=[0.005],
+        ...                           decoders=["pymatching"], shots=200, latency_shots=10)
+        >>> (rows[0].decoder, rows[0].distance, rows[0].shots)
+        ('pymatching', 3, 200)
+    """
+    from qec.analysis import binomial_interval, per_round_error
+    from qec.circuits import memory_circuit
+    from qec.codes import RotatedSurfaceCode
+    from qec.noise import NoiseModel
+
+    names = list(decoder_names() if decoders is None else decoders)
+    for name in names:
+        get_decoder(name)  # unknown names fail before any sampling
+    if shots < 1:
+        raise ValueError(f"shots={shots} must be a positive integer")
+    if latency_shots < 1:
+        raise ValueError(f"latency_shots={latency_shots} must be a positive integer")
+    if time_budget_seconds <= 0:
+        raise ValueError(f"time_budget_seconds={time_budget_seconds} must be positive")
+
+    rows: list[DecoderBenchmarkRow] = []
+    circuit_index = 0
+    for distance in distances:
+        for p in physical_error_rates:
+            circuit = memory_circuit(
+                RotatedSurfaceCode(distance=distance),
+                rounds=distance,
+                basis="Z",
+                noise=NoiseModel.from_name(noise, p),
+            )
+            dem = detector_error_model_for_circuit(circuit)
+            sampler = circuit.compile_detector_sampler(seed=seed + circuit_index)
+            circuit_index += 1
+            dets, obs = sampler.sample(shots, separate_observables=True, bit_packed=True)
+            for name in names:
+                row = _benchmark_one(
+                    name=name,
+                    dem=dem,
+                    dets=dets,
+                    obs=obs,
+                    distance=distance,
+                    p=p,
+                    noise=noise,
+                    latency_shots=latency_shots,
+                    time_budget_seconds=time_budget_seconds,
+                    binomial_interval=binomial_interval,
+                    per_round_error=per_round_error,
+                )
+                rows.append(row)
+                if progress is not None:
+                    progress(_progress_line(row))
+    return rows
+
+
+def _benchmark_one(
+    *,
+    name: str,
+    dem: stim.DetectorErrorModel,
+    dets: np.ndarray,
+    obs: np.ndarray,
+    distance: int,
+    p: float,
+    noise: str,
+    latency_shots: int,
+    time_budget_seconds: float,
+    binomial_interval,
+    per_round_error,
+) -> DecoderBenchmarkRow:
+    nan = float("nan")
+    skipped = DecoderBenchmarkRow(
+        decoder=name, distance=distance, rounds=distance, p=p, noise=noise, shots=0, errors=0,
+        error_per_round=nan, error_per_round_low=nan, error_per_round_high=nan,
+        latency_mean_us=nan, latency_p50_us=nan, latency_p99_us=nan, batch_us_per_shot=nan,
+        compile_seconds=nan,
+    )  # fmt: skip
+    decoder: sinter.Decoder = get_decoder(name)
+    try:
+        check_decoder(decoder, dem=dem)
+    except (ValueError, ImportError) as exc:
+        return dataclasses.replace(skipped, note=f"skipped: {_first_clause(str(exc))}")
+
+    start = time.perf_counter()
+    compiled = decoder.compile_decoder_for_dem(dem=dem)
+    compile_seconds = time.perf_counter() - start
+
+    # Per-shot latency: one shot at a time, as a real-time decoder would see them.
+    count = min(latency_shots, dets.shape[0])
+    latencies = np.empty(count, dtype=np.float64)
+    for index in range(count):
+        one = dets[index : index + 1]
+        tick = time.perf_counter_ns()
+        compiled.decode_shots_bit_packed(bit_packed_detection_event_data=one)
+        latencies[index] = (time.perf_counter_ns() - tick) / 1000
+    # Size chunks from the measured latency (about ten per budget), decode until the budget.
+    total = dets.shape[0]
+    affordable = time_budget_seconds * 1e6 / max(float(latencies.mean()), 0.01)
+    chunk = max(1, min(total, int(affordable / 10)))
+    predictions = []
+    decoded = 0
+    batch_seconds = 0.0
+    while decoded < total and batch_seconds < time_budget_seconds:
+        part = np.ascontiguousarray(dets[decoded : decoded + chunk])
+        tick = time.perf_counter()
+        predictions.append(compiled.decode_shots_bit_packed(bit_packed_detection_event_data=part))
+        batch_seconds += time.perf_counter() - tick
+        decoded += part.shape[0]
+    predicted = np.concatenate(predictions)
+    errors = int(np.count_nonzero(np.any(predicted != obs[:decoded], axis=1)))
+    interval = binomial_interval(errors=errors, shots=decoded)
+    note = ""
+    if decoded < total:
+        note = f"{decoded} of {total} shots: batch time budget {time_budget_seconds:g} s reached"
+    return dataclasses.replace(
+        skipped,
+        shots=decoded,
+        errors=errors,
+        error_per_round=per_round_error(interval.estimate, rounds=distance),
+        error_per_round_low=per_round_error(interval.low, rounds=distance),
+        error_per_round_high=per_round_error(interval.high, rounds=distance),
+        latency_mean_us=float(latencies.mean()),
+        latency_p50_us=float(np.percentile(latencies, 50)),
+        latency_p99_us=float(np.percentile(latencies, 99)),
+        batch_us_per_shot=1e6 * batch_seconds / decoded,
+        compile_seconds=compile_seconds,
+        note=note,
+    )
+
+
+def _first_clause(message: str) -> str:
+    return message.split(";")[0].splitlines()[0]
+
+
+def _progress_line(row: DecoderBenchmarkRow) -> str:
+    head = f"d={row.distance} p={row.p:g} {row.decoder}:"
+    if row.skipped:
+        return f"{head} {row.note}"
+    return (
+        f"{head} {row.errors}/{row.shots} errors, {row.error_per_round:.2e} per round, "
+        f"{row.latency_mean_us:.3g} us/shot one at a time, "
+        f"{row.batch_us_per_shot:.3g} us/shot in a batch"
+    )
+
+
+_COLUMNS = (
+    "decoder", "distance", "rounds", "p", "noise", "shots", "errors", "error_per_round",
+    "error_per_round_low", "error_per_round_high", "latency_mean_us", "latency_p50_us",
+    "latency_p99_us", "batch_us_per_shot", "compile_seconds", "note",
+)  # fmt: skip
+
+
+def benchmark_csv(rows: Sequence[DecoderBenchmarkRow]) -> str:
+    """The rows as CSV text, one column per field of ``DecoderBenchmarkRow``.
+
+    Examples:
+        >>> benchmark_csv([]).splitlines()[0].split(",")[:3]
+        ['decoder', 'distance', 'rounds']
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_COLUMNS)
+    for row in rows:
+        writer.writerow([getattr(row, column) for column in _COLUMNS])
+    return out.getvalue()
+
+
+def benchmark_markdown(rows: Sequence[DecoderBenchmarkRow]) -> str:
+    """The rows as a markdown table, with accuracy and latency ratios to PyMatching.
+
+    ``vs pymatching`` columns divide by the PyMatching row of the same circuit (same shots):
+    error per round and mean per-shot latency.
+
+    Examples:
+        >>> print(benchmark_markdown([]).splitlines()[0])
+        | d | p | decoder | shots | errors | error/round [95% interval] | ...
+    """
+    lines = [
+        "| d | p | decoder | shots | errors | error/round [95% interval] | ratio vs pymatching "
+        "| latency mean / p50 / p99 (us) | latency vs pymatching | batch (us/shot) | note |",
+        "|---|---|---|---:|---:|---|---:|---|---:|---:|---|",
+    ]
+    reference = {(r.distance, r.p): r for r in rows if r.decoder == "pymatching" and not r.skipped}
+    for row in rows:
+        ref = reference.get((row.distance, row.p))
+        if row.skipped:
+            cells = ["", "", "", "", "", "", ""]
+        else:
+            accuracy_ratio = latency_ratio = ""
+            if ref is not None and ref.error_per_round > 0:
+                accuracy_ratio = f"{row.error_per_round / ref.error_per_round:.2f}"
+            if ref is not None:
+                latency_ratio = f"{row.latency_mean_us / ref.latency_mean_us:.3g}"
+            cells = [
+                f"{row.shots}",
+                f"{row.errors}",
+                f"{row.error_per_round:.2e} [{row.error_per_round_low:.1e}, "
+                f"{row.error_per_round_high:.1e}]",
+                accuracy_ratio,
+                f"{row.latency_mean_us:.3g} / {row.latency_p50_us:.3g} / {row.latency_p99_us:.3g}",
+                latency_ratio,
+                f"{row.batch_us_per_shot:.3g}",
+            ]
+        lines.append(
+            f"| {row.distance} | {row.p:g} | {row.decoder} | "
+            + " | ".join(cells)
+            + f" | {row.note} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot_benchmark(rows: Sequence[DecoderBenchmarkRow], path: str | Path) -> Path:
+    """Writes the accuracy-against-latency figure: one panel per ``p``, log-log.
+
+    x: mean per-shot latency (microseconds, decoding one shot at a time); y: logical error per
+    round with its 95% interval. One colour per decoder, one marker per distance; a line joins
+    a decoder's distances. Skipped rows are left out.
+
+    Args:
+        rows: benchmark rows.
+        path: the image file to write (format from the suffix, e.g. ``.png``).
+
+    Returns:
+        The path written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    done = [r for r in rows if not r.skipped]
+    rates = sorted({r.p for r in done})
+    names = list(dict.fromkeys(r.decoder for r in done))
+    markers = dict(zip(sorted({r.distance for r in done}), "osD^v<>", strict=False))
+    colors = {name: f"C{i}" for i, name in enumerate(names)}
+    fig, axes = plt.subplots(
+        1, max(1, len(rates)), figsize=(4.2 * max(1, len(rates)), 4.2), sharey=True, squeeze=False
+    )
+    for ax, rate in zip(axes[0], rates, strict=False):
+        for name in names:
+            series = sorted(
+                (r for r in done if r.p == rate and r.decoder == name), key=lambda r: r.distance
+            )
+            xs = [r.latency_mean_us for r in series]
+            ys = [r.error_per_round for r in series]
+            ax.plot(xs, ys, color=colors[name], alpha=0.4, linewidth=1)
+            for r in series:
+                low = max(r.error_per_round - r.error_per_round_low, 0.0)
+                high = max(r.error_per_round_high - r.error_per_round, 0.0)
+                ax.errorbar(
+                    [r.latency_mean_us], [max(r.error_per_round, 1e-7)], yerr=[[low], [high]],
+                    color=colors[name], marker=markers[r.distance], linestyle="none",
+                    capsize=2, markersize=6,
+                )  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"p = {rate:g}")
+        ax.set_xlabel("decode latency per shot, one at a time (µs)")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].set_ylabel("logical error per round")
+    handles = [
+        plt.Line2D([], [], color=colors[name], marker="o", linestyle="-", label=name)
+        for name in names
+    ] + [
+        plt.Line2D([], [], color="gray", marker=marker, linestyle="none", label=f"d = {d}")
+        for d, marker in markers.items()
+    ]
+    axes[0][-1].legend(handles=handles, fontsize="small", loc="best")
+    fig.suptitle("Decoders on the same shots: rotated surface code memory, rounds = d")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

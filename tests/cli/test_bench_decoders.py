@@ -1,0 +1,46 @@
+"""``qec bench-decoders``: a tiny run writes the table, the CSV and the figure."""
+
+import csv
+import json
+
+import matplotlib.image
+
+from qec.cli import main
+
+
+def test_bench_decoders_writes_table_csv_and_figure(tmp_path, capsys):
+    out = tmp_path / "bench"
+    argv = [
+        "bench-decoders", "--distances", "3,5", "--p", "0.005", "--decoders", "pymatching,exact",
+        "--shots", "300", "--latency-shots", "20", "--out", str(out), "--json",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    rows = {(row["decoder"], row["distance"]): row for row in summary["rows"]}
+    assert set(rows) == {("pymatching", 3), ("exact", 3), ("pymatching", 5), ("exact", 5)}
+    assert rows["pymatching", 5]["shots"] == 300
+    assert rows["exact", 3]["shots"] == 300
+    # d = 5 has 120 detectors: the exact decoder is skipped, and the table says why.
+    assert rows["exact", 5]["shots"] == 0
+    assert "skipped: decoder 'exact' handles at most" in rows["exact", 5]["note"]
+
+    table = (out / "table.md").read_text()
+    assert "| 5 | 0.005 | exact |" in table and "120 detectors" in table
+    with open(out / "table.csv", newline="") as f:
+        assert len(list(csv.DictReader(f))) == 4
+    image = matplotlib.image.imread(out / "figure.png")
+    assert image.shape[0] > 300 and image.shape[1] > 300
+    assert (out / "figure.png").stat().st_size > 10_000
+
+
+def test_bench_decoders_unknown_decoder_is_one_line_exit_2(tmp_path, capsys):
+    argv = ["bench-decoders", "--decoders", "pymatching,mwpm", "--out", str(tmp_path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "decoder='mwpm' is not a known decoder; known decoders: pymatching" in err
+
+
+def test_bench_decoders_bad_rate_is_one_line_exit_2(tmp_path, capsys):
+    assert main(["bench-decoders", "--p", "0.005,2", "--out", str(tmp_path)]) == 2
+    assert "every rate must be in (0, 1)" in capsys.readouterr().err
