@@ -15,6 +15,12 @@ from qec.analysis._binomial import (
 from qec.analysis._crossings import Crossing, crossings
 from qec.analysis._lambda import DistanceProjection, LambdaFit, fit_lambda, fit_per_round_error
 from qec.analysis._points import Point, PointLike, Quantity, logical_error, merge_points
+from qec.analysis._precision import (
+    PrecisionSweep,
+    allocate_shots,
+    precision_sweep,
+    relative_half_width,
+)
 from qec.analysis._series import SERIES_KEYS, series_label, split_series
 from qec.analysis._summary import lambda_dict, threshold_dict, threshold_summary
 from qec.analysis._threshold import ThresholdFit, fit_threshold
@@ -27,8 +33,10 @@ __all__ = [
     "LambdaFit",
     "Point",
     "PointLike",
+    "PrecisionSweep",
     "Quantity",
     "ThresholdFit",
+    "allocate_shots",
     "binomial_interval",
     "crossings",
     "fit_lambda",
@@ -39,6 +47,8 @@ __all__ = [
     "logical_error",
     "merge_points",
     "per_round_error",
+    "precision_sweep",
+    "relative_half_width",
     "series_label",
     "shot_error",
     "split_series",

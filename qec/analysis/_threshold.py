@@ -261,6 +261,12 @@ def fit_threshold(
         raise ValueError(
             f"a threshold fit needs points at two or more distances, got distances={distances}"
         )
+    rates = sorted({pt.physical_error_rate for pt in merged})
+    if len(rates) < 2:
+        raise ValueError(
+            f"a threshold fit needs a sweep over two or more physical error rates, got "
+            f"p={rates}"
+        )
     found = crossings(merged, quantity=quantity, confidence=confidence, seed=seed)
     if not found:
         ps_all = [pt.physical_error_rate for pt in merged]

@@ -142,3 +142,10 @@ def test_fit_rejects_objects_without_attributes():
 def test_fit_rejects_bad_parameters(sweep, kwargs, match):
     with pytest.raises(ValueError, match=match):
         fit_threshold(sweep, **kwargs)
+
+
+def test_fit_rejects_a_single_physical_error_rate():
+    points = [Point(distance=d, rounds=1, physical_error_rate=0.01, shots=100, errors=10)
+              for d in (3, 5)]
+    with pytest.raises(ValueError, match=r"two or more physical error rates, got p=\[0\.01\]"):
+        fit_threshold(points)

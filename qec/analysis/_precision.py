@@ -1,0 +1,239 @@
+"""Precision-driven threshold sweeps: spend each batch where it narrows the threshold most."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from qec.analysis._points import Point, PointLike, Quantity, as_points
+from qec.analysis._threshold import ThresholdFit, fit_threshold
+
+__all__ = ["PrecisionSweep", "allocate_shots", "precision_sweep", "relative_half_width"]
+
+
+def relative_half_width(fit: ThresholdFit) -> float:
+    """The threshold interval's half-width as a fraction of the threshold.
+
+    Examples:
+        >>> from qec.analysis import Point
+        >>> pts = [Point(distance=d, rounds=1, physical_error_rate=p, shots=10**6,
+        ...              errors=round(10**6 * (0.2 + 2 * (p - 0.1) * d ** (1 / 1.5))))
+        ...        for d in (3, 5, 7) for p in (0.09, 0.095, 0.1, 0.105, 0.11)]
+        >>> relative_half_width(fit_threshold(pts, bootstrap=20)) < 0.01
+        True
+    """
+    return (fit.threshold_high - fit.threshold_low) / 2 / fit.threshold
+
+
+def _scaled_gradients(fit: ThresholdFit, points: Sequence[Point]) -> np.ndarray:
+    """Per point, the gradient of the model over the per-shot standard deviation (k params)."""
+    _, b, c = fit.coefficients
+    ps = np.array([pt.physical_error_rate for pt in points])
+    ds = np.array([pt.distance for pt in points], dtype=np.float64)
+    scale = ds ** (1 / fit.nu)
+    x = (ps - fit.threshold) * scale
+    slope = b + 2 * c * x
+    columns = [-slope * scale, slope * x * np.log(ds) * (-1 / fit.nu**2), np.ones_like(x), x,
+               x * x]
+    if fit.nu_low == fit.nu_high:  # nu was fixed
+        del columns[1]
+    gradients = np.stack(columns, axis=1)
+    errors = np.array([pt.errors for pt in points], dtype=np.float64)
+    kept = np.array([pt.kept_shots for pt in points], dtype=np.float64)
+    q = (errors + 0.5) / (kept + 1)
+    per_shot_sd = np.sqrt(q * (1 - q))
+    if fit.quantity == "per_round":
+        rounds = np.array([pt.rounds for pt in points], dtype=np.float64)
+        base = np.clip(1 - 2 * errors / kept, 1e-12, 1)
+        per_shot_sd = per_shot_sd * base ** (1 / rounds - 1) / rounds
+    return gradients / per_shot_sd[:, None]
+
+
+def allocate_shots(
+    points: Sequence[PointLike],
+    *,
+    fit: ThresholdFit,
+    budget: int,
+    seconds_per_shot: Sequence[float] | None = None,
+    chunks: int = 20,
+) -> list[int]:
+    """Splits a budget of shots over the points where they shrink the threshold's variance most.
+
+    Linearised around the fit, the threshold's variance is ``e0' G^-1 e0`` with
+    ``G = sum_i n_i w_i w_i'``, ``w_i`` the model's gradient at point ``i`` over its per-shot
+    standard deviation and ``n_i`` its kept shots. One more shot at ``i`` lowers it by
+    ``(e0' G^-1 w_i)^2``. The budget is handed out in ``chunks`` equal parts, each to the point
+    with the largest reduction per second (per shot when ``seconds_per_shot`` is None),
+    updating ``G`` after each (a greedy c-optimal design). Points the fit did not use (outside
+    its window) receive nothing.
+
+    Args:
+        points: the current statistics, the objects given to :func:`fit_threshold`.
+        fit: the current fit.
+        budget: the shots to hand out, positive.
+        seconds_per_shot: the cost of a shot at each point (same order as ``points``).
+        chunks: how many parts the budget is cut into, positive.
+
+    Returns:
+        The shots to add at each point, in the order of ``points``; they sum to ``budget``
+        (up to rounding).
+
+    Raises:
+        ValueError: if ``budget`` or ``chunks`` is not positive, or the costs do not match.
+
+    Examples:
+        >>> from qec.analysis import Point
+        >>> pts = [Point(distance=d, rounds=1, physical_error_rate=p, shots=10**5,
+        ...              errors=round(10**5 * (0.2 + 2 * (p - 0.1) * d ** (1 / 1.5))))
+        ...        for d in (3, 5, 7) for p in (0.09, 0.095, 0.1, 0.105, 0.11)]
+        >>> shots = allocate_shots(pts, fit=fit_threshold(pts, bootstrap=10), budget=1000)
+        >>> sum(shots)
+        1000
+    """
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget <= 0:
+        raise ValueError(f"budget={budget!r} must be a positive integer")
+    if chunks <= 0:
+        raise ValueError(f"chunks={chunks!r} must be positive")
+    items = as_points(points)
+    if seconds_per_shot is not None and len(seconds_per_shot) != len(items):
+        raise ValueError(
+            f"seconds_per_shot has {len(seconds_per_shot)} entries for {len(items)} points"
+        )
+    costs = np.ones(len(items)) if seconds_per_shot is None else np.array(seconds_per_shot, float)
+    costs = np.where(costs > 0, costs, costs[costs > 0].min() if (costs > 0).any() else 1.0)
+    used_keys = {(pt.distance, pt.rounds, pt.physical_error_rate) for pt in fit.points}
+    used = [i for i, pt in enumerate(items)
+            if (pt.distance, pt.rounds, pt.physical_error_rate) in used_keys]
+    allocation = np.zeros(len(items), dtype=np.int64)
+    if not used:
+        return allocation.tolist()
+    subset = [items[i] for i in used]
+    w = _scaled_gradients(fit, subset)
+    n = np.array([pt.kept_shots for pt in subset], dtype=np.float64)
+    chunk_sizes = np.diff(np.linspace(0, budget, chunks + 1).round().astype(np.int64))
+    for size in chunk_sizes:
+        gram = (w * n[:, None]).T @ w
+        influence = np.linalg.pinv(gram)[0] @ w.T
+        gain = influence**2 / costs[used]
+        best = int(np.argmax(gain))
+        n[best] += size
+        allocation[used[best]] += size
+    return allocation.tolist()
+
+
+@dataclasses.dataclass(frozen=True)
+class PrecisionSweep:
+    """The outcome of :func:`precision_sweep`.
+
+    Attributes:
+        fit: the last threshold fit.
+        reached: whether the relative half-width met the target.
+        iterations: how many batches were sampled after the initial one.
+        shots: total shots of all tasks at the end.
+        seconds: wall-clock seconds spent (sampling and fitting).
+        stats: the final statistics of each task.
+    """
+
+    fit: ThresholdFit | None
+    reached: bool
+    iterations: int
+    shots: int
+    seconds: float
+    stats: tuple[Any, ...]
+
+    @property
+    def relative_half_width(self) -> float:
+        """The final fit's relative half-width (infinite without a fit)."""
+        return math.inf if self.fit is None else relative_half_width(self.fit)
+
+
+def precision_sweep(
+    session: Any,
+    tasks: Sequence[Any],
+    *,
+    precision: float,
+    initial_shots: int = 2_000,
+    batch_fraction: float = 0.5,
+    max_shots: int = 10**8,
+    max_iterations: int = 100,
+    quantity: Quantity = "per_shot",
+    confidence: float = 0.95,
+    bootstrap: int = 200,
+    seed: int = 0,
+) -> PrecisionSweep:
+    """Samples until the fitted threshold's half-width is at most ``precision`` of its value.
+
+    Every task first gets ``initial_shots`` (counting shots already stored). Then, repeatedly:
+    fit (:func:`fit_threshold`), stop if ``relative_half_width <= precision``, otherwise sample
+    a batch of ``batch_fraction`` times the shots so far, split by :func:`allocate_shots`
+    (per second of sampling, using each task's measured seconds per shot). While the data
+    cannot be fitted yet (no crossing, too few points near it), the batch is spread evenly.
+
+    Args:
+        session: a ``qec.sampling.SamplingSession`` (anything with ``sample_shots(work)``
+            returning the updated ``TaskStats`` and ``store.stats_for(strong_id)``).
+        tasks: ``qec.sampling.Task`` objects of the sweep, with the standard metadata.
+        precision: the target relative half-width, in (0, 1).
+        initial_shots: shots per task before the first fit, positive.
+        batch_fraction: each batch's size relative to the total shots so far, positive.
+        max_shots: stop (unreached) once the total exceeds this many shots.
+        max_iterations: stop (unreached) after this many batches.
+        quantity: the quantity fitted (see :func:`fit_threshold`).
+        confidence: the interval's coverage.
+        bootstrap: bootstrap redraws of each fit.
+        seed: seeds the bootstrap.
+
+    Returns:
+        A :class:`PrecisionSweep`.
+
+    Raises:
+        ValueError: for invalid arguments.
+    """
+    if not 0 < precision < 1:
+        raise ValueError(f"precision={precision!r} must be in (0, 1), e.g. 0.02 for 2%")
+    if initial_shots <= 0:
+        raise ValueError(f"initial_shots={initial_shots!r} must be positive")
+    if not batch_fraction > 0:
+        raise ValueError(f"batch_fraction={batch_fraction!r} must be positive")
+    tasks = list(tasks)
+    if not tasks:
+        raise ValueError("tasks is empty: there is nothing to sample")
+    start = time.monotonic()
+    stored = [session.store.stats_for(t.strong_id) for t in tasks]
+    top_up = [(t, initial_shots - (s.shots if s is not None else 0))
+              for t, s in zip(tasks, stored, strict=True)]
+    top_up = [(t, n) for t, n in top_up if n > 0]
+    if top_up:
+        session.sample_shots(top_up)
+    stats = [session.store.stats_for(t.strong_id) for t in tasks]
+    fit = None
+    for iteration in range(max_iterations + 1):
+        try:
+            fit = fit_threshold(stats, quantity=quantity, confidence=confidence,
+                                bootstrap=bootstrap, seed=seed)
+        except ValueError:
+            fit = None
+        total = sum(s.shots for s in stats)
+        if fit is not None and relative_half_width(fit) <= precision:
+            return PrecisionSweep(fit=fit, reached=True, iterations=iteration, shots=total,
+                                  seconds=time.monotonic() - start, stats=tuple(stats))
+        if iteration == max_iterations or total >= max_shots:
+            break
+        budget = max(len(tasks), int(batch_fraction * total))
+        if fit is None:
+            shots = [budget // len(tasks)] * len(tasks)
+        else:
+            seconds = [getattr(s, "seconds", 0.0) / s.shots if s.shots else 0.0 for s in stats]
+            shots = allocate_shots(stats, fit=fit, budget=budget, seconds_per_shot=seconds)
+        work = [(t, n) for t, n in zip(tasks, shots, strict=True) if n > 0]
+        updated = dict(zip((t.strong_id for t, _ in work), session.sample_shots(work),
+                           strict=True))
+        stats = [updated.get(t.strong_id, s) for t, s in zip(tasks, stats, strict=True)]
+    return PrecisionSweep(fit=fit, reached=False, iterations=iteration,
+                          shots=sum(s.shots for s in stats),
+                          seconds=time.monotonic() - start, stats=tuple(stats))
