@@ -12,7 +12,7 @@ __all__ = ["Interval", "binomial_interval", "per_round_error", "shot_error"]
 
 @dataclasses.dataclass(frozen=True)
 class Interval:
-    """A point estimate of a probability with a confidence interval around it.
+    """An estimate with a confidence interval: a probability, or a ratio such as Lambda.
 
     Attributes:
         estimate: the best estimate (the maximum-likelihood value for binomial data).

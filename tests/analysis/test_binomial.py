@@ -126,3 +126,15 @@ def test_task_stats_are_points():
                                                                     rounds=d)))
              for d in (3, 5, 7)]
     assert fit_lambda(stats).lambda_.estimate == pytest.approx(3, rel=0.05)
+
+
+def test_point_repr_round_trips_and_validates():
+    from qec.analysis import Point
+
+    point = Point(distance=5, rounds=15, physical_error_rate=0.002, shots=1000, errors=3,
+                  discards=2)
+    assert eval(repr(point)) == point
+    with pytest.raises(ValueError, match="distance=0 must be positive"):
+        Point(distance=0, rounds=1, physical_error_rate=0.1, shots=1, errors=0)
+    with pytest.raises(ValueError, match=r"physical_error_rate=1\.5 must be in \(0, 1\)"):
+        Point(distance=3, rounds=1, physical_error_rate=1.5, shots=1, errors=0)
