@@ -68,11 +68,13 @@ def threshold_row(name: str, stats: list, *, label: str, literature: str,
     return fit
 
 
-def lambda_row(name: str, stats: list, *, label: str, literature: str) -> None:
+def lambda_row(name: str, stats: list, *, label: str, literature: str,
+               boundary_offset: bool = False) -> None:
     """Fits Lambda, writes the Lambda and rounds figures, prints a table row."""
-    fit = fit_lambda(stats)
+    fit = fit_lambda(stats, boundary_offset=boundary_offset)
     save_figure(plot_lambda(fit, title=label), RESULTS / f"{name}.png")
-    save_figure(plot_rounds(stats, title=label), RESULTS / f"{name}_rounds.png")
+    save_figure(plot_rounds(stats, boundary_offset=boundary_offset, title=label),
+                RESULTS / f"{name}_rounds.png")
     eps = ", ".join(f"eps_{d}={e.estimate:.2e} [{e.low:.2e}, {e.high:.2e}]"
                     for d, e in zip(fit.distances, fit.per_round_errors, strict=True))
     pairs = ", ".join(f"{a}/{b}: {r.estimate:.2f} [{r.low:.2f}, {r.high:.2f}]"

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qec.analysis._binomial import shot_error
-from qec.analysis._lambda import LambdaFit, fit_per_round_error
+from qec.analysis._lambda import LambdaFit, boundary_amplitude, fit_per_round_error
 from qec.analysis._points import PointLike, Quantity, logical_error, merge_points
 from qec.analysis._threshold import ThresholdFit
 
@@ -297,26 +296,30 @@ def plot_lambda(fit: LambdaFit, *, ax: Axes | None = None, title: str | None = N
 
 
 def plot_rounds(points: Iterable[PointLike], *, ax: Axes | None = None, confidence: float = 0.95,
-                title: str | None = None) -> Axes:
+                boundary_offset: bool = False, title: str | None = None) -> Axes:
     """Logical error per shot against the number of rounds, one curve per (distance, p).
 
     Each curve shows the measured shot errors with binomial intervals and the fitted
-    ``P_L(r) = (1 - (1 - 2 eps)^r) / 2`` (:func:`qec.analysis.fit_per_round_error`).
+    ``P_L(r) = (1 - (1 - 2 eps)^r) / 2`` (:func:`qec.analysis.fit_per_round_error`), or with
+    ``boundary_offset`` the fitted ``P_L(r) = (1 - A (1 - 2 eps)^r) / 2``.
 
     Args:
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``.
         ax: the ``Axes`` to draw on; a new 640 x 480 figure when None.
         confidence: the coverage of the error bars.
+        boundary_offset: fit and draw the boundary amplitude ``A`` too (two or more round
+            counts per curve).
         title: the axes title.
 
     Returns:
         The ``Axes`` drawn on.
 
     Raises:
-        ValueError: if there are no points or a point has no kept shots.
+        ValueError: if there are no points, a point has no kept shots, or
+            ``boundary_offset`` is asked for a curve with one round count.
 
     Examples:
-        >>> from qec.analysis import Point
+        >>> from qec.analysis import Point, shot_error
         >>> pts = [Point(distance=3, rounds=r, physical_error_rate=0.001, shots=10_000,
         ...              errors=round(10_000 * shot_error(0.01, rounds=r))) for r in (3, 9, 27)]
         >>> plot_rounds(pts).get_xlabel()
@@ -339,11 +342,13 @@ def plot_rounds(points: Iterable[PointLike], *, ax: Axes | None = None, confiden
         label = f"d={distance}" if len({k[1] for k in keys}) == 1 else f"d={distance}, p={p:g}"
         container = ax.errorbar(rounds, estimate, yerr=errors, marker="o", linestyle="none",
                                 capsize=2)
-        eps = fit_per_round_error(curve, confidence=confidence)
+        eps = fit_per_round_error(curve, confidence=confidence, boundary_offset=boundary_offset)
         grid = np.linspace(0, rounds.max() * 1.05, 100)
-        ax.plot(grid, [shot_error(eps.estimate, rounds=max(r, 1e-9)) for r in grid],
+        amplitude = boundary_amplitude(eps.estimate, curve) if boundary_offset else 1.0
+        ax.plot(grid, (1 - amplitude * (1 - 2 * eps.estimate) ** grid) / 2,
                 color=container[0].get_color(),
-                label=f"{label}: {eps.estimate:.2e} per round")
+                label=f"{label}: {eps.estimate:.2e} per round"
+                      + (f", A={amplitude:.4f}" if boundary_offset else ""))
     ax.set_xlabel("rounds r")
     ax.set_ylabel("logical error per shot")
     ax.set_xlim(left=0)

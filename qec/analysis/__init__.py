@@ -13,7 +13,13 @@ from qec.analysis._binomial import (
     shot_error,
 )
 from qec.analysis._crossings import Crossing, crossings
-from qec.analysis._lambda import DistanceProjection, LambdaFit, fit_lambda, fit_per_round_error
+from qec.analysis._lambda import (
+    DistanceProjection,
+    LambdaFit,
+    boundary_amplitude,
+    fit_lambda,
+    fit_per_round_error,
+)
 from qec.analysis._points import Point, PointLike, Quantity, logical_error, merge_points
 from qec.analysis._precision import (
     PrecisionSweep,
@@ -38,6 +44,7 @@ __all__ = [
     "ThresholdFit",
     "allocate_shots",
     "binomial_interval",
+    "boundary_amplitude",
     "crossings",
     "fit_lambda",
     "fit_per_round_error",

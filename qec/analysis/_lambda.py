@@ -12,7 +12,13 @@ import numpy as np
 from qec.analysis._binomial import Interval, binomial_interval, likelihood_factor, shot_error
 from qec.analysis._points import Point, PointLike, merge_points
 
-__all__ = ["DistanceProjection", "LambdaFit", "fit_lambda", "fit_per_round_error"]
+__all__ = [
+    "DistanceProjection",
+    "LambdaFit",
+    "boundary_amplitude",
+    "fit_lambda",
+    "fit_per_round_error",
+]
 
 
 def _log_likelihood(eps: float, points: list[Point]) -> float:
@@ -26,7 +32,53 @@ def _log_likelihood(eps: float, points: list[Point]) -> float:
     return total
 
 
-def fit_per_round_error(points: Iterable[PointLike], *, confidence: float = 0.95) -> Interval:
+def _offset_log_likelihood(eps: float, log_amplitude: float, points: list[Point]) -> float:
+    """Binomial log likelihood of ``1 - 2 P_L(r) = exp(log_amplitude) (1 - 2 eps)^r``."""
+    total = 0.0
+    log_decay = math.log1p(-2 * eps)
+    for pt in points:
+        fidelity = math.exp(log_amplitude + log_decay * pt.rounds)
+        p_shot = min(max((1 - fidelity) / 2, 1e-300), 0.5)
+        if pt.errors:
+            total += pt.errors * math.log(p_shot)
+        if pt.kept_shots - pt.errors:
+            total += (pt.kept_shots - pt.errors) * math.log1p(-p_shot)
+    return total
+
+
+def _profile_offset(eps: float, points: list[Point]) -> float:
+    """The log likelihood at ``eps``, maximised over the boundary amplitude."""
+    from scipy.optimize import minimize_scalar
+
+    # 1 - 2 P_L(r) <= 1 at the fewest rounds bounds the amplitude from above.
+    upper = -math.log1p(-2 * eps) * min(pt.rounds for pt in points)
+    result = minimize_scalar(lambda a: -_offset_log_likelihood(eps, a, points),
+                             bounds=(-10.0, upper), method="bounded",
+                             options={"xatol": 1e-12})
+    return -float(result.fun)
+
+
+def boundary_amplitude(eps: float, points: Iterable[PointLike]) -> float:
+    """The maximum-likelihood amplitude ``A`` of ``1 - 2 P_L(r) = A (1 - 2 eps)^r`` at ``eps``.
+
+    Examples:
+        >>> from qec.analysis import Point
+        >>> pts = [Point(distance=3, rounds=r, physical_error_rate=0.001, shots=10**6,
+        ...              errors=round(10**6 * (1 - 0.99 * 0.98**r) / 2)) for r in (3, 9)]
+        >>> round(boundary_amplitude(0.01, pts), 3)
+        0.99
+    """
+    from scipy.optimize import minimize_scalar
+
+    merged = merge_points(points)
+    upper = -math.log1p(-2 * eps) * min(pt.rounds for pt in merged)
+    result = minimize_scalar(lambda a: -_offset_log_likelihood(eps, a, merged),
+                             bounds=(-10.0, upper), method="bounded", options={"xatol": 1e-12})
+    return math.exp(float(result.x))
+
+
+def fit_per_round_error(points: Iterable[PointLike], *, confidence: float = 0.95,
+                        boundary_offset: bool = False) -> Interval:
     """The logical error per round of one distance, fitted over any numbers of rounds.
 
     Maximises the binomial likelihood of ``P_L(r) = (1 - (1 - 2 eps)^r) / 2`` over all points;
@@ -34,22 +86,33 @@ def fit_per_round_error(points: Iterable[PointLike], *, confidence: float = 0.95
     best (likelihood ratio, so for a single point it is exactly
     ``binomial_interval(...).per_round(rounds=r)``).
 
+    With ``boundary_offset=True`` the model is ``1 - 2 P_L(r) = A (1 - 2 eps)^r``, as in
+    Google's fits of logical fidelity against rounds: the amplitude ``A`` absorbs the error of
+    the first and last rounds (preparation and final readout), so ``eps`` is the error of a
+    bulk round. ``A`` is profiled out of the likelihood-ratio interval. This needs two or more
+    round counts.
+
     Args:
         points: points of one distance (and one physical error rate), any rounds.
         confidence: the coverage of the interval.
+        boundary_offset: fit the boundary amplitude ``A`` too.
 
     Returns:
         An :class:`Interval` on the logical error per round.
 
     Raises:
-        ValueError: if there are no points, a point has zero shots, or the points mix
-            distances or physical error rates.
+        ValueError: if there are no points, a point has zero shots, the points mix distances
+            or physical error rates, or ``boundary_offset`` is asked with one round count.
 
     Examples:
         >>> from qec.analysis import Point
         >>> pts = [Point(distance=3, rounds=r, physical_error_rate=0.001, shots=10**5,
         ...              errors=round(10**5 * (1 - 0.98**r) / 2)) for r in (1, 5, 20)]
         >>> round(fit_per_round_error(pts).estimate, 4)
+        0.01
+        >>> pts = [Point(distance=3, rounds=r, physical_error_rate=0.001, shots=10**6,
+        ...              errors=round(10**6 * (1 - 0.99 * 0.98**r) / 2)) for r in (3, 9)]
+        >>> round(fit_per_round_error(pts, boundary_offset=True).estimate, 4)
         0.01
     """
     from scipy.optimize import brentq, minimize_scalar
@@ -61,28 +124,44 @@ def fit_per_round_error(points: Iterable[PointLike], *, confidence: float = 0.95
         values = sorted({getattr(pt, attribute) for pt in merged})
         if len(values) > 1:
             raise ValueError(f"points mix {attribute} values {values}; give one at a time")
-    if len(merged) == 1:
+    rounds = sorted({pt.rounds for pt in merged})
+    if boundary_offset and len(rounds) < 2:
+        raise ValueError(
+            f"boundary_offset=True needs points at two or more round counts, got rounds={rounds}"
+        )
+    if not boundary_offset and len(merged) == 1:
         (pt,) = merged
         interval = binomial_interval(errors=pt.errors, shots=pt.kept_shots,
                                      confidence=confidence)
         return interval.per_round(rounds=pt.rounds)
+    if boundary_offset:
+        def log_likelihood(e: float) -> float:
+            return _profile_offset(e, merged)
+        top = 0.5 - 1e-9
+    else:
+        def log_likelihood(e: float) -> float:
+            return _log_likelihood(e, merged)
+        top = 0.5
     if all(pt.errors == 0 for pt in merged):
         best = 0.0
     elif all(2 * pt.errors >= pt.kept_shots for pt in merged):
-        best = 0.5
+        best = top
     else:
-        result = minimize_scalar(lambda e: -_log_likelihood(e, merged), bounds=(0.0, 0.5),
+        result = minimize_scalar(lambda e: -log_likelihood(e), bounds=(0.0, top),
                                  method="bounded", options={"xatol": 1e-12})
         best = float(result.x)
-    max_log = _log_likelihood(best, merged)
+    max_log = log_likelihood(best)
     drop = math.log(likelihood_factor(confidence))
 
     def excess(e: float) -> float:
-        return max_log - _log_likelihood(e, merged) - drop
+        return max_log - log_likelihood(e) - drop
 
-    # With errors the likelihood vanishes at eps = 0, so the lower end is strictly positive.
-    low = 0.0 if best == 0 else brentq(excess, best * 1e-9, best, xtol=best * 1e-9)
-    high = 0.5 if best == 0.5 or excess(0.5) <= 0 else brentq(excess, best, 0.5, xtol=1e-15)
+    low = 0.0
+    if best > 0 and excess(best * 1e-9) > 0:
+        low = brentq(excess, best * 1e-9, best, xtol=best * 1e-9)
+    high = top
+    if best < top and excess(top) > 0:
+        high = brentq(excess, best, top, xtol=max(best, 1e-12) * 1e-9)
     return Interval(estimate=best, low=min(low, best), high=max(high, best), confidence=confidence)
 
 
@@ -123,6 +202,7 @@ class LambdaFit:
         slope_stderr: the standard error of the slope.
         chi2: the weighted sum of squared residuals of the line fit.
         confidence: the coverage of the intervals.
+        boundary_offset: whether each ``eps_d`` was fitted with a boundary amplitude.
     """
 
     physical_error_rate: float
@@ -135,6 +215,7 @@ class LambdaFit:
     slope_stderr: float
     chi2: float
     confidence: float
+    boundary_offset: bool = False
 
     def __post_init__(self) -> None:
         for name in ("distances", "per_round_errors", "pairwise"):
@@ -225,6 +306,7 @@ def fit_lambda(
     *,
     physical_error_rate: float | None = None,
     confidence: float = 0.95,
+    boundary_offset: bool = False,
 ) -> LambdaFit:
     """Lambda, the factor by which the logical error per round falls per distance step of 2.
 
@@ -239,6 +321,8 @@ def fit_lambda(
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``.
         physical_error_rate: use the points at this p; required when the points have several.
         confidence: the coverage of the intervals.
+        boundary_offset: fit each ``eps_d`` with a boundary amplitude (see
+            :func:`fit_per_round_error`); needs two or more round counts per distance.
 
     Returns:
         A :class:`LambdaFit`.
@@ -290,7 +374,8 @@ def fit_lambda(
                 f"{sum(pt.kept_shots for pt in group)} kept shots: its error per round (and its "
                 "log) is not estimated; sample more shots"
             )
-        eps.append(fit_per_round_error(group, confidence=confidence))
+        eps.append(fit_per_round_error(group, confidence=confidence,
+                                       boundary_offset=boundary_offset))
     pairwise = [_ratio(a, b, confidence=confidence) for a, b in itertools.pairwise(eps)]
     z = float(norm.ppf((1 + confidence) / 2))
     logs = np.array([math.log(e.estimate) for e in eps])
@@ -318,4 +403,5 @@ def fit_lambda(
         slope_stderr=stderr,
         chi2=chi2,
         confidence=confidence,
+        boundary_offset=boundary_offset,
     )

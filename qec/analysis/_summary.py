@@ -50,6 +50,7 @@ def lambda_dict(fit: LambdaFit) -> dict[str, Any]:
     return {
         "physical_error_rate": fit.physical_error_rate,
         "confidence": fit.confidence,
+        "boundary_offset": fit.boundary_offset,
         "per_round_errors": [
             {"distance": d, "estimate": e.estimate, "ci": [e.low, e.high]}
             for d, e in zip(fit.distances, fit.per_round_errors, strict=True)

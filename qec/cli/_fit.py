@@ -60,8 +60,9 @@ def _lambda_part(stats: list[Any], args: argparse.Namespace) -> list[dict[str, A
         if len({s.distance for s in at_p}) < 2:
             continue
         try:
-            rows.append({**lambda_dict(fit_lambda(at_p, confidence=args.confidence)),
-                         "fit_error": None})
+            fit = fit_lambda(at_p, confidence=args.confidence,
+                             boundary_offset=args.boundary_offset)
+            rows.append({**lambda_dict(fit), "fit_error": None})
         except ValueError as exc:
             rows.append({"physical_error_rate": p, "fit_error": str(exc)})
     return rows

@@ -28,6 +28,11 @@ def add_series_options(parser: argparse.ArgumentParser) -> None:
         help="fit (and plot) the logical error per shot (default; the finite-size-scaling "
              "quantity when rounds grow with d) or per round",
     )
+    parser.add_argument(
+        "--boundary-offset", action="store_true",
+        help="fit the error per round as 1 - 2 P_L(r) = A (1 - 2 eps)^r (needs two or more "
+             "round counts per distance), so eps excludes the first and last rounds",
+    )
 
 
 def load_series(args: argparse.Namespace) -> tuple[dict[tuple[tuple[str, Any], ...], list[Any]],
@@ -123,9 +128,10 @@ def run(args: argparse.Namespace) -> int:
     elif args.kind == "collapse":
         ax = plot_collapse(fit_threshold(stats, quantity=quantity, seed=args.seed), title=label)
     elif args.kind == "lambda":
-        ax = plot_lambda(fit_lambda(stats, physical_error_rate=args.p), title=label)
+        ax = plot_lambda(fit_lambda(stats, physical_error_rate=args.p,
+                                    boundary_offset=args.boundary_offset), title=label)
     else:
-        ax = plot_rounds(stats, title=label)
+        ax = plot_rounds(stats, boundary_offset=args.boundary_offset, title=label)
     path = save_figure(ax, out, dpi=args.dpi)
     sys.stdout.write(f"wrote {path}\n")
     return 0

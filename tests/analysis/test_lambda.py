@@ -90,3 +90,35 @@ def test_projection_rejects_bad_target():
     fit = fit_lambda(_suppressed(lambda_value=2.0, eps3=0.01))
     with pytest.raises(ValueError, match=r"target_per_round_error=0 must be in \(0, 1/2\)"):
         fit.project_distance(0)
+
+
+def test_boundary_offset_recovers_bulk_error_per_round():
+    from qec.analysis import boundary_amplitude
+
+    points = [Point(distance=5, rounds=r, physical_error_rate=0.001, shots=10**6,
+                    errors=round(10**6 * (1 - 0.995 * (1 - 2 * 0.002) ** r) / 2))
+              for r in (5, 15, 45)]
+    plain = fit_per_round_error(points)
+    offset = fit_per_round_error(points, boundary_offset=True)
+    assert offset.estimate == pytest.approx(0.002, rel=0.01)
+    assert offset.low < 0.002 < offset.high
+    assert plain.estimate > offset.estimate  # the boundary error is spread over the rounds
+    assert boundary_amplitude(offset.estimate, points) == pytest.approx(0.995, abs=0.001)
+
+
+def test_boundary_offset_needs_two_round_counts():
+    point = Point(distance=3, rounds=3, physical_error_rate=0.001, shots=100, errors=3)
+    with pytest.raises(ValueError, match=r"two or more round counts, got rounds=\[3\]"):
+        fit_per_round_error([point], boundary_offset=True)
+
+
+def test_fit_lambda_with_boundary_offset():
+    points = []
+    for d in (3, 5, 7):
+        eps = 0.004 / 3 ** ((d - 3) / 2)
+        points += [Point(distance=d, rounds=r, physical_error_rate=0.001, shots=10**7,
+                         errors=round(10**7 * (1 - 0.99 * (1 - 2 * eps) ** r) / 2))
+                   for r in (d, 3 * d)]
+    fit = fit_lambda(points, boundary_offset=True)
+    assert fit.boundary_offset
+    assert fit.lambda_.estimate == pytest.approx(3, rel=0.05)

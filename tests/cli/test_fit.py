@@ -68,3 +68,13 @@ def test_fit_errors_are_one_line(tmp_path, capsys):
     assert err.startswith("qec fit: error: no tasks in") and err.count("\n") == 1
     assert main(["fit", "--db", str(path), "--confidence", "2"]) == 2
     assert "--confidence 2.0 must be strictly between 0 and 1" in capsys.readouterr().err
+
+
+def test_fit_boundary_offset_needs_two_round_counts(tmp_path, capsys):
+    path = tmp_path / "r.db"
+    _write_both(path)
+    assert main(["fit", "--db", str(path), "--noise", "si1000", "--boundary-offset",
+                 "--json"]) == 0
+    (series,) = json.loads(capsys.readouterr().out)["series"]
+    (row,) = series["lambda"]
+    assert "two or more round counts" in row["fit_error"]

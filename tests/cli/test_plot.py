@@ -86,3 +86,10 @@ def test_plot_collapse_without_crossing_is_a_one_line_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("qec plot: error: the curves of distances [3, 5] do not cross")
     assert err.count("\n") == 1
+
+
+def test_plot_rounds_with_boundary_offset(lambda_db, tmp_path):
+    out = tmp_path / "rounds.png"
+    assert main(["plot", "--db", str(lambda_db), "--kind", "rounds", "--boundary-offset",
+                 "--out", str(out)]) == 0
+    assert matplotlib.image.imread(out).shape == (480, 640, 4)
