@@ -261,18 +261,17 @@ def fit_threshold(
         raise ValueError(
             f"a threshold fit needs points at two or more distances, got distances={distances}"
         )
-    rates = sorted({pt.physical_error_rate for pt in merged})
-    if len(rates) < 2:
+    sampled_ps = sorted({pt.physical_error_rate for pt in merged})
+    if len(sampled_ps) < 2:
         raise ValueError(
             f"a threshold fit needs a sweep over two or more physical error rates, got "
-            f"p={rates}"
+            f"p={sampled_ps}"
         )
     found = crossings(merged, quantity=quantity, confidence=confidence, seed=seed)
     if not found:
-        ps_all = [pt.physical_error_rate for pt in merged]
         raise ValueError(
             f"the curves of distances {distances} do not cross for p in "
-            f"[{min(ps_all):g}, {max(ps_all):g}]: no points near a crossing to fit; "
+            f"[{sampled_ps[0]:g}, {sampled_ps[-1]:g}]: no points near a crossing to fit; "
             "sample physical error rates on both sides of the threshold"
         )
     ps = np.array([pt.physical_error_rate for pt in merged])
