@@ -51,7 +51,7 @@ def load_series(args: argparse.Namespace) -> tuple[dict[tuple[tuple[str, Any], .
         raise CliError(f"--db {str(args.db)!r}: no such database file")
     filters = {key: getattr(args, key) for key in ("code", "noise", "basis", "decoder")
                if getattr(args, key) is not None}
-    with ResultStore(args.db) as store:
+    with ResultStore(args.db, create=False) as store:
         stats = store.read_stats(**filters)
     described = ", ".join(f"{k}={v}" for k, v in filters.items()) or "no filter"
     if not stats:
