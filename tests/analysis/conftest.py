@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from synthetic import synthetic_sweep
 
 from qec.analysis import Point
+from tests.analysis.synthetic import synthetic_sweep
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-from synthetic import synthetic_sweep
 
 from qec.analysis import (
     Point,
@@ -11,6 +10,7 @@ from qec.analysis import (
     precision_sweep,
     relative_half_width,
 )
+from tests.analysis.synthetic import synthetic_sweep
 
 
 def _rate(p: float, d: int) -> float:

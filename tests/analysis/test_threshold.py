@@ -2,7 +2,6 @@ import json
 
 import numpy as np
 import pytest
-from synthetic import synthetic_sweep
 
 from qec.analysis import (
     Point,
@@ -10,6 +9,7 @@ from qec.analysis import (
     fit_threshold,
     threshold_summary,
 )
+from tests.analysis.synthetic import synthetic_sweep
 
 
 def test_fit_recovers_threshold_and_nu_from_scaling_form():

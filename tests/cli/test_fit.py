@@ -5,10 +5,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
-from synthetic import synthetic_sweep, write_points
-
 from qec.analysis import Point, shot_error
 from qec.cli import main
+from tests.analysis.synthetic import synthetic_sweep, write_points
 
 
 def _write_both(path):

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
-from synthetic import synthetic_sweep, write_points
-
 from qec.analysis import Point, shot_error
 from qec.cli import main
+from tests.analysis.synthetic import synthetic_sweep, write_points
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 import pytest
-from sampling_circuits import repetition_task
+
+from tests.sampling.sampling_circuits import repetition_task
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@ import sys
 
 import distributed
 import pytest
-from sampling_circuits import repetition_task
 
 from qec.sampling import collect
 from qec.sampling._executors import DaskExecutor
 from qec.sampling._worker import BatchSpec, TaskPayload
+from tests.sampling.sampling_circuits import repetition_task
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,15 @@ import numpy as np
 import pytest
 import sinter
 import stim
-from sampling_circuits import THREE_QUBIT_ERROR_RATE, repetition_task, three_qubit_circuit
 
 from qec.analysis import binomial_interval
 from qec.sampling import CHUNK_SHOTS, PlainProgress, SamplingSession, Task, collect, sample_shots
 from qec.store import ResultStore
+from tests.sampling.sampling_circuits import (
+    THREE_QUBIT_ERROR_RATE,
+    repetition_task,
+    three_qubit_circuit,
+)
 
 
 def _totals(stats):

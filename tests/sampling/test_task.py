@@ -3,10 +3,10 @@ import dataclasses
 import pytest
 import sinter
 import stim
-from sampling_circuits import repetition_task, three_qubit_circuit
 
 from qec.analysis import binomial_interval, per_round_error
 from qec.sampling import Task, TaskStats, memory_task
+from tests.sampling.sampling_circuits import repetition_task, three_qubit_circuit
 
 
 def test_strong_id_is_a_content_hash():
