@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
 import sys
 from pathlib import Path
 
@@ -65,6 +67,15 @@ def _parse_floats(text: str, *, option: str) -> list[float]:
     return values
 
 
+def _json_row(row) -> dict:
+    """A row as a dict, with the NaN of skipped rows as null (strict JSON)."""
+    fields = dataclasses.asdict(row)
+    return {
+        key: None if isinstance(value, float) and math.isnan(value) else value
+        for key, value in fields.items()
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     """Runs the benchmark and writes the table, CSV and figure into ``--out``."""
     distances = parse_int_list(args.distances, option="--distances")
@@ -99,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
                 "table": str(args.out / "table.md"),
                 "csv": str(args.out / "table.csv"),
                 "figure": str(figure),
-                "rows": [row.__dict__ for row in rows],
+                "rows": [_json_row(row) for row in rows],
             }
         )
     elif not args.quiet:

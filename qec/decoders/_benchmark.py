@@ -34,6 +34,8 @@ class DecoderBenchmarkRow:
             decoding shots one at a time through the compiled decoder.
         batch_us_per_shot: wall time of decoding the whole batch at once, per shot.
         compile_seconds: time to compile the decoder for the model.
+        pymatching_errors: errors PyMatching made on exactly the same ``shots`` shots (a paired
+            reference), or None when PyMatching was not benchmarked or this row was skipped.
         note: why the decoder was skipped or decoded only some shots ('' otherwise).
     """
 
@@ -52,6 +54,7 @@ class DecoderBenchmarkRow:
     latency_p99_us: float
     batch_us_per_shot: float
     compile_seconds: float
+    pymatching_errors: int | None = None
     note: str = ""
 
     @property
@@ -135,8 +138,9 @@ def benchmark_decoders(
             sampler = circuit.compile_detector_sampler(seed=seed + circuit_index)
             circuit_index += 1
             dets, obs = sampler.sample(shots, separate_observables=True, bit_packed=True)
+            circuit_rows: list[tuple[DecoderBenchmarkRow, np.ndarray]] = []
             for name in names:
-                row = _benchmark_one(
+                row, wrong = _benchmark_one(
                     name=name,
                     dem=dem,
                     dets=dets,
@@ -149,9 +153,15 @@ def benchmark_decoders(
                     binomial_interval=binomial_interval,
                     per_round_error=per_round_error,
                 )
-                rows.append(row)
+                circuit_rows.append((row, wrong))
                 if progress is not None:
                     progress(_progress_line(row))
+            reference = next((w for r, w in circuit_rows if r.decoder == "pymatching"), None)
+            for row, _ in circuit_rows:
+                if reference is not None and not row.skipped:
+                    paired = int(np.count_nonzero(reference[: row.shots]))
+                    row = dataclasses.replace(row, pymatching_errors=paired)
+                rows.append(row)
     return rows
 
 
@@ -168,7 +178,7 @@ def _benchmark_one(
     time_budget_seconds: float,
     binomial_interval,
     per_round_error,
-) -> DecoderBenchmarkRow:
+) -> tuple[DecoderBenchmarkRow, np.ndarray]:
     nan = float("nan")
     skipped = DecoderBenchmarkRow(
         decoder=name, distance=distance, rounds=distance, p=p, noise=noise, shots=0, errors=0,
@@ -180,7 +190,8 @@ def _benchmark_one(
     try:
         check_decoder(decoder, dem=dem)
     except (ValueError, ImportError) as exc:
-        return dataclasses.replace(skipped, note=f"skipped: {_first_clause(str(exc))}")
+        note = f"skipped: {_first_clause(str(exc))}"
+        return dataclasses.replace(skipped, note=note), np.zeros(0, dtype=bool)
 
     start = time.perf_counter()
     compiled = decoder.compile_decoder_for_dem(dem=dem)
@@ -208,12 +219,13 @@ def _benchmark_one(
         batch_seconds += time.perf_counter() - tick
         decoded += part.shape[0]
     predicted = np.concatenate(predictions)
-    errors = int(np.count_nonzero(np.any(predicted != obs[:decoded], axis=1)))
+    wrong = np.any(predicted != obs[:decoded], axis=1)
+    errors = int(np.count_nonzero(wrong))
     interval = binomial_interval(errors=errors, shots=decoded)
     note = ""
     if decoded < total:
         note = f"{decoded} of {total} shots: batch time budget {time_budget_seconds:g} s reached"
-    return dataclasses.replace(
+    row = dataclasses.replace(
         skipped,
         shots=decoded,
         errors=errors,
@@ -227,6 +239,7 @@ def _benchmark_one(
         compile_seconds=compile_seconds,
         note=note,
     )
+    return row, wrong
 
 
 def _first_clause(message: str) -> str:
@@ -247,7 +260,7 @@ def _progress_line(row: DecoderBenchmarkRow) -> str:
 _COLUMNS = (
     "decoder", "distance", "rounds", "p", "noise", "shots", "errors", "error_per_round",
     "error_per_round_low", "error_per_round_high", "latency_mean_us", "latency_p50_us",
-    "latency_p99_us", "batch_us_per_shot", "compile_seconds", "note",
+    "latency_p99_us", "batch_us_per_shot", "compile_seconds", "pymatching_errors", "note",
 )  # fmt: skip
 
 
@@ -269,27 +282,29 @@ def benchmark_csv(rows: Sequence[DecoderBenchmarkRow]) -> str:
 def benchmark_markdown(rows: Sequence[DecoderBenchmarkRow]) -> str:
     """The rows as a markdown table, with accuracy and latency ratios to PyMatching.
 
-    ``vs pymatching`` columns divide by the PyMatching row of the same circuit (same shots):
-    error per round and mean per-shot latency.
+    ``errors / pymatching`` is the ratio of error counts on exactly the same shots (a paired
+    comparison, also when a slow decoder only decoded a prefix); ``latency / pymatching``
+    divides mean per-shot latencies on the same circuit.
 
     Examples:
         >>> print(benchmark_markdown([]).splitlines()[0])
         | d | p | decoder | shots | errors | error/round [95% interval] | ...
     """
     lines = [
-        "| d | p | decoder | shots | errors | error/round [95% interval] | ratio vs pymatching "
-        "| latency mean / p50 / p99 (us) | latency vs pymatching | batch (us/shot) | note |",
-        "|---|---|---|---:|---:|---|---:|---|---:|---:|---|",
+        "| d | p | decoder | shots | errors | error/round [95% interval] "
+        "| errors / pymatching (same shots) | latency mean / p50 / p99 (us) "
+        "| latency / pymatching | batch (us/shot) | compile (s) | note |",
+        "|---|---|---|---:|---:|---|---:|---|---:|---:|---:|---|",
     ]
     reference = {(r.distance, r.p): r for r in rows if r.decoder == "pymatching" and not r.skipped}
     for row in rows:
         ref = reference.get((row.distance, row.p))
         if row.skipped:
-            cells = ["", "", "", "", "", "", ""]
+            cells = [""] * 8
         else:
             accuracy_ratio = latency_ratio = ""
-            if ref is not None and ref.error_per_round > 0:
-                accuracy_ratio = f"{row.error_per_round / ref.error_per_round:.2f}"
+            if row.pymatching_errors:
+                accuracy_ratio = f"{row.errors / row.pymatching_errors:.2f}"
             if ref is not None:
                 latency_ratio = f"{row.latency_mean_us / ref.latency_mean_us:.3g}"
             cells = [
@@ -301,6 +316,7 @@ def benchmark_markdown(rows: Sequence[DecoderBenchmarkRow]) -> str:
                 f"{row.latency_mean_us:.3g} / {row.latency_p50_us:.3g} / {row.latency_p99_us:.3g}",
                 latency_ratio,
                 f"{row.batch_us_per_shot:.3g}",
+                f"{row.compile_seconds:.2g}",
             ]
         lines.append(
             f"| {row.distance} | {row.p:g} | {row.decoder} | "

@@ -157,10 +157,13 @@ class UnionFindDecoder(sinter.Decoder):
 
     Cluster growth and merging with a union-find forest (Delfosse and Nickerson, "Almost-linear
     time decoding algorithm for topological codes", Quantum 5, 595 (2021), arXiv 1709.06218):
-    clusters around the detection events grow (cheapest edges first, by log-likelihood weight)
-    and merge until every cluster can be neutralised by its own edges (an even number of events,
-    or touching the boundary), then a correction is found inside each cluster. This is not a
-    minimum-weight matching, and it is less accurate than PyMatching, as expected.
+    each cluster, seeded by a detection event, grows by all the edges on its border per step
+    and merges with the clusters it touches, until every cluster can be neutralised by its own
+    edges (its events are in the span of its edges: an even number, or a boundary edge). A
+    correction is then found inside each cluster by Gaussian elimination with its edges ordered
+    by weight, ``log((1 - p) / p)``, cheapest first. Growth is unweighted, so under noise with
+    very uneven rates (SI1000) it falls behind matching as the distance grows; it is not a
+    minimum-weight matching and is less accurate than PyMatching, as expected.
 
     Why this implementation:
 

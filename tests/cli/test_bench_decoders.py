@@ -20,8 +20,12 @@ def test_bench_decoders_writes_table_csv_and_figure(tmp_path, capsys):
     assert set(rows) == {("pymatching", 3), ("exact", 3), ("pymatching", 5), ("exact", 5)}
     assert rows["pymatching", 5]["shots"] == 300
     assert rows["exact", 3]["shots"] == 300
+    # The paired reference: PyMatching's errors on the same shots.
+    assert rows["pymatching", 3]["pymatching_errors"] == rows["pymatching", 3]["errors"]
+    assert rows["exact", 3]["pymatching_errors"] == rows["pymatching", 3]["errors"]
     # d = 5 has 120 detectors: the exact decoder is skipped, and the table says why.
     assert rows["exact", 5]["shots"] == 0
+    assert rows["exact", 5]["error_per_round"] is None  # strict JSON: no NaN
     assert "skipped: decoder 'exact' handles at most" in rows["exact", 5]["note"]
 
     table = (out / "table.md").read_text()
