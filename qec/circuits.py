@@ -8,14 +8,18 @@ asks for after them, including idle noise on every qubit that sits the layer out
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import stim
 
 from qec.codes import StabilizerCode
-from qec.noise import NoiseModel
+from qec.leakage import _tags
+from qec.noise import LeakageModel, NoiseModel
 
-__all__ = ["memory_circuit"]
+__all__ = ["LEAKAGE_REMOVALS", "memory_circuit"]
+
+LEAKAGE_REMOVALS: tuple[str, ...] = ("none", "mlr", "dqlr")
+"""Leakage-removal strategies of :func:`memory_circuit`."""
 
 
 def _validate(code: object, rounds: object, basis: object, noise: object) -> None:
@@ -46,12 +50,23 @@ class _LayerWriter:
     one moment per layer. The target can be swapped to write a REPEAT body.
     """
 
-    def __init__(self, noise: NoiseModel, qubits: Sequence[int]) -> None:
+    def __init__(
+        self,
+        noise: NoiseModel,
+        qubits: Sequence[int],
+        *,
+        leakage: LeakageModel | None = None,
+        reset: str = "plain",
+    ) -> None:
         self.noise = noise
         self.qubits = tuple(qubits)
         self.circuit = stim.Circuit()
         self._first_layer = True
         self._pending = stim.Circuit()
+        # With a leakage model, gates and measurements carry leakage tags (see qec.leakage);
+        # ``reset`` is what the reset of a measure-and-reset does to leakage ("mlr"/"plain").
+        self.leakage = leakage
+        self.leak_reset = reset
 
     def at_start_of_next_layer(self, block: stim.Circuit | None) -> None:
         """Queues noise (e.g. start-of-round data errors) to open the next layer."""
@@ -66,12 +81,15 @@ class _LayerWriter:
             self.circuit += self._pending
             self._pending = stim.Circuit()
 
-    def _append(self, name: str, targets: Iterable[int], arg: float | None = None) -> None:
+    def _append(
+        self, name: str, targets: Iterable[int], arg: float | None = None, *, tag: str = ""
+    ) -> None:
         # Parsing one line of text is far faster than Circuit.append with a long Python list.
         text = " ".join(map(str, targets))
         if not text or (arg is not None and arg <= 0):
             return
-        head = name if arg is None else f"{name}({arg!r})"
+        head = f"{name}[{tag}]" if tag else name
+        head = head if arg is None else f"{head}({arg!r})"
         self.circuit += stim.Circuit(f"{head} {text}")
 
     def _idle(self, busy: Iterable[int], rate: float) -> None:
@@ -108,9 +126,28 @@ class _LayerWriter:
             return
         self._tick()
         flat = [q for pair in pairs for q in pair]
-        self._append(gate, flat)
+        leakage = self.leakage
+        tag = "" if leakage is None else _tags.gate_tag(
+            partner=leakage.partner_error, transport=leakage.transport)
+        self._append(gate, flat, tag=tag)
         self._append("DEPOLARIZE2", flat, self.noise.clifford_2q)
+        if leakage is not None:
+            self._append("I_ERROR", flat, leakage.leakage_per_gate, tag=_tags.INJECT)
         self._idle(flat, self.noise.idle_gate)
+
+    def leakage_removal(self, pairs: Sequence[tuple[int, int]], *, removal_error: float) -> None:
+        """DQLR: LeakageISWAP on (data, measure) pairs, then multi-level reset of the measure
+        qubits (two layers, with their idle noise)."""
+        self._tick()
+        flat = [q for pair in pairs for q in pair]
+        self._append("II", flat, tag=_tags.ISWAP)
+        self._append("DEPOLARIZE2", flat, removal_error)
+        self._idle(flat, self.noise.idle_gate)
+        self._tick()
+        measure = sorted(m for _, m in pairs)
+        self._append("R", measure, tag=_tags.MLR)
+        self._append("X_ERROR", measure, self.noise.reset_flip)
+        self._idle(measure, self.noise.idle_measure_reset)
 
     def measure(
         self,
@@ -124,7 +161,9 @@ class _LayerWriter:
         self._tick()
         self._append(self._flip(basis), qubits, flip)
         name = {("Z", False): "M", ("Z", True): "MR", ("X", False): "MX", ("X", True): "MRX"}
-        self._append(name[(basis, reset)], qubits)
+        tag = "" if self.leakage is None else _tags.measure_tag(
+            readout=self.leakage.leaked_readout, reset=self.leak_reset if reset else None)
+        self._append(name[(basis, reset)], qubits, tag=tag)
         if reset:
             self._append(self._flip(basis), qubits, self.noise.reset_flip)
         self._idle(qubits, self.noise.idle_measure_reset)
@@ -157,13 +196,24 @@ def _round(
     *,
     data_noise: stim.Circuit | None,
     prepare_plus: Sequence[int] = (),
+    removal_pairs: Sequence[tuple[int, int]] = (),
 ) -> None:
     """Appends one round of stabilizer measurement (without its detectors).
 
     ``prepare_plus`` (CZ gate set only) lists freshly reset data qubits to rotate to |+>: their
     Hadamard merges into the round's first Hadamard layer, where two Hadamards cancel.
+
+    With leakage (``writer.leakage``), the round opens with seepage on every qubit, records the
+    leakage population just before the measurement layer, and ends with DQLR on
+    ``removal_pairs`` (data, measure) when given.
     """
     noise = writer.noise
+    if writer.leakage is not None and writer.leakage.seepage_per_round > 0:
+        seepage = stim.Circuit(
+            f"I_ERROR[{_tags.SEEPAGE}]({writer.leakage.seepage_per_round!r}) "
+            + " ".join(map(str, writer.qubits))
+        )
+        data_noise = seepage if data_noise is None else seepage + data_noise
     writer.at_start_of_next_layer(data_noise)
     stabilizers = code.stabilizers
     measure_qubits = [s.measure_qubit for s in stabilizers]
@@ -207,7 +257,67 @@ def _round(
                 writer.one_qubit_layer("H", sorted(hadamards[layer]))
             writer.two_qubit_layer("CZ", pairs)
         writer.one_qubit_layer("H", sorted(hadamards[-1]))
+    if writer.leakage is not None:
+        writer.circuit.append(stim.CircuitInstruction("I_ERROR", [], [], tag=_tags.POPULATION))
     writer.measure(measure_qubits, basis="Z", reset=True, flip=noise.measure_flip)
+    if removal_pairs:
+        removal_error = (
+            noise.clifford_2q if writer.leakage is None else writer.leakage.removal_error
+        )
+        writer.leakage_removal(removal_pairs, removal_error=removal_error)
+
+
+def _removal_matchings(code: StabilizerCode) -> list[list[tuple[int, int]]]:
+    """(data, measure) pairings for DQLR that together cover every data qubit.
+
+    A data qubit pairs with the measure qubit of a stabilizer that contains it; each measure
+    qubit takes at most one data qubit per step. The rotated surface code has one data qubit
+    more than measure qubits, so one pairing cannot cover all: the pairings returned are used
+    in turn, in successive removal steps (two for the surface and repetition codes).
+
+    Raises:
+        ValueError: if some data qubit is in no stabilizer, so no measure qubit can take its
+            leakage.
+    """
+    import networkx as nx
+
+    graph = nx.Graph()
+    for s in code.stabilizers:
+        for q in s.data_qubits:
+            graph.add_edge(("d", q), ("m", s.measure_qubit))
+    lonely = [q for q in code.data_qubits if ("d", q) not in graph]
+    if lonely:
+        raise ValueError(
+            f"leakage_removal='dqlr' needs a measure qubit next to every data qubit, but data "
+            f"qubit {lonely[0]} of {code!r} is in no stabilizer "
+            f"({len(code.measure_qubits)} measure qubits)"
+        )
+    covered: set[int] = set()
+    matchings: list[list[tuple[int, int]]] = []
+    while len(covered) < len(code.data_qubits):
+        for u, v in graph.edges:
+            data = u if u[0] == "d" else v
+            graph.edges[u, v]["weight"] = 1 + (len(code.data_qubits) if data[1] not in covered
+                                               else 0)
+        matching = nx.max_weight_matching(graph, maxcardinality=True)
+        pairs = sorted(
+            (a[1], b[1]) if a[0] == "d" else (b[1], a[1]) for a, b in matching
+        )
+        covered.update(d for d, _ in pairs)
+        matchings.append(pairs)
+    return matchings
+
+
+def _check_removal(leakage_removal: object, removal_period: object) -> None:
+    if leakage_removal not in LEAKAGE_REMOVALS:
+        raise ValueError(
+            f"leakage_removal={leakage_removal!r} is not a known strategy; choose one of "
+            f"{', '.join(LEAKAGE_REMOVALS)}"
+        )
+    if isinstance(removal_period, bool) or not isinstance(removal_period, int) or (
+        removal_period < 1
+    ):
+        raise ValueError(f"removal_period={removal_period!r} must be an integer >= 1")
 
 
 def memory_circuit(
@@ -216,6 +326,8 @@ def memory_circuit(
     rounds: int,
     basis: str,
     noise: NoiseModel,
+    leakage_removal: str = "none",
+    removal_period: int = 1,
 ) -> stim.Circuit:
     """Builds a noisy memory experiment: prepare, measure stabilizers ``rounds`` times, read out.
 
@@ -232,6 +344,27 @@ def memory_circuit(
     and only Z-basis resets and measurements (X-basis preparation and readout use Hadamards).
     The two-qubit gate order is stim's "N"/"Z" order, so hook errors do not reduce the distance.
 
+    Leakage: when ``noise.leakage`` is set (:meth:`NoiseModel.with_leakage`) or a removal
+    strategy is chosen, the circuit carries leakage as instruction tags (:mod:`qec.leakage`
+    documents them) that stim ignores, so stim sees the same Pauli circuit, and
+    :class:`qec.leakage.LeakageSampler` also simulates the leakage. Leakage is injected after
+    every two-qubit gate, seepage opens every round, the leakage population is recorded just
+    before every measurement layer, and measurements read leaked qubits per
+    ``noise.leakage.leaked_readout``. ``leakage_removal``:
+
+    * ``"none"``: ordinary resets, which leave leaked qubits leaked;
+    * ``"mlr"``: the reset after each stabilizer measurement is a multi-level reset;
+    * ``"dqlr"``: MLR, and after every ``removal_period``-th round a data-qubit leakage removal
+      step: a LeakageISWAP layer (``II[leak-iswap]``, then ``DEPOLARIZE2`` with
+      ``noise.leakage.removal_error``) between data qubits and neighbouring freshly reset
+      measure qubits, then MLR of those measure qubits, with idle noise in both layers. A
+      pairing covers all data qubits but one (the surface code has one measure qubit fewer),
+      so successive steps alternate between two pairings; the ``REPEAT`` body then holds
+      ``2 * removal_period`` rounds (remaining rounds are written out).
+
+    With no leakage model and ``leakage_removal="none"`` the circuit is exactly the
+    leakage-free one.
+
     Coordinates: ``QUBIT_COORDS`` are the code's; detectors carry ``(x, y, round)`` with the
     round counted from 0 through ``SHIFT_COORDS`` (the final data-readout detectors have round
     ``rounds``).
@@ -241,13 +374,17 @@ def memory_circuit(
         rounds: number of stabilizer-measurement rounds, an integer >= 1.
         basis: ``"Z"`` (protects logical |0>) or ``"X"`` (logical |+>).
         noise: the noise model, e.g. ``qec.NoiseModel.si1000(0.001)``.
+        leakage_removal: ``"none"``, ``"mlr"`` or ``"dqlr"`` (see above).
+        removal_period: with ``"dqlr"``, remove data-qubit leakage every this many rounds.
 
     Returns:
         The circuit; rounds after the first are folded into a ``REPEAT`` block.
 
     Raises:
         ValueError: for a non-code, rounds < 1, an unknown basis, a basis the code does not
-            protect (``"X"`` for the repetition code), or a noise argument of the wrong type.
+            protect (``"X"`` for the repetition code), a noise argument of the wrong type, an
+            unknown leakage-removal strategy, ``removal_period`` < 1, or DQLR on a code with a
+            data qubit that no measure qubit touches.
 
     Examples:
         >>> from qec.codes import RotatedSurfaceCode
@@ -258,14 +395,43 @@ def memory_circuit(
         (24, 1)
         >>> len(circuit.shortest_graphlike_error())
         3
+        >>> leaky = memory_circuit(
+        ...     RotatedSurfaceCode(distance=3), rounds=3, basis="Z",
+        ...     noise=NoiseModel.si1000(0.001).with_leakage(leakage_per_gate=1e-3),
+        ...     leakage_removal="dqlr",
+        ... )
+        >>> leaky.num_detectors, len(leaky.shortest_graphlike_error())
+        (24, 3)
     """
     _validate(code, rounds, basis, noise)
+    _check_removal(leakage_removal, removal_period)
+    leaky = noise.leakage is not None or leakage_removal != "none"
+    matchings = _removal_matchings(code) if leakage_removal == "dqlr" else []
     data = list(code.data_qubits)
     stabilizers = code.stabilizers
     measure_qubits = [s.measure_qubit for s in stabilizers]
     n_measure = len(measure_qubits)
     coords = code.qubit_coords
-    writer = _LayerWriter(noise, sorted(coords))
+    leakage = noise.leakage
+    if leaky and leakage is None:
+        # Removal steps without leakage injection: tags, but nothing ever leaks.
+        leakage = LeakageModel(leakage_per_gate=0.0, seepage_per_round=0.0,
+                               removal_error=noise.clifford_2q)
+    writer = _LayerWriter(
+        noise,
+        sorted(coords),
+        leakage=leakage,
+        reset="plain" if leakage_removal == "none" else "mlr",
+    )
+
+    def removal_pairs(round_index: int) -> list[tuple[int, int]]:
+        if not matchings or (round_index + 1) % removal_period:
+            return []
+        step = (round_index + 1) // removal_period - 1
+        return matchings[step % len(matchings)]
+
+    # Rounds after the first repeat with this period (in the pattern of removal steps).
+    cycle = removal_period * len(matchings) if matchings else 1
 
     writer.circuit = stim.Circuit(
         "\n".join(f"QUBIT_COORDS({coords[q][0]}, {coords[q][1]}) {q}" for q in sorted(coords))
@@ -290,6 +456,7 @@ def memory_circuit(
         code,
         data_noise=data_noise(True),
         prepare_plus=data if cz and basis == "X" else (),
+        removal_pairs=removal_pairs(0),
     )
     writer.circuit += _detectors(
         (coords[s.measure_qubit], 0, [k - n_measure])
@@ -298,19 +465,26 @@ def memory_circuit(
     )
     circuit = writer.circuit
 
-    if rounds > 1:
+    def later_rounds(count: int, pairs: Callable[[int], list[tuple[int, int]]]) -> stim.Circuit:
         writer.circuit = stim.Circuit()
-        _round(writer, code, data_noise=data_noise(False))
-        writer.circuit.append("SHIFT_COORDS", [], [0, 0, 1])
-        writer.circuit += _detectors(
-            (coords[s.measure_qubit], 0, [k - n_measure, k - 2 * n_measure])
-            for k, s in enumerate(stabilizers)
-        )
-        body = writer.circuit
-        if rounds - 1 == 1:
+        for j in range(count):
+            _round(writer, code, data_noise=data_noise(False), removal_pairs=pairs(1 + j))
+            writer.circuit.append("SHIFT_COORDS", [], [0, 0, 1])
+            writer.circuit += _detectors(
+                (coords[s.measure_qubit], 0, [k - n_measure, k - 2 * n_measure])
+                for k, s in enumerate(stabilizers)
+            )
+        return writer.circuit
+
+    repetitions, remainder = divmod(rounds - 1, cycle)
+    if repetitions:
+        body = later_rounds(cycle, removal_pairs)
+        if repetitions == 1:
             circuit += body
         else:
-            circuit.append(stim.CircuitRepeatBlock(rounds - 1, body))
+            circuit.append(stim.CircuitRepeatBlock(repetitions, body))
+    if remainder:
+        circuit += later_rounds(remainder, removal_pairs)
 
     # Final readout of the data qubits.
     writer.circuit = stim.Circuit()

@@ -16,7 +16,13 @@ import dataclasses
 import math
 from typing import ClassVar
 
-__all__ = ["NOISE_MODEL_NAMES", "NoiseModel"]
+__all__ = [
+    "LEAKED_READOUTS",
+    "NOISE_MODEL_NAMES",
+    "PARTNER_ERRORS",
+    "LeakageModel",
+    "NoiseModel",
+]
 
 NOISE_MODEL_NAMES: tuple[str, ...] = (
     "sd6",
@@ -48,6 +54,84 @@ def _check_probability(name: str, value: object, *, scale: str = "") -> None:
         raise ValueError(f"{name}={value!r}{detail} must be a probability in [0, 1]")
 
 
+PARTNER_ERRORS: tuple[str, ...] = ("random-pauli", "random-z")
+"""What a two-qubit gate with one leaked qubit does to its partner (:class:`LeakageModel`)."""
+
+LEAKED_READOUTS: tuple[str, ...] = ("herald", "random", "one")
+"""What measuring a leaked qubit reports (:class:`LeakageModel`)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LeakageModel:
+    """Leakage out of the qubit subspace, as carried by a :class:`NoiseModel`.
+
+    A stabilizer simulator cannot represent a third level, so leakage follows the usual
+    approximations of open leakage simulators (Miao et al., Nature Physics 19, 1780 (2023), for
+    the physics), each a parameter here:
+
+    * after every two-qubit gate, each of its qubits that is not leaked becomes leaked with
+      probability ``leakage_per_gate``;
+    * a leaked qubit ignores gates; a two-qubit gate with exactly one leaked qubit applies
+      ``partner_error`` to the other: ``"random-pauli"`` (one of I, X, Y, Z uniformly, i.e. full
+      depolarization) or ``"random-z"`` (Z with probability 1/2, the dephasing of the large
+      conditional phase a leaked transmon puts on its CZ partner); with probability
+      ``transport`` the gate instead moves the leakage onto the partner (the leaked qubit
+      returns to a random computational state);
+    * once per round each leaked qubit decays back to a random computational state (maximally
+      mixed) with probability ``seepage_per_round``;
+    * measuring a leaked qubit reports a random bit and, with ``leaked_readout="herald"``,
+      also flags the measurement (three-level readout sees "2"); ``"random"`` is a random bit
+      with no flag; ``"one"`` always reports 1 (a leaked transmon discriminated as "not 0");
+    * an ordinary reset leaves a leaked qubit leaked; multi-level reset (MLR) and the
+      LeakageISWAP step of data-qubit leakage removal (DQLR) return it (see
+      :func:`qec.memory_circuit`); each LeakageISWAP is followed by ``DEPOLARIZE2`` with
+      probability ``removal_error``, the extra Pauli error of the removal step.
+
+    Attributes:
+        leakage_per_gate: leakage probability per qubit per two-qubit gate.
+        seepage_per_round: probability per round that a leaked qubit returns.
+        partner_error: ``"random-pauli"`` or ``"random-z"``.
+        transport: probability that a gate with one leaked qubit moves the leakage across.
+        leaked_readout: ``"herald"``, ``"random"`` or ``"one"``.
+        removal_error: ``DEPOLARIZE2`` probability after each LeakageISWAP of DQLR.
+
+    Raises:
+        ValueError: a rate outside [0, 1] or an unknown partner error or readout model.
+
+    Examples:
+        >>> model = LeakageModel(leakage_per_gate=1e-3)
+        >>> model.partner_error, model.leaked_readout
+        ('random-pauli', 'herald')
+        >>> eval(repr(model)) == model
+        True
+        >>> LeakageModel(leakage_per_gate=1e-3, leaked_readout="2")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+            ...
+        ValueError: leaked_readout='2' is not a known readout model; choose one of herald, ...
+    """
+
+    leakage_per_gate: float
+    seepage_per_round: float = 0.02
+    partner_error: str = "random-pauli"
+    transport: float = 0.0
+    leaked_readout: str = "herald"
+    removal_error: float = 0.0
+
+    def __post_init__(self) -> None:
+        for field in ("leakage_per_gate", "seepage_per_round", "transport", "removal_error"):
+            _check_probability(field, getattr(self, field))
+        if self.partner_error not in PARTNER_ERRORS:
+            raise ValueError(
+                f"partner_error={self.partner_error!r} is not a known partner error; "
+                f"choose one of {', '.join(PARTNER_ERRORS)}"
+            )
+        if self.leaked_readout not in LEAKED_READOUTS:
+            raise ValueError(
+                f"leaked_readout={self.leaked_readout!r} is not a known readout model; "
+                f"choose one of {', '.join(LEAKED_READOUTS)}"
+            )
+
+
 @dataclasses.dataclass(frozen=True)
 class NoiseModel:
     """Per-operation error rates of a circuit-level (or simpler) noise model.
@@ -70,6 +154,8 @@ class NoiseModel:
       (code capacity) instead of before every round.
     * ``two_qubit_gate``: the native entangling gate, ``"CX"`` or ``"CZ"`` (CZ circuits use
       Hadamards around it, as on superconducting hardware).
+    * ``leakage``: a :class:`LeakageModel`, or None (the default) for no leakage; set it with
+      :meth:`with_leakage`. The repr omits it when None.
 
     Attributes:
         name: the preset the rates came from (``"custom"`` for hand-made models).
@@ -98,6 +184,7 @@ class NoiseModel:
     before_round_data_flip: float = 0.0
     data_noise_once: bool = False
     two_qubit_gate: str = "CX"
+    leakage: LeakageModel | None = None
 
     _SCALES: ClassVar[dict[str, dict[str, str]]] = {
         "si1000": {
@@ -123,6 +210,16 @@ class NoiseModel:
             raise ValueError(f"data_noise_once={self.data_noise_once!r} must be True or False")
         if self.two_qubit_gate not in ("CX", "CZ"):
             raise ValueError(f"two_qubit_gate={self.two_qubit_gate!r} must be 'CX' or 'CZ'")
+        if self.leakage is not None and not isinstance(self.leakage, LeakageModel):
+            raise ValueError(
+                f"leakage={self.leakage!r} must be None or a qec.noise.LeakageModel; "
+                "use noise.with_leakage(leakage_per_gate=...)"
+            )
+
+    def __repr__(self) -> str:
+        fields = [f for f in dataclasses.fields(self) if f.name != "leakage" or self.leakage]
+        inner = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields)
+        return f"{type(self).__name__}({inner})"
 
     # ----------------------------------------------------------------------------- presets
 
@@ -349,11 +446,62 @@ class NoiseModel:
 
     @property
     def is_noiseless(self) -> bool:
-        """True when every rate is zero."""
-        return all(getattr(self, field) == 0 for field in _RATE_FIELDS)
+        """True when every rate is zero (leakage injection included)."""
+        leaks = self.leakage is not None and self.leakage.leakage_per_gate > 0
+        return not leaks and all(getattr(self, field) == 0 for field in _RATE_FIELDS)
+
+    def with_leakage(
+        self,
+        *,
+        leakage_per_gate: float,
+        seepage_per_round: float = 0.02,
+        partner_error: str = "random-pauli",
+        transport: float = 0.0,
+        leaked_readout: str = "herald",
+        removal_error: float | None = None,
+    ) -> NoiseModel:
+        """Returns this model with leakage added (see :class:`LeakageModel` for the physics).
+
+        Args:
+            leakage_per_gate: leakage probability per qubit per two-qubit gate.
+            seepage_per_round: probability per round that a leaked qubit decays back.
+            partner_error: ``"random-pauli"`` or ``"random-z"`` on the partner of a leaked qubit.
+            transport: probability that a gate moves leakage onto its partner.
+            leaked_readout: ``"herald"`` (random bit plus a herald), ``"random"`` or ``"one"``.
+            removal_error: ``DEPOLARIZE2`` probability after each DQLR LeakageISWAP; None (the
+                default) uses this model's two-qubit gate error ``clifford_2q``.
+
+        Returns:
+            A new model; every Pauli rate is unchanged.
+
+        Raises:
+            ValueError: a rate outside [0, 1], or an unknown partner error or readout model.
+
+        Examples:
+            >>> noise = NoiseModel.si1000(0.001).with_leakage(leakage_per_gate=5e-4)
+            >>> noise.leakage.removal_error, noise.leakage.leaked_readout
+            (0.001, 'herald')
+            >>> eval(repr(noise)) == noise
+            True
+            >>> NoiseModel.sd6(0.001).with_leakage(leakage_per_gate=1.5)
+            Traceback (most recent call last):
+                ...
+            ValueError: leakage_per_gate=1.5 must be a probability in [0, 1]
+        """
+        leakage = LeakageModel(
+            leakage_per_gate=leakage_per_gate,
+            seepage_per_round=seepage_per_round,
+            partner_error=partner_error,
+            transport=transport,
+            leaked_readout=leaked_readout,
+            removal_error=self.clifford_2q if removal_error is None else removal_error,
+        )
+        return dataclasses.replace(self, leakage=leakage)
 
     def scaled(self, factor: float) -> NoiseModel:
         """Returns the same model with every rate (and p) multiplied by ``factor``.
+
+        The leakage parameters, if any, are kept as they are.
 
         Args:
             factor: a non-negative multiplier.
