@@ -1,0 +1,74 @@
+"""LeakageSampler as a sinter.Sampler, through qec's sampling engine and result store."""
+
+import pytest
+import sinter
+
+import qec
+from qec.analysis import binomial_interval
+from qec.codes import RotatedSurfaceCode
+from qec.leakage import LeakageSampler
+from qec.noise import NoiseModel
+from qec.sampling import Task, collect
+from qec.store import ResultStore
+
+
+def _task(noise, *, removal="none", decoder="leakage", rounds=3):
+    circuit = qec.memory_circuit(RotatedSurfaceCode(distance=3), rounds=rounds, basis="Z",
+                                 noise=noise, leakage_removal=removal)
+    metadata = {"code": "surface", "distance": 3, "rounds": rounds, "basis": "Z",
+                "noise": noise.name, "p": noise.p, "decoder": decoder,
+                "leakage_removal": removal}
+    return Task(circuit=circuit, decoder=decoder, json_metadata=metadata)
+
+
+def test_through_the_engine_and_the_store(tmp_path):
+    db = tmp_path / "leakage.db"
+    noise = NoiseModel.si1000(0.002).with_leakage(leakage_per_gate=0.003)
+    tasks = [_task(noise, removal="dqlr"), _task(noise, removal="none", decoder="aware")]
+    samplers = {"leakage": LeakageSampler(), "aware": LeakageSampler(decoder="leakage-aware")}
+    stats = collect(tasks, db=db, max_shots=3000, workers=1, seed=1, custom_decoders=samplers)
+    assert [s.shots for s in stats] == [3000, 3000]
+    assert all(0 < s.errors < 3000 and s.custom_counts["heralded_shots"] > 0 for s in stats)
+    with ResultStore(db) as store:
+        stored = store.read_stats(leakage_removal="dqlr")
+    assert [(s.strong_id, s.shots, s.errors) for s in stored] == [
+        (stats[0].strong_id, 3000, stats[0].errors)]
+    # resuming samples nothing more
+    again = collect(tasks, db=db, max_shots=3000, workers=1, seed=1, custom_decoders=samplers)
+    assert [(s.shots, s.errors) for s in again] == [(s.shots, s.errors) for s in stats]
+
+
+def test_leakage_off_gives_the_logical_error_rate_of_plain_sampling(tmp_path):
+    noise = NoiseModel.si1000(0.005)
+    leaky, plain = _task(noise), _task(noise, decoder="pymatching")
+    shots = 20_000
+    a, b = collect([leaky, plain], db=tmp_path / "r.db", max_shots=shots, workers=1, seed=2,
+                   custom_decoders={"leakage": LeakageSampler()})
+    ia = binomial_interval(errors=a.errors, shots=a.shots, confidence=0.999)
+    ib = binomial_interval(errors=b.errors, shots=b.shots, confidence=0.999)
+    assert ia.low <= ib.high and ib.low <= ia.high
+    assert a.custom_counts.get("heralded_shots", 0) == 0
+
+
+def test_as_a_sinter_sampler_object():
+    noise = NoiseModel.si1000(0.002).with_leakage(leakage_per_gate=0.002)
+    task = sinter.Task(circuit=_task(noise, removal="mlr").circuit, decoder="leakage")
+    sampler = LeakageSampler(decoder="leakage-aware", batch_size=300, seed=3)
+    assert isinstance(sampler, sinter.Sampler)
+    compiled = sampler.compiled_sampler_for_task(task)
+    assert isinstance(compiled, sinter.CompiledSampler)
+    stats = compiled.sample(700)  # three batches of at most 512 shots (300 rounded up)
+    assert isinstance(stats, sinter.AnonTaskStats) and stats.shots == 700
+    assert stats.errors > 0 and stats.custom_counts["heralded_shots"] > 0
+    assert compiled.sample(0).shots == 1  # at least one shot, as sinter requires
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"decoder": "mwpm"}, r"decoder='mwpm' is not a known decoder"),
+    ({"decoder": 3}, r"decoder=3 must be a decoder name or a sinter\.Decoder"),
+    ({"batch_size": 0}, r"batch_size=0 must be a positive integer"),
+    ({"seed": -1}, r"seed=-1 must be None or an integer"),
+])
+def test_bad_sampler_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        LeakageSampler(**kwargs)
