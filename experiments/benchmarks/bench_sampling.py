@@ -1,0 +1,207 @@
+"""Sampling speed of qec beside sinter.collect, the whole `qec threshold` command, Dask, memory.
+
+1. Engine: the same 12 tasks (rotated surface code, d = 3, 5, 7 x four p from 0.003 to 0.01,
+   stim_generated noise, rounds = d, PyMatching), the same worker count and the same shot budget
+   (a fixed number of shots per task, no error cut-off, so both take exactly the same shots),
+   sampled by `qec.sampling.collect` and by `sinter.collect`, in one run. Prints shots per second
+   of each and the ratio qec / sinter (target >= 1.0).
+2. Whole command: `qec threshold` (start-up, sampling, fit and figure included) against a script
+   doing the same with sinter (start-up, `sinter.collect`, CSV and figure), both as fresh
+   subprocesses, on a workload of about 20 seconds. Ratio sinter time / qec time (target >= 0.9).
+3. Dask: a `distributed.LocalCluster` of the same worker count against the local pool, on the
+   engine workload (cluster start-up reported separately). Ratio (target >= 0.9).
+4. Peak memory (max RSS of the main process and of any worker) for 10x more shots of one task:
+   it must not grow with the number of shots.
+
+The machine is shared: run it once, on a machine as quiet as you can get, and read the ratios.
+
+Run: .venv/bin/python experiments/benchmarks/bench_sampling.py [--workers N] [--shots N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+DISTANCES = (3, 5, 7)
+P_VALUES = (0.003, 0.005, 0.007, 0.01)
+HERE = Path(__file__).resolve()
+BIN = Path(sys.executable).parent
+
+
+def _circuits():
+    from qec import NoiseModel, memory_circuit
+    from qec.codes import RotatedSurfaceCode
+
+    for d in DISTANCES:
+        for p in P_VALUES:
+            circuit = memory_circuit(RotatedSurfaceCode(distance=d), rounds=d, basis="Z",
+                                     noise=NoiseModel.stim_generated(p))
+            yield {"distance": d, "rounds": d, "p": p}, circuit
+
+
+def bench_engine(*, workers: int, shots: int) -> tuple[float, float, int]:
+    import sinter
+
+    from qec.sampling import Task, collect
+
+    circuits = list(_circuits())
+    ours = [Task(circuit=c, decoder="pymatching", json_metadata=m) for m, c in circuits]
+    theirs = [sinter.Task(circuit=c, decoder="pymatching", json_metadata=m) for m, c in circuits]
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        stats = collect(ours, db=Path(tmp) / "bench.db", max_shots=shots, workers=workers, seed=1)
+        qec_seconds = time.perf_counter() - start
+    total = sum(s.shots for s in stats)
+    start = time.perf_counter()
+    sinter_stats = sinter.collect(num_workers=workers, tasks=theirs, max_shots=shots,
+                                  decoders=["pymatching"])
+    sinter_seconds = time.perf_counter() - start
+    sinter_total = sum(s.shots for s in sinter_stats)
+    return total / qec_seconds, sinter_total / sinter_seconds, total
+
+
+_SINTER_SCRIPT = textwrap.dedent("""
+    import sys
+    import sinter
+    from matplotlib.figure import Figure
+    from qec import NoiseModel, memory_circuit
+    from qec.codes import RotatedSurfaceCode
+
+    def main():
+        out, workers, shots, errors = sys.argv[1], *map(int, sys.argv[2:5])
+        tasks = [sinter.Task(circuit=memory_circuit(RotatedSurfaceCode(distance=d), rounds=d,
+                                                    basis="Z", noise=NoiseModel.stim_generated(p)),
+                             json_metadata={"d": d, "p": p})
+                 for d in (3, 5, 7) for p in (0.003, 0.005, 0.007, 0.01)]
+        stats = sinter.collect(num_workers=workers, tasks=tasks, max_shots=shots,
+                               max_errors=errors, decoders=["pymatching"],
+                               save_resume_filepath=out + "/sinter.csv")
+        ax = Figure(figsize=(6.4, 4.8)).add_subplot()
+        sinter.plot_error_rate(ax=ax, stats=stats, x_func=lambda s: s.json_metadata["p"],
+                               group_func=lambda s: s.json_metadata["d"],
+                               failure_units_per_shot_func=lambda s: s.json_metadata["d"])
+        ax.loglog()
+        ax.figure.savefig(out + "/sinter.png")
+
+    if __name__ == "__main__":
+        main()
+""")
+
+
+def bench_command(*, workers: int, shots: int, errors: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "sinter_threshold.py"
+        script.write_text(_SINTER_SCRIPT)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(script), tmp, str(workers), str(shots), str(errors)],
+                       check=True)
+        sinter_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run(
+            [str(BIN / "qec"), "threshold", "--noise", "stim-generated", "--distances", "3,5,7",
+             "--p", ",".join(map(str, P_VALUES)), "--max-shots", str(shots), "--max-errors",
+             str(errors), "--workers", str(workers), "--out", tmp, "--seed", "1", "--quiet"],
+            check=True)
+        qec_seconds = time.perf_counter() - start
+    return qec_seconds, sinter_seconds
+
+
+def bench_dask(*, workers: int, shots: int) -> tuple[float, float, float]:
+    import distributed
+
+    from qec.sampling import Task, collect
+
+    tasks = [Task(circuit=c, decoder="pymatching", json_metadata=m) for m, c in _circuits()]
+    start = time.perf_counter()
+    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=50)
+    client = distributed.Client(cluster)
+    startup = time.perf_counter() - start
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            stats = collect(tasks, db=Path(tmp) / "dask.db", max_shots=shots, dask=client, seed=2)
+            dask_rate = sum(s.shots for s in stats) / (time.perf_counter() - start)
+            start = time.perf_counter()
+            stats = collect(tasks, db=Path(tmp) / "local.db", max_shots=shots, workers=workers,
+                            seed=2)
+            local_rate = sum(s.shots for s in stats) / (time.perf_counter() - start)
+    finally:
+        client.close()
+        cluster.close()
+    return dask_rate, local_rate, startup
+
+
+_MEMORY_SCRIPT = textwrap.dedent("""
+    import json, resource, sys, tempfile
+    from qec.sampling import collect, memory_task
+    task = memory_task(code="surface", distance=5, rounds=5, basis="Z", noise="stim-generated",
+                       p=0.005)
+    with tempfile.TemporaryDirectory() as tmp:
+        collect([task], db=tmp + "/m.db", max_shots=int(sys.argv[1]), workers=int(sys.argv[2]),
+                seed=3)
+    print(json.dumps({
+        "main_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "worker_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    }))
+""")
+
+
+def bench_memory(*, workers: int, shots: int) -> list[tuple[int, dict[str, int]]]:
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "memory.py"
+        script.write_text(_MEMORY_SCRIPT)
+        for n in (shots, 10 * shots):
+            done = subprocess.run([sys.executable, str(script), str(n), str(workers)],
+                                  check=True, capture_output=True, text=True)
+            results.append((n, json.loads(done.stdout)))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--shots", type=int, default=100_000, help="shots per task, engine part")
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    print(f"workers={args.workers}, cores={os.cpu_count()}, load average before start={load:.2f}")
+
+    qec_rate, sinter_rate, total = bench_engine(workers=args.workers, shots=args.shots)
+    print(f"\n1. engine, 12 tasks x {args.shots:,} shots ({total:,} shots each tool)")
+    print(f"   qec.sampling.collect: {qec_rate:12,.0f} shots/s")
+    print(f"   sinter.collect:       {sinter_rate:12,.0f} shots/s")
+    print(f"   ratio qec/sinter:     {qec_rate / sinter_rate:12.2f}   (target >= 1.0)")
+
+    qec_seconds, sinter_seconds = bench_command(workers=args.workers, shots=200_000,
+                                                errors=20_000)
+    print("\n2. whole command, 12 tasks, max_shots 200,000, max_errors 20,000, fresh processes")
+    print(f"   qec threshold (sample, fit, figure): {qec_seconds:7.2f} s")
+    print(f"   sinter.collect + CSV + figure:       {sinter_seconds:7.2f} s")
+    print(f"   ratio sinter/qec:                    {sinter_seconds / qec_seconds:7.2f}"
+          "   (target >= 0.9)")
+
+    dask_rate, local_rate, startup = bench_dask(workers=args.workers, shots=args.shots // 2)
+    print(f"\n3. Dask LocalCluster ({args.workers} workers) vs local pool, 12 tasks x "
+          f"{args.shots // 2:,} shots (cluster start-up {startup:.1f} s, not included)")
+    print(f"   dask:       {dask_rate:12,.0f} shots/s")
+    print(f"   local pool: {local_rate:12,.0f} shots/s")
+    print(f"   ratio:      {dask_rate / local_rate:12.2f}   (target >= 0.9)")
+
+    print("\n4. peak memory, d=5 task, max RSS in MiB")
+    for n, usage in bench_memory(workers=args.workers, shots=200_000):
+        print(f"   {n:>10,} shots: main {usage['main_kib'] / 1024:7.1f}, "
+              f"largest worker {usage['worker_kib'] / 1024:7.1f}")
+    print(f"\nload average at the end={os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
