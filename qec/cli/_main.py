@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "qec.cli._plot",
     "qec.cli._decoders",
     "qec.cli._bench_decoders",
+    "qec.cli._leakage",
 )
 
 

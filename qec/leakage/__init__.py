@@ -1,4 +1,24 @@
-"""Leakage: simulation on stim with multi-level reset and DQLR, and leakage-aware decoding."""
+"""Leakage: simulation on stim with multi-level reset and DQLR, and leakage-aware decoding.
+
+Leakage is part of the noise model (:meth:`qec.NoiseModel.with_leakage`, a
+:class:`LeakageModel`); :func:`qec.memory_circuit` writes it into an ordinary stim circuit as
+instruction tags that stim ignores (``leakage_removal="none" | "mlr" | "dqlr"``); the tags are
+listed in ``qec.leakage._tags``. :func:`sample_leakage` simulates such a circuit in batches on
+``stim.FlipSimulator`` and returns detection events, observable flips, heralds and the leakage
+population per round; :class:`LeakageSampler` does the same as a ``sinter.Sampler`` for
+``sinter.collect`` and :func:`qec.sampling.collect`; :class:`HeraldedMatching` is the
+leakage-aware (herald-using) matching decoder. ``qec leakage`` runs the DQLR study.
+
+Examples:
+    >>> import qec
+    >>> noise = qec.NoiseModel.si1000(0.001).with_leakage(leakage_per_gate=0.002)
+    >>> circuit = qec.memory_circuit(qec.codes.RotatedSurfaceCode(distance=3), rounds=10,
+    ...                              basis="Z", noise=noise, leakage_removal="dqlr")
+    >>> samples = sample_leakage(circuit, shots=2000, seed=7)
+    >>> data = list(qec.codes.RotatedSurfaceCode(distance=3).data_qubits)
+    >>> bool(samples.leakage_population[:, data].mean() < 0.02)
+    True
+"""
 
 from qec.leakage._decoding import HeraldedMatching
 from qec.leakage._sampler import HERALD_DECODER, CompiledLeakageSampler, LeakageSampler
@@ -8,6 +28,7 @@ from qec.leakage._simulator import (
     compile_leakage_circuit,
     sample_leakage,
 )
+from qec.leakage._study import StudyConfig, pauli_equivalent
 from qec.noise import LEAKED_READOUTS, PARTNER_ERRORS, LeakageModel
 
 __all__ = [
@@ -20,6 +41,8 @@ __all__ = [
     "LeakageModel",
     "LeakageSampler",
     "LeakageSamples",
+    "StudyConfig",
     "compile_leakage_circuit",
+    "pauli_equivalent",
     "sample_leakage",
 ]

@@ -36,6 +36,10 @@ class LeakageSampler(sinter.Sampler):
             ``"leakage-aware"`` for :class:`qec.leakage.HeraldedMatching`, which uses heralds.
         batch_size: shots simulated at once (rounded up to a multiple of 256); memory per
             worker grows with it.
+        pauli_prior: decode with the detector error model of
+            :func:`qec.leakage.pauli_equivalent` of the circuit, so the decoder expects a Pauli
+            error wherever leakage may start, at the leakage rate (default False: the
+            circuit's own, leakage-free model).
         seed: seed of each compiled sampler's stim generator. None (the default) draws fresh
             entropy, which is what several workers sampling one task need; a fixed seed makes
             single-process runs reproducible but gives every compiled copy the same shots.
@@ -54,6 +58,7 @@ class LeakageSampler(sinter.Sampler):
     decoder: Any = "pymatching"
     batch_size: int = 4096
     seed: int | None = None
+    pauli_prior: bool = False
 
     def __post_init__(self) -> None:
         if not (isinstance(self.decoder, (str, sinter.Decoder))
@@ -67,6 +72,8 @@ class LeakageSampler(sinter.Sampler):
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or (
                 self.batch_size < 1):
             raise ValueError(f"batch_size={self.batch_size!r} must be a positive integer")
+        if not isinstance(self.pauli_prior, bool):
+            raise ValueError(f"pauli_prior={self.pauli_prior!r} must be True or False")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(
                 self.seed, int) or not 0 <= self.seed < 2**64):
             raise ValueError(f"seed={self.seed!r} must be None or an integer in [0, 2**64)")
@@ -78,7 +85,8 @@ class LeakageSampler(sinter.Sampler):
             decoder=self.decoder,
             batch_size=self.batch_size,
             seed=self.seed,
-            dem=task.detector_error_model,
+            dem=None if self.pauli_prior else task.detector_error_model,
+            pauli_prior=self.pauli_prior,
         )
 
 
@@ -93,13 +101,16 @@ class CompiledLeakageSampler(sinter.CompiledSampler):
         batch_size: int = 4096,
         seed: int | None = None,
         dem: stim.DetectorErrorModel | None = None,
+        pauli_prior: bool = False,
     ) -> None:
         from qec.decoders import detector_error_model_for_circuit, get_decoder
         from qec.leakage._decoding import HeraldedMatching
+        from qec.leakage._study import pauli_equivalent
 
         self.circuit = CompiledLeakageCircuit(circuit)
         if dem is None:
-            dem = detector_error_model_for_circuit(circuit)
+            dem = detector_error_model_for_circuit(
+                pauli_equivalent(circuit) if pauli_prior else circuit)
         self.heralded: HeraldedMatching | None = None
         self.decoder: sinter.CompiledDecoder | None = None
         if isinstance(decoder, str) and decoder == HERALD_DECODER:
