@@ -3,11 +3,13 @@
 1. Engine: the same 12 tasks (rotated surface code, d = 3, 5, 7 x four p from 0.003 to 0.01,
    stim_generated noise, rounds = d, PyMatching), the same worker count and the same shot budget
    (a fixed number of shots per task, no error cut-off, so both take exactly the same shots),
-   sampled by `qec.sampling.collect` and by `sinter.collect`, in one run. Prints shots per second
-   of each and the ratio qec / sinter (target >= 1.0).
+   sampled by `qec.sampling.collect` and by `sinter.collect`, in one run (each tool twice, in
+   the order qec, sinter, sinter, qec, so that a drift in the machine's load hits both alike).
+   Prints shots per second of each and the ratio qec / sinter (target >= 1.0).
 2. Whole command: `qec threshold` (start-up, sampling, fit and figure included) against a script
    doing the same with sinter (start-up, `sinter.collect`, CSV and figure), both as fresh
-   subprocesses, on a workload of about 20 seconds. Ratio sinter time / qec time (target >= 0.9).
+   subprocesses, on a workload of about 20 seconds (each twice, same order as above). Ratio
+   sinter time / qec time (target >= 0.9).
 3. Dask: a `distributed.LocalCluster` of the same worker count against the local pool, on the
    engine workload (cluster start-up reported separately). Ratio (target >= 0.9).
 4. Peak memory (max RSS of the main process and of any worker) for 10x more shots of one task:
@@ -48,6 +50,7 @@ def _circuits():
 
 
 def bench_engine(*, workers: int, shots: int) -> tuple[float, float, int]:
+    """Shots per second of each tool, each run twice in the order qec, sinter, sinter, qec."""
     import sinter
 
     from qec.sampling import Task, collect
@@ -55,17 +58,21 @@ def bench_engine(*, workers: int, shots: int) -> tuple[float, float, int]:
     circuits = list(_circuits())
     ours = [Task(circuit=c, decoder="pymatching", json_metadata=m) for m, c in circuits]
     theirs = [sinter.Task(circuit=c, decoder="pymatching", json_metadata=m) for m, c in circuits]
-    with tempfile.TemporaryDirectory() as tmp:
+    shots_taken = {"qec": 0, "sinter": 0}
+    seconds = {"qec": 0.0, "sinter": 0.0}
+    for tool in ("qec", "sinter", "sinter", "qec"):
         start = time.perf_counter()
-        stats = collect(ours, db=Path(tmp) / "bench.db", max_shots=shots, workers=workers, seed=1)
-        qec_seconds = time.perf_counter() - start
-    total = sum(s.shots for s in stats)
-    start = time.perf_counter()
-    sinter_stats = sinter.collect(num_workers=workers, tasks=theirs, max_shots=shots,
-                                  decoders=["pymatching"])
-    sinter_seconds = time.perf_counter() - start
-    sinter_total = sum(s.shots for s in sinter_stats)
-    return total / qec_seconds, sinter_total / sinter_seconds, total
+        if tool == "qec":
+            with tempfile.TemporaryDirectory() as tmp:
+                stats = collect(ours, db=Path(tmp) / "bench.db", max_shots=shots,
+                                workers=workers, seed=len(shots_taken))
+        else:
+            stats = sinter.collect(num_workers=workers, tasks=theirs, max_shots=shots,
+                                   decoders=["pymatching"])
+        seconds[tool] += time.perf_counter() - start
+        shots_taken[tool] += sum(s.shots for s in stats)
+    return (shots_taken["qec"] / seconds["qec"], shots_taken["sinter"] / seconds["sinter"],
+            shots_taken["qec"] // 2)
 
 
 _SINTER_SCRIPT = textwrap.dedent("""
@@ -97,21 +104,25 @@ _SINTER_SCRIPT = textwrap.dedent("""
 
 
 def bench_command(*, workers: int, shots: int, errors: int) -> tuple[float, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "sinter_threshold.py"
-        script.write_text(_SINTER_SCRIPT)
-        start = time.perf_counter()
-        subprocess.run([sys.executable, str(script), tmp, str(workers), str(shots), str(errors)],
-                       check=True)
-        sinter_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        subprocess.run(
-            [str(BIN / "qec"), "threshold", "--noise", "stim-generated", "--distances", "3,5,7",
-             "--p", ",".join(map(str, P_VALUES)), "--max-shots", str(shots), "--max-errors",
-             str(errors), "--workers", str(workers), "--out", tmp, "--seed", "1", "--quiet"],
-            check=True)
-        qec_seconds = time.perf_counter() - start
-    return qec_seconds, sinter_seconds
+    """Mean seconds of each command, each run twice in the order qec, sinter, sinter, qec."""
+    seconds = {"qec": 0.0, "sinter": 0.0}
+    for tool in ("qec", "sinter", "sinter", "qec"):
+        with tempfile.TemporaryDirectory() as tmp:
+            if tool == "sinter":
+                script = Path(tmp) / "sinter_threshold.py"
+                script.write_text(_SINTER_SCRIPT)
+                command = [sys.executable, str(script), tmp, str(workers), str(shots),
+                           str(errors)]
+            else:
+                command = [
+                    str(BIN / "qec"), "threshold", "--noise", "stim-generated", "--distances",
+                    "3,5,7", "--p", ",".join(map(str, P_VALUES)), "--max-shots", str(shots),
+                    "--max-errors", str(errors), "--workers", str(workers), "--out", tmp,
+                    "--quiet"]
+            start = time.perf_counter()
+            subprocess.run(command, check=True)
+            seconds[tool] += time.perf_counter() - start
+    return seconds["qec"] / 2, seconds["sinter"] / 2
 
 
 def bench_dask(*, workers: int, shots: int) -> tuple[float, float, float]:
@@ -122,7 +133,7 @@ def bench_dask(*, workers: int, shots: int) -> tuple[float, float, float]:
     tasks = [Task(circuit=c, decoder="pymatching", json_metadata=m) for m, c in _circuits()]
     start = time.perf_counter()
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     client = distributed.Client(cluster)
     startup = time.perf_counter() - start
     try:
@@ -176,14 +187,16 @@ def main() -> None:
     print(f"workers={args.workers}, cores={os.cpu_count()}, load average before start={load:.2f}")
 
     qec_rate, sinter_rate, total = bench_engine(workers=args.workers, shots=args.shots)
-    print(f"\n1. engine, 12 tasks x {args.shots:,} shots ({total:,} shots each tool)")
+    print(f"\n1. engine, 12 tasks x {args.shots:,} shots ({total:,} shots per run, two runs "
+          "per tool)")
     print(f"   qec.sampling.collect: {qec_rate:12,.0f} shots/s")
     print(f"   sinter.collect:       {sinter_rate:12,.0f} shots/s")
     print(f"   ratio qec/sinter:     {qec_rate / sinter_rate:12.2f}   (target >= 1.0)")
 
     qec_seconds, sinter_seconds = bench_command(workers=args.workers, shots=200_000,
                                                 errors=20_000)
-    print("\n2. whole command, 12 tasks, max_shots 200,000, max_errors 20,000, fresh processes")
+    print("\n2. whole command, 12 tasks, max_shots 200,000, max_errors 20,000, fresh processes, "
+          "mean of two runs")
     print(f"   qec threshold (sample, fit, figure): {qec_seconds:7.2f} s")
     print(f"   sinter.collect + CSV + figure:       {sinter_seconds:7.2f} s")
     print(f"   ratio sinter/qec:                    {sinter_seconds / qec_seconds:7.2f}"

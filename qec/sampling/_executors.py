@@ -203,7 +203,7 @@ class DaskExecutor:
         elif address == "local":
             self._cluster = distributed.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=50,
+                dashboard_address=":0", silence_logs=50,
             )
             self._client = distributed.Client(self._cluster)
         elif isinstance(address, str) and address:

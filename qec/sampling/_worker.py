@@ -174,9 +174,14 @@ class _CompiledTask:
         seconds = np.zeros(n, dtype=np.float64)
         counts: list[dict[str, int]] = []
         if self.compiled_sampler is not None:
-            # Custom sinter samplers draw their own randomness: shots are as they return them.
+            # Custom sinter samplers draw their own randomness, unless they offer ``reseed``:
+            # then every chunk is seeded like the chunks of stim-sampled tasks. Shots are as
+            # the sampler returns them.
+            reseed = getattr(self.compiled_sampler, "reseed", None)
             for k in range(n):
                 t0 = time.perf_counter()
+                if reseed is not None:
+                    reseed(chunk_seed(spec.seed, spec.strong_id, spec.first_chunk + k))
                 stats = self.compiled_sampler.sample(int(shots[k]))
                 seconds[k] = time.perf_counter() - t0
                 shots[k], errors[k], discards[k] = stats.shots, stats.errors, stats.discards

@@ -4,16 +4,17 @@ import sys
 import distributed
 import pytest
 
-from qec.sampling import collect
+from qec.sampling import Task, collect
 from qec.sampling._executors import DaskExecutor
 from qec.sampling._worker import BatchSpec, TaskPayload
 from tests.sampling.sampling_circuits import repetition_task
+from tests.sampling.test_engine import DieOnceDecoder
 
 
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     with distributed.Client(cluster) as dask_client:
         yield dask_client
     cluster.close()
@@ -64,3 +65,20 @@ def test_missing_dask_says_how_to_install(tmp_path, tasks, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ValueError, match=r"pip install 'qec\[dask\]'"):
         collect(tasks, db=tmp_path / "r.db", max_shots=100, dask="local")
+
+
+@pytest.mark.timeout(120)
+def test_a_dask_worker_dying_mid_batch_costs_only_that_batch(tmp_path):
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=50)
+    flag = tmp_path / "flag"
+    task = Task(circuit=repetition_task(p=0.05).circuit, decoder="die-once", json_metadata={})
+    decoders = {"die-once": DieOnceDecoder(str(flag))}
+    with distributed.Client(cluster) as client:
+        [stats] = collect([task], db=tmp_path / "dask.db", max_shots=40_000, dask=client,
+                          seed=21, max_batch_seconds=0.001, custom_decoders=decoders)
+    cluster.close()
+    assert flag.read_text() == "died"
+    [expected] = collect([task], db=tmp_path / "local.db", max_shots=40_000, workers=1, seed=21,
+                         custom_decoders=decoders)
+    assert (stats.shots, stats.errors) == (40_000, expected.errors)
