@@ -12,6 +12,7 @@ from qec.sampling import CHUNK_SHOTS, PlainProgress, SamplingSession, Task, coll
 from qec.store import ResultStore
 from tests.sampling.sampling_circuits import (
     THREE_QUBIT_ERROR_RATE,
+    P,
     repetition_task,
     three_qubit_circuit,
 )
@@ -265,3 +266,35 @@ def test_plain_progress_reports_committed_totals(tmp_path, tasks):
     last = out.getvalue().strip().splitlines()[-1]
     assert last.startswith("qec: 2/2 tasks done, 4,096 shots")
     assert last.endswith("done")
+
+
+class _SeededCompiledSampler(sinter.CompiledSampler):
+    def __init__(self, circuit: stim.Circuit) -> None:
+        self.circuit = circuit
+        self.sampler = None
+
+    def reseed(self, seed: int) -> None:
+        self.sampler = self.circuit.compile_detector_sampler(seed=seed)
+
+    def sample(self, suggested_shots: int) -> sinter.AnonTaskStats:
+        _, obs = self.sampler.sample(suggested_shots, separate_observables=True)
+        return sinter.AnonTaskStats(shots=suggested_shots, errors=int(obs.sum()))
+
+
+class SeededSampler(sinter.Sampler):
+    """Counts observable flips without decoding; seeded by the engine through ``reseed``."""
+
+    def compiled_sampler_for_task(self, task: sinter.Task) -> sinter.CompiledSampler:
+        return _SeededCompiledSampler(task.circuit)
+
+
+def test_custom_samplers_with_reseed_are_reproducible(tmp_path):
+    task = Task(circuit=three_qubit_circuit(), decoder="seeded", json_metadata={})
+    runs = [
+        collect([task], db=tmp_path / f"{i}.db", max_shots=20_000, workers=2, seed=6,
+                max_batch_seconds=seconds, custom_decoders={"seeded": SeededSampler()})[0]
+        for i, seconds in enumerate([0.0001, 1.0])
+    ]
+    assert runs[0].errors == runs[1].errors
+    interval = binomial_interval(errors=runs[0].errors, shots=20_000, confidence=0.9999)
+    assert interval.low <= P <= interval.high
