@@ -14,7 +14,7 @@ Examples:
 
 __version__ = "0.1.0"
 
-from qec import codes, leakage  # noqa: F401  (leakage: not yet in __all__)
+from qec import codes, decoders, leakage
 from qec.circuits import memory_circuit
 from qec.codes import RepetitionCode, RotatedSurfaceCode, code_from_name
 from qec.noise import NoiseModel
@@ -26,5 +26,7 @@ __all__ = [
     "__version__",
     "code_from_name",
     "codes",
+    "decoders",
+    "leakage",
     "memory_circuit",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -59,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: the arguments after the program name; ``sys.argv[1:]`` when None.
 
     Returns:
-        The exit status: 0 on success, 2 on a user error, 130 when interrupted.
+        The exit status: 0 on success, 2 on a user error (or a missing optional extra),
+        1 when stdout was closed early, 130 when interrupted.
 
     Examples:
         >>> main(["circuit", "--code", "repetition", "--distance", "3", "--rounds", "1",
@@ -78,12 +80,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except (CliError, ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        sys.stderr.write(f"qec {args.command}: error: {message}\n")
+        _error_line(args.command, exc)
         return 2
+    except ImportError as exc:  # a missing optional extra; the message says what to install
+        _error_line(args.command, exc)
+        return 2
+    except BrokenPipeError:  # e.g. `qec decoders --json | head`: the reader went away
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write(f"qec {args.command}: interrupted\n")
         return 130
+
+
+def _error_line(command: str, exc: BaseException) -> None:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    sys.stderr.write(f"qec {command}: error: {message}\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

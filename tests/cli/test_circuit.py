@@ -69,3 +69,24 @@ def test_unwritable_output_is_a_user_error(tmp_path, capsys):
     _assert_one_line_error(
         capsys, ["circuit", "--out", str(tmp_path / "missing" / "c.stim")], "No such file"
     )
+
+
+def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
+    import qec.cli._circuit as circuit_command
+
+    def needs_an_extra(args):
+        raise ImportError("this needs dask. To fix this: pip install 'qec[dask]'")
+
+    monkeypatch.setattr(circuit_command, "run", needs_an_extra)
+    _assert_one_line_error(capsys, ["circuit"], "pip install 'qec[dask]'")
+
+
+def test_closed_stdout_is_exit_1_without_traceback(monkeypatch, capfd):
+    import qec.cli._circuit as circuit_command
+
+    def reader_went_away(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(circuit_command, "run", reader_went_away)
+    assert main(["circuit"]) == 1
+    assert "Traceback" not in capfd.readouterr().err
