@@ -3,9 +3,10 @@
 1. Engine: the same 12 tasks (rotated surface code, d = 3, 5, 7 x four p from 0.003 to 0.01,
    stim_generated noise, rounds = d, PyMatching), the same worker count and the same shot budget
    (a fixed number of shots per task, no error cut-off, so both take exactly the same shots),
-   sampled by `qec.sampling.collect` and by `sinter.collect`, in one run (each tool twice, in
-   the order qec, sinter, sinter, qec, so that a drift in the machine's load hits both alike).
-   Prints shots per second of each and the ratio qec / sinter (target >= 1.0).
+   sampled by `qec.sampling.collect` and by `sinter.collect`, in one run (each tool three times,
+   interleaved, so that a drift in the machine's load hits both alike). Prints the median shots
+   per second of each, the ratio qec / sinter (target >= 1.0), and the CPU time the workers
+   used per shot (less sensitive to other processes on a shared machine).
 2. Whole command: `qec threshold` (start-up, sampling, fit and figure included) against a script
    doing the same with sinter (start-up, `sinter.collect`, CSV and figure), both as fresh
    subprocesses, on a workload of about 20 seconds (each twice, same order as above). Ratio
@@ -25,6 +26,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,8 +52,18 @@ def _circuits():
             yield {"distance": d, "rounds": d, "p": p}, circuit
 
 
-def bench_engine(*, workers: int, shots: int) -> tuple[float, float, int]:
-    """Shots per second of each tool, each run twice in the order qec, sinter, sinter, qec."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_engine(*, workers: int, shots: int) -> dict[str, dict[str, float]]:
+    """Each tool three times, in the order qec, sinter, sinter, qec, qec, sinter.
+
+    Returns per tool: the median shots per second over its runs, and the CPU seconds its worker
+    processes used per million shots (summed over its runs), which scheduling noise on a shared
+    machine affects much less.
+    """
     import sinter
 
     from qec.sampling import Task, collect
@@ -58,21 +71,29 @@ def bench_engine(*, workers: int, shots: int) -> tuple[float, float, int]:
     circuits = list(_circuits())
     ours = [Task(circuit=c, decoder="pymatching", json_metadata=m) for m, c in circuits]
     theirs = [sinter.Task(circuit=c, decoder="pymatching", json_metadata=m) for m, c in circuits]
-    shots_taken = {"qec": 0, "sinter": 0}
-    seconds = {"qec": 0.0, "sinter": 0.0}
-    for tool in ("qec", "sinter", "sinter", "qec"):
+    rates: dict[str, list[float]] = {"qec": [], "sinter": []}
+    cpu = {"qec": 0.0, "sinter": 0.0}
+    total = {"qec": 0, "sinter": 0}
+    for run, tool in enumerate(("qec", "sinter", "sinter", "qec", "qec", "sinter")):
+        cpu_before = _children_cpu()
         start = time.perf_counter()
         if tool == "qec":
             with tempfile.TemporaryDirectory() as tmp:
                 stats = collect(ours, db=Path(tmp) / "bench.db", max_shots=shots,
-                                workers=workers, seed=len(shots_taken))
+                                workers=workers, seed=run)
         else:
             stats = sinter.collect(num_workers=workers, tasks=theirs, max_shots=shots,
                                    decoders=["pymatching"])
-        seconds[tool] += time.perf_counter() - start
-        shots_taken[tool] += sum(s.shots for s in stats)
-    return (shots_taken["qec"] / seconds["qec"], shots_taken["sinter"] / seconds["sinter"],
-            shots_taken["qec"] // 2)
+        seconds = time.perf_counter() - start
+        shots_taken = sum(s.shots for s in stats)
+        rates[tool].append(shots_taken / seconds)
+        cpu[tool] += _children_cpu() - cpu_before
+        total[tool] += shots_taken
+    return {
+        tool: {"rate": statistics.median(rates[tool]), "runs": rates[tool],
+               "cpu_per_million": cpu[tool] / total[tool] * 1e6}
+        for tool in rates
+    }
 
 
 _SINTER_SCRIPT = textwrap.dedent("""
@@ -186,12 +207,17 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"workers={args.workers}, cores={os.cpu_count()}, load average before start={load:.2f}")
 
-    qec_rate, sinter_rate, total = bench_engine(workers=args.workers, shots=args.shots)
-    print(f"\n1. engine, 12 tasks x {args.shots:,} shots ({total:,} shots per run, two runs "
-          "per tool)")
-    print(f"   qec.sampling.collect: {qec_rate:12,.0f} shots/s")
-    print(f"   sinter.collect:       {sinter_rate:12,.0f} shots/s")
-    print(f"   ratio qec/sinter:     {qec_rate / sinter_rate:12.2f}   (target >= 1.0)")
+    engine = bench_engine(workers=args.workers, shots=args.shots)
+    print(f"\n1. engine, 12 tasks x {args.shots:,} shots = {12 * args.shots:,} shots per run, "
+          "three runs per tool (order qec, sinter, sinter, qec, qec, sinter)")
+    for tool, name in (("qec", "qec.sampling.collect"), ("sinter", "sinter.collect")):
+        runs = ", ".join(f"{r:,.0f}" for r in engine[tool]["runs"])
+        print(f"   {name:<21} median {engine[tool]['rate']:9,.0f} shots/s  (runs: {runs});"
+              f"  worker CPU {engine[tool]['cpu_per_million']:5.1f} s per million shots")
+    print(f"   ratio qec/sinter: {engine['qec']['rate'] / engine['sinter']['rate']:.2f} in shots/s"
+          "   (target >= 1.0);  "
+          f"{engine['sinter']['cpu_per_million'] / engine['qec']['cpu_per_million']:.2f} in "
+          "worker CPU per shot")
 
     qec_seconds, sinter_seconds = bench_command(workers=args.workers, shots=200_000,
                                                 errors=20_000)
