@@ -361,7 +361,10 @@ class SamplingSession:
             needed = state.errors_needed()
             if needed is not None and state.errors > 0:
                 rate = state.errors / max(1, state.shots - state.discards)
-                shots = min(shots, 1.1 * needed / rate - in_flight)
+                still_needed = 1.1 * needed / rate - in_flight
+                if still_needed <= 0 and state.pending:
+                    return None  # the batches in flight should be enough: wait for them
+                shots = min(shots, still_needed)
         chunks = max(1, math.ceil(shots / CHUNK_SHOTS))
         return int(min(remaining, chunks * CHUNK_SHOTS))
 
