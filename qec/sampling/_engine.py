@@ -170,6 +170,18 @@ class SamplingSession:
 
     Raises:
         ValueError: for invalid arguments or an unusable database.
+
+    Examples:
+        >>> import tempfile, stim
+        >>> circuit = stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3,
+        ...                                  before_round_data_depolarization=0.05)
+        >>> task = Task(circuit=circuit, decoder="pymatching", json_metadata={"d": 3})
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with SamplingSession(db=f"{tmp}/r.db", workers=1, seed=3) as session:
+        ...         [a] = session.sample_shots([(task, 2048)])
+        ...         [b] = session.collect([task], max_shots=4096)
+        >>> a.shots, b.shots
+        (2048, 4096)
     """
 
     def __init__(
@@ -532,6 +544,17 @@ def sample_shots(
 
     Returns:
         The stored statistics of each task afterwards.
+
+    Examples:
+        >>> import tempfile, stim
+        >>> circuit = stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3,
+        ...                                  before_round_data_depolarization=0.05)
+        >>> task = Task(circuit=circuit, decoder="pymatching", json_metadata={"d": 3})
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     first = sample_shots([(task, 300)], db=f"{tmp}/r.db", workers=1)
+        ...     then = sample_shots([(task, 200)], db=f"{tmp}/r.db", workers=1)
+        >>> first[0].shots, then[0].shots
+        (300, 500)
     """
     with SamplingSession(db=db, workers=workers, dask=dask, seed=seed,
                          custom_decoders=custom_decoders, progress=progress) as session:
