@@ -123,6 +123,9 @@ def test_bad_database_files_and_nothing_lost(tmp_path, capsys):
     _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(old)],
                     f"schema version 99, but this qec reads version {SCHEMA_VERSION}")
 
+    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(tmp_path)],
+                    "is a directory, not a file")
+
     db = tmp_path / "good.db"
     assert main([*SMALL, "--out", str(tmp_path), "--db", str(db), "--quiet"]) == 0
     with ResultStore(db) as store:
