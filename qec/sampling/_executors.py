@@ -219,6 +219,8 @@ class DaskExecutor:
         else:
             raise ValueError(
                 f"dask={address!r} must be 'local', a scheduler address or a distributed.Client")
+        # Import the sampling stack on every worker now rather than inside the first batches.
+        self._client.run(_warm_up)
         self.num_workers = max(1, self._total_threads())
         self._payloads: dict[str, Any] = {}
         self._done: queue.Queue[Any] = queue.Queue()
@@ -284,6 +286,14 @@ class DaskExecutor:
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _warm_up() -> None:
+    """Imports what a batch needs (stim, sinter, PyMatching, the decoder registry)."""
+    import qec.decoders
+    import qec.sampling._worker
+
+    qec.decoders.get_decoder("pymatching")
 
 
 def make_executor(*, workers: int | None, dask: Any = None) -> Executor:
