@@ -18,7 +18,7 @@ HELP = "sample a threshold sweep (default: surface code, SI1000, d=3,5,7) and pl
 
 DEFAULT_P = "0.004:0.016:12"
 DEFAULT_MAX_SHOTS = 2_000_000
-DEFAULT_MAX_ERRORS = 10_000
+DEFAULT_MAX_ERRORS = 20_000
 
 
 def parse_p_values(text: str) -> list[float]:

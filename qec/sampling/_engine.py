@@ -340,14 +340,16 @@ class SamplingSession:
         try:
             while not all(state.done for state in states):
                 for slot, compiled in executor.free_slots():
-                    # Round-robin over the tasks, preferring one the slot's worker compiled.
                     order = [states[(cursor + i) % len(states)] for i in range(len(states))]
                     wanted = [(s, n) for s in order if not s.done
                               for n in [self._wanted_shots(s)] if n is not None]
                     if not wanted:
                         break
+                    # Probes first (one chunk: cheap, and they make the ETA known), then a
+                    # task the slot's worker compiled, then the next in turn.
                     state, shots = next(
-                        (w for w in wanted if w[0].task.strong_id in compiled), wanted[0])
+                        (w for w in wanted if w[0].seconds_per_shot is None),
+                        next((w for w in wanted if w[0].task.strong_id in compiled), wanted[0]))
                     cursor = (states.index(state) + 1) % len(states)
                     executor.submit(self._claim(state, shots), state.payload, slot=slot)
                 for result in executor.wait(timeout=0.25):
