@@ -336,6 +336,7 @@ class SamplingSession:
         if self._executor is None:
             self._executor = make_executor(workers=self.workers, dask=self.dask)
         executor = self._executor
+        executor.prepare([state.payload for state in states if not state.done])
         cursor = 0
         try:
             while not all(state.done for state in states):

@@ -23,6 +23,7 @@ __all__ = ["DaskExecutor", "Executor", "LocalExecutor", "default_workers", "make
 
 DASK_INSTALL_HINT = "To fix this: pip install 'qec[dask]'"
 _QUEUE_DEPTH = 2  # batches queued per worker, so that none idles between batches
+_DASK_QUEUE_DEPTH = 4  # more with Dask, whose round trip per task is longer
 _MAX_ATTEMPTS = 3  # a batch whose worker dies this many times is an error, not bad luck
 
 
@@ -37,6 +38,9 @@ class Executor(Protocol):
     """What the engine needs from an executor (:class:`LocalExecutor`, :class:`DaskExecutor`)."""
 
     num_workers: int
+
+    def prepare(self, payloads: list[TaskPayload]) -> None:
+        """Ships the payloads of the tasks about to be sampled (at most once each)."""
 
     def free_slots(self) -> list[tuple[Any, frozenset[str] | set[str]]]:
         """One ``(slot, ids of tasks compiled there)`` per batch the executor can take now."""
@@ -79,6 +83,9 @@ class LocalExecutor:
         self.num_workers = workers
         self._workers = [_LocalWorker(self._context) for _ in range(workers)]
         self._attempts: dict[int, int] = {}
+
+    def prepare(self, payloads: list[TaskPayload]) -> None:
+        """Nothing to do: a worker receives a task's payload with its first batch of it."""
 
     def free_slots(self) -> list[tuple[Any, frozenset[str] | set[str]]]:
         slots = []
@@ -230,8 +237,16 @@ class DaskExecutor:
         info = self._client.scheduler_info()
         return sum(worker.get("nthreads", 1) for worker in info.get("workers", {}).values())
 
+    def prepare(self, payloads: list[TaskPayload]) -> None:
+        """Scatters the new payloads to every worker, all in one round trip."""
+        new = [p for p in payloads if p.strong_id not in self._payloads]
+        if new:
+            futures = self._client.scatter(new, broadcast=True, hash=False)
+            for payload, future in zip(new, futures, strict=True):
+                self._payloads[payload.strong_id] = future
+
     def free_slots(self) -> list[tuple[Any, frozenset[str] | set[str]]]:
-        free = _QUEUE_DEPTH * self.num_workers - len(self._futures)
+        free = _DASK_QUEUE_DEPTH * self.num_workers - len(self._futures)
         return [(None, frozenset())] * max(0, free)
 
     def submit(self, spec: BatchSpec, payload: TaskPayload, *, slot: Any = None,
