@@ -4,7 +4,7 @@ How a run proceeds, per task:
 
 1. Read the stored totals. A task that already meets its stopping condition is not sampled.
 2. Send a probe batch of one chunk; from its timing, size later batches to about
-   ``max_batch_seconds``, growing at most fourfold per batch, never past the shot budget and,
+   ``max_batch_seconds``, growing at most 64-fold per batch, never past the shot budget and,
    once errors have been seen, not far past the shots the error target still needs.
 3. Commit each batch in its own transaction, in chunk order, *before* counting it. When a
    stopping condition (``max_shots``, ``max_errors``, ``target_relative_error``) is met inside a
@@ -166,7 +166,8 @@ class SamplingSession:
         custom_decoders: decoders or ``sinter.Sampler`` objects by name, looked up before
             qec's registry (:func:`qec.decoders.get_decoder`) and sinter's built-in samplers.
         progress: see :func:`qec.sampling.make_progress` (None: no display).
-        max_batch_seconds: the worker time a batch aims at, in seconds.
+        max_batch_seconds: the worker time a batch aims at, in seconds; None for 0.5 on the
+            local pool and 2 on Dask, whose overhead per task is larger.
 
     Raises:
         ValueError: for invalid arguments or an unusable database.
@@ -193,12 +194,14 @@ class SamplingSession:
         seed: int | None = None,
         custom_decoders: Mapping[str, Any] | None = None,
         progress: Any = None,
-        max_batch_seconds: float = 0.5,
+        max_batch_seconds: float | None = None,
     ) -> None:
         _check_positive_int("workers", workers, allow_none=True)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
                                  or not 0 <= seed < _MAX_SEED):
             raise ValueError(f"seed={seed!r} must be an integer in [0, 2**63)")
+        if max_batch_seconds is None:
+            max_batch_seconds = 0.5 if dask is None else 2.0
         if not (isinstance(max_batch_seconds, (int, float)) and max_batch_seconds > 0):
             raise ValueError(f"max_batch_seconds={max_batch_seconds!r} must be positive")
         self.custom_decoders = dict(custom_decoders or {})
@@ -372,7 +375,7 @@ class SamplingSession:
                 return None  # wait for the probe's timing
             shots = CHUNK_SHOTS
         else:
-            shots = min(self.max_batch_seconds / max(per_shot, 1e-9), 16 * state.largest_batch)
+            shots = min(self.max_batch_seconds / max(per_shot, 1e-9), 64 * state.largest_batch)
             needed = state.errors_needed()
             if needed is not None and state.errors > 0:
                 rate = state.errors / max(1, state.shots - state.discards)
@@ -494,7 +497,7 @@ def collect(
     seed: int | None = None,
     progress: Any = None,
     custom_decoders: Mapping[str, Any] | None = None,
-    max_batch_seconds: float = 0.5,
+    max_batch_seconds: float | None = None,
 ) -> list[TaskStats]:
     """Samples tasks into a durable store until each meets a stopping condition.
 
