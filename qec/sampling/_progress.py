@@ -138,7 +138,7 @@ class LiveProgress:
             lines.append(f"  {t.label:<{width}}  shots {t.shots:>11,}/{t.max_shots:,}  "
                          f"errors {errors:>13}  rate {rate:>8}  {state}")
         if hidden:
-            lines.append(f"  ... and {hidden} more finished tasks")
+            lines.append(f"  ... and {hidden} more tasks")
         lines = [line[: size.columns - 1] for line in lines]
         text = ""
         if self._lines:
