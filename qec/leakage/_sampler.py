@@ -56,7 +56,7 @@ class LeakageSampler(sinter.Sampler):
     """
 
     decoder: Any = "pymatching"
-    batch_size: int = 4096
+    batch_size: int = 16384
     seed: int | None = None
     pauli_prior: bool = False
 
@@ -98,7 +98,7 @@ class CompiledLeakageSampler(sinter.CompiledSampler):
         circuit: stim.Circuit,
         *,
         decoder: Any = "pymatching",
-        batch_size: int = 4096,
+        batch_size: int = 16384,
         seed: int | None = None,
         dem: stim.DetectorErrorModel | None = None,
         pauli_prior: bool = False,

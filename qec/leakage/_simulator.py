@@ -504,7 +504,7 @@ def sample_leakage(
     *,
     shots: int,
     seed: int | None = None,
-    batch_size: int = 4096,
+    batch_size: int = 16384,
     bit_packed: bool = False,
 ) -> LeakageSamples:
     """Samples a circuit with leakage: detection events, observable flips, heralds, populations.

@@ -72,3 +72,20 @@ def test_as_a_sinter_sampler_object():
 def test_bad_sampler_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         LeakageSampler(**kwargs)
+
+
+def test_pauli_prior_decodes_with_the_pauli_equivalent_model():
+    noise = NoiseModel.si1000(0.002).with_leakage(leakage_per_gate=0.01)
+    circuit = _task(noise, removal="dqlr").circuit
+    task = sinter.Task(circuit=circuit, decoder="leakage")
+    plain = LeakageSampler(seed=1).compiled_sampler_for_task(task)
+    prior = LeakageSampler(seed=1, pauli_prior=True).compiled_sampler_for_task(task)
+    # the same shots (same seed) decoded against two models: the prior knows more errors
+    assert prior.decoder is not None and plain.decoder is not None
+    a, b = plain.sample(2000), prior.sample(2000)
+    assert a.custom_counts == b.custom_counts and a.shots == b.shots == 2000
+    assert qec.leakage.pauli_equivalent(circuit).detector_error_model(
+        decompose_errors=True).num_errors > circuit.detector_error_model(
+        decompose_errors=True).num_errors
+    with pytest.raises(ValueError, match=r"pauli_prior='yes' must be True or False"):
+        LeakageSampler(pauli_prior="yes")
