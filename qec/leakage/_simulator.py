@@ -107,23 +107,27 @@ class _State:
             self.rows += count
             self.measurements += count
 
-    def pauli(self, paulis: str, qubits: np.ndarray, rows: np.ndarray) -> None:
+    def pauli(self, paulis: str, qubits: np.ndarray, rows: np.ndarray,
+              cache: dict[str, stim.CircuitInstruction]) -> None:
         """Applies each Pauli in ``paulis`` with probability 1/2 where ``rows`` bits are set.
 
         ``qubits[i]`` is the qubit of ``rows[i]`` (a ``(len(qubits), words)`` uint64 array).
+        ``cache`` (owned by the calling step, whose ``qubits`` never change) keeps the
+        ``CX rec[-k] q ...`` instructions, so they are built once.
         """
-        keep = rows.any(axis=1)
-        if not keep.any():
+        if not rows.any():
             return
-        qubits, rows = qubits[keep], rows[keep]
         k = len(qubits)
-        targets: list[Any] = [None] * (2 * k)
-        targets[0::2] = _recs(k)
-        targets[1::2] = qubits.tolist()
         for pauli in paulis:
-            bits = rows & self.bernoulli(k, 0.5)
-            self.sim.append_measurement_flips(bits.view(np.uint8))
-            self.sim.do(stim.CircuitInstruction("CX" if pauli == "X" else "CZ", targets))
+            instruction = cache.get(pauli)
+            if instruction is None:
+                targets: list[Any] = [None] * (2 * k)
+                targets[0::2] = _recs(k)
+                targets[1::2] = qubits.tolist()
+                instruction = stim.CircuitInstruction("CX" if pauli == "X" else "CZ", targets)
+                cache[pauli] = instruction
+            self.sim.append_measurement_flips((rows & self.bernoulli(k, 0.5)).view(np.uint8))
+            self.sim.do(instruction)
             self.rows += k
 
 
@@ -164,13 +168,14 @@ class _Inject:
 class _Seepage:
     qubits: np.ndarray
     p: float
+    cache: dict = dataclasses.field(default_factory=dict)
 
     def run(self, state: _State) -> None:
         rows = state.leaked[self.qubits]
         back = rows & state.bernoulli(len(self.qubits), self.p)
         if back.any():
             state.leaked[self.qubits] = rows & ~back
-            state.pauli(_RANDOMIZE, self.qubits, back)
+            state.pauli(_RANDOMIZE, self.qubits, back, self.cache)
 
 
 @dataclasses.dataclass
@@ -186,6 +191,12 @@ class _Gate:
     b: np.ndarray
     partner: str
     transport: float
+    cache: dict = dataclasses.field(default_factory=dict)
+    both: np.ndarray = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.both = np.concatenate([self.a, self.b])
+        self.back_cache: dict[str, stim.CircuitInstruction] = {}
 
     def run(self, state: _State) -> None:
         state.sim.do(self.instruction)
@@ -200,15 +211,12 @@ class _Gate:
             state.leaked[self.b] = (lb ^ move_b) | move_a
             only_a &= ~move_a
             only_b &= ~move_b
-            back = np.concatenate([move_a, move_b])
-            if back.any():
-                state.pauli(_RANDOMIZE, np.concatenate([self.a, self.b]), back)
+            state.pauli(_RANDOMIZE, self.both, np.concatenate([move_a, move_b]),
+                        self.back_cache)
         if self.partner == "none":
             return
         hit = np.concatenate([only_b, only_a])  # a is hit where only b is leaked, and so on
-        if hit.any():
-            paulis = "XZ" if self.partner == "random-pauli" else "Z"
-            state.pauli(paulis, np.concatenate([self.a, self.b]), hit)
+        state.pauli("XZ" if self.partner == "random-pauli" else "Z", self.both, hit, self.cache)
 
 
 @dataclasses.dataclass
@@ -245,6 +253,7 @@ class _LeakageIswap:
     instruction: stim.CircuitInstruction
     data: np.ndarray
     measure: np.ndarray
+    cache: dict = dataclasses.field(default_factory=dict)
 
     def run(self, state: _State) -> None:
         state.sim.do(self.instruction)
@@ -253,7 +262,7 @@ class _LeakageIswap:
         if move.any():
             state.leaked[self.data] = ld & ~move
             state.leaked[self.measure] = lm | move
-            state.pauli(_RANDOMIZE, self.data, move)
+            state.pauli(_RANDOMIZE, self.data, move, self.cache)
 
 
 # ---------------------------------------------------------------------------- compiling
@@ -488,10 +497,11 @@ def compile_leakage_circuit(circuit: stim.Circuit) -> CompiledLeakageCircuit:
 def _shots_major(rows: np.ndarray, shots: int, *, bit_packed: bool) -> np.ndarray:
     """Measurement-major packed uint64 rows -> shots-major bool or bit-packed uint8."""
     bits = np.unpackbits(rows.view(np.uint8), axis=1, bitorder="little")[:, :shots]
-    bits = np.ascontiguousarray(bits.T)  # a contiguous copy packs twice as fast
+    # Pack along the measurement axis first, so the transposing copy moves 8x fewer bytes.
+    packed = np.ascontiguousarray(np.packbits(bits, axis=0, bitorder="little").T)
     if bit_packed:
-        return np.packbits(bits, axis=1, bitorder="little")
-    return bits.view(np.bool_)
+        return packed
+    return np.unpackbits(packed, axis=1, bitorder="little", count=len(rows)).view(np.bool_)
 
 
 def batch_sizes(shots: int, batch_size: int) -> list[int]:
