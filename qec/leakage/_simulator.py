@@ -497,8 +497,16 @@ def compile_leakage_circuit(circuit: stim.Circuit) -> CompiledLeakageCircuit:
 def _shots_major(rows: np.ndarray, shots: int, *, bit_packed: bool) -> np.ndarray:
     """Measurement-major packed uint64 rows -> shots-major bool or bit-packed uint8."""
     bits = np.unpackbits(rows.view(np.uint8), axis=1, bitorder="little")[:, :shots]
-    # Pack along the measurement axis first, so the transposing copy moves 8x fewer bytes.
-    packed = np.ascontiguousarray(np.packbits(bits, axis=0, bitorder="little").T)
+    # Pack along the measurement axis first (eight shifted ORs of contiguous rows, much faster
+    # than np.packbits along axis 0), so the transposing copy moves 8x fewer bytes.
+    pad = (-len(rows)) % 8
+    if pad:
+        bits = np.concatenate([bits, np.zeros((pad, bits.shape[1]), dtype=np.uint8)])
+    octets = bits.reshape(-1, 8, bits.shape[1])
+    packed = octets[:, 0].copy()
+    for k in range(1, 8):
+        packed |= octets[:, k] << k
+    packed = np.ascontiguousarray(packed.T)
     if bit_packed:
         return packed
     return np.unpackbits(packed, axis=1, bitorder="little", count=len(rows)).view(np.bool_)
