@@ -19,7 +19,7 @@ from qec.decoders._benchmark import (
 from qec.decoders._decode import decode, pack_detection_events
 from qec.decoders._dem import detector_error_model_for_circuit, require_graphlike
 from qec.decoders._exact import ExactDecoder, exact_joint_distribution
-from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder, UnionFindDecoder
+from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder
 from qec.decoders._matching import PyMatchingDecoder
 from qec.decoders._registry import (
     DecoderInfo,
@@ -29,6 +29,7 @@ from qec.decoders._registry import (
     get_decoder,
     sinter_decoders,
 )
+from qec.decoders._union_find import UnionFindDecoder
 
 __all__ = [
     "BeliefMatchingDecoder",

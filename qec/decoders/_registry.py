@@ -10,8 +10,9 @@ import stim
 
 from qec.decoders._dem import is_installed
 from qec.decoders._exact import ExactDecoder
-from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder, UnionFindDecoder
+from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder
 from qec.decoders._matching import PyMatchingDecoder
+from qec.decoders._union_find import UnionFindDecoder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,8 +86,8 @@ _register(
 _register(
     DecoderInfo(
         name="union-find",
-        description="union-find cluster growth on the matching graph (ldpc UnionFindDecoder)",
-        requires=("ldpc",),
+        description="weighted-growth union-find (Delfosse-Nickerson) on the matching graph (mwpf)",
+        requires=("mwpf",),
     ),
     UnionFindDecoder,
 )

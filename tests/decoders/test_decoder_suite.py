@@ -11,17 +11,18 @@ import sinter
 import stim
 
 import qec.decoders
-from qec.decoders import decode, decoder_infos, get_decoder, sinter_decoders
+from qec.decoders import check_decoder, decode, decoder_infos, get_decoder, sinter_decoders
 
 SHOTS = 10_000
-# Accuracy relative to maximum likelihood on this circuit: matching-family decoders and BP+OSD
-# are within 1.5x of the optimum at d = 3; union-find is allowed 2x.
+# Accuracy relative to maximum likelihood on this circuit: matching-family decoders (weighted
+# union-find included), BP+OSD are within 1.5x of the optimum at d = 3. Measured on these
+# shots: 166 errors for exact, 187 for pymatching and union-find, 172 for belief-matching.
 MAX_RATIO = {
     "pymatching": 1.5,
     "pymatching-correlated": 1.5,
     "bposd": 1.5,
     "belief-matching": 1.5,
-    "union-find": 2.0,
+    "union-find": 1.5,
     "exact": 1.0,
 }
 Z = 4.0  # width of the binomial confidence bounds below, in standard deviations
@@ -121,8 +122,12 @@ def test_hypergraph_decoders_accept_undecomposed_models(name):
     assert np.count_nonzero(predictions != obs) < 50
 
 
-def test_missing_optional_dependency_says_how_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "stimbposd", None)  # makes `import stimbposd` fail
+@pytest.mark.parametrize(("name", "module"), [("bposd", "stimbposd"), ("union-find", "mwpf")])
+def test_missing_optional_dependency_says_how_to_install(monkeypatch, name, module):
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import <module>` fail
     dem = stim.DetectorErrorModel("error(0.1) D0 L0")
-    with pytest.raises(ImportError, match=r"To fix this: pip install 'qec\[decoders\]'"):
-        get_decoder("bposd").compile_decoder_for_dem(dem=dem)
+    message = rf"decoder '{name}' needs the Python package '{module}'.*'qec\[decoders\]'"
+    with pytest.raises(ImportError, match=message):
+        get_decoder(name).compile_decoder_for_dem(dem=dem)
+    with pytest.raises(ImportError, match=message):
+        check_decoder(name, dem=dem)
