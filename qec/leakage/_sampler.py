@@ -128,6 +128,25 @@ class CompiledLeakageSampler(sinter.CompiledSampler):
                 batch_size=batch, num_qubits=self.circuit.num_qubits, seed=self.seed)
         return self._sims[batch]
 
+    def reseed(self, seed: int) -> None:
+        """Seeds the next :meth:`sample` call (qec's engine seeds every chunk this way).
+
+        Examples:
+            >>> import qec
+            >>> noise = qec.NoiseModel.sd6(0.01).with_leakage(leakage_per_gate=0.01)
+            >>> circuit = qec.memory_circuit(qec.codes.RepetitionCode(distance=3), rounds=3,
+            ...                              basis="Z", noise=noise)
+            >>> compiled = CompiledLeakageSampler(circuit)
+            >>> runs = []
+            >>> for _ in range(2):
+            ...     compiled.reseed(11)
+            ...     runs.append(compiled.sample(500).errors)
+            >>> runs[0] == runs[1]
+            True
+        """
+        self.seed = int(seed) % 2**64
+        self._sims.clear()
+
     def sample(self, suggested_shots: int) -> sinter.AnonTaskStats:
         """Samples ``suggested_shots`` shots (at least one) and counts logical errors."""
         t0 = time.monotonic()

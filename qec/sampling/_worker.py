@@ -110,19 +110,40 @@ def chunk_seed(seed: int, strong_id: str, chunk: int) -> int:
 
 
 def resolve_decoder(name: str) -> sinter.Decoder | sinter.Sampler:
-    """A decoder or sampler by name: qec's registry first, then sinter's built-in samplers.
+    """A decoder or sampler by name: qec's registry, ``"leakage-aware"``, sinter's samplers.
+
+    ``"leakage-aware"`` is :class:`qec.leakage.LeakageSampler` decoding with the heralds
+    (:class:`qec.leakage.HeraldedMatching`).
 
     Raises:
         ValueError: the name is unknown; the message lists qec's decoders.
+
+    Examples:
+        >>> type(resolve_decoder("leakage-aware")).__name__
+        'LeakageSampler'
     """
     import qec.decoders
 
+    if name == "leakage-aware":
+        from qec.leakage import HERALD_DECODER, LeakageSampler
+
+        return LeakageSampler(decoder=HERALD_DECODER)
     try:
         return qec.decoders.get_decoder(name)
     except ValueError:
         if name in sinter.BUILT_IN_SAMPLERS:
             return sinter.BUILT_IN_SAMPLERS[name]
         raise
+
+
+def is_leaky(circuit_text: str) -> bool:
+    """Whether a circuit's text carries leakage tags (see ``qec.leakage``).
+
+    Examples:
+        >>> is_leaky("I_ERROR[leak](0.01) 0"), is_leaky("X_ERROR(0.01) 0")
+        (True, False)
+    """
+    return "[leak" in circuit_text
 
 
 def _detector_error_model(circuit: stim.Circuit) -> stim.DetectorErrorModel:
@@ -139,6 +160,13 @@ class _CompiledTask:
         self.circuit = stim.Circuit(payload.circuit_text)
         decoder = payload.decoder if payload.decoder is not None else resolve_decoder(
             payload.decoder_name)
+        if payload.decoder is None and is_leaky(payload.circuit_text) and not isinstance(
+                decoder, sinter.Sampler):
+            # A circuit carrying leakage tags is simulated with its leakage, decoded by the
+            # named decoder: sampling it with stim alone would silently drop the leakage.
+            from qec.leakage import LeakageSampler
+
+            decoder = LeakageSampler(decoder=payload.decoder_name)
         self.compiled_decoder: sinter.CompiledDecoder | None = None
         self.compiled_sampler: sinter.CompiledSampler | None = None
         if isinstance(decoder, sinter.Sampler) and not hasattr(decoder, "compile_decoder_for_dem"):

@@ -89,3 +89,39 @@ def test_pauli_prior_decodes_with_the_pauli_equivalent_model():
         decompose_errors=True).num_errors
     with pytest.raises(ValueError, match=r"pauli_prior='yes' must be True or False"):
         LeakageSampler(pauli_prior="yes")
+
+
+def test_leaky_tasks_by_name_are_simulated_with_their_leakage(tmp_path):
+    from qec.sampling import memory_task
+
+    common = {"code": "surface", "distance": 3, "rounds": 5, "basis": "Z", "noise": "si1000",
+              "p": 0.002}
+    plain = memory_task(**common)
+    leaky = memory_task(**common, leakage=0.01)
+    aware = memory_task(**common, leakage=0.01, decoder="leakage-aware")
+    tasks = [plain, leaky, aware]
+    stats = collect(tasks, db=tmp_path / "a.db", max_shots=6000, workers=2, seed=5)
+    assert [s.shots for s in stats] == [6000] * 3
+    # heralds are counted only by the leakage simulator: the named decoder did not let stim
+    # sample the leaky circuit without its leakage
+    assert stats[0].custom_counts.get("heralded_shots", 0) == 0
+    assert stats[1].custom_counts["heralded_shots"] > 1000
+    low = binomial_interval(errors=stats[1].errors, shots=6000, confidence=0.999).low
+    assert low > binomial_interval(errors=stats[0].errors, shots=6000, confidence=0.999).high
+    # chunks are reseeded: a seeded run gives the same counts again, on any worker count
+    again = collect(tasks, db=tmp_path / "b.db", max_shots=6000, workers=1, seed=5)
+    assert [(s.errors, s.custom_counts) for s in again] == [
+        (s.errors, s.custom_counts) for s in stats]
+
+
+def test_leakage_options_of_memory_task_are_validated():
+    from qec.sampling import memory_task
+
+    common = {"code": "surface", "distance": 3, "rounds": 3, "basis": "Z", "noise": "si1000",
+              "p": 0.002}
+    with pytest.raises(ValueError, match=r"leakage_removal='dqlr' .* need leakage"):
+        memory_task(**common, leakage_removal="dqlr")
+    with pytest.raises(ValueError, match=r"leakage_per_gate=1.5"):
+        memory_task(**common, leakage=1.5)
+    with pytest.raises(ValueError, match=r"leakage_removal='sometimes'"):
+        memory_task(**common, leakage=0.001, leakage_removal="sometimes")
