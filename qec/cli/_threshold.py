@@ -89,6 +89,28 @@ def parse_rounds(text: str) -> tuple[int, int]:
     raise CliError(f"--rounds={text!r} must be a positive integer, 'd' or a multiple like '3d'")
 
 
+def parse_leakage(text: str) -> tuple[float, float]:
+    """Parses ``--leakage``: a rate ``0.001`` or a multiple of p ``0.1p``, as (constant, factor).
+
+    The leakage rate at physical error rate ``p`` is then ``constant + factor * p``.
+
+    Examples:
+        >>> parse_leakage("0.001"), parse_leakage("0.1p"), parse_leakage("p")
+        ((0.001, 0.0), (0.0, 0.1), (0.0, 1.0))
+    """
+    text = text.strip().lower()
+    relative = text.endswith("p")
+    number = text[:-1].strip() if relative else text
+    try:
+        value = float(number) if number else 1.0
+    except ValueError:
+        value = math.nan
+    if not (0 <= value <= (math.inf if relative else 1)) or math.isnan(value):
+        raise CliError(f"--leakage={text!r} must be a rate in [0, 1], like 0.001, or a "
+                       "multiple of p, like 0.1p")
+    return (0.0, value) if relative else (value, 0.0)
+
+
 def _positive(option: str) -> Any:
     """An argparse type for a positive integer, also written like ``1e6``."""
 
@@ -128,7 +150,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", default="d",
                         help="rounds per shot: a number, 'd' or a multiple like '3d' (default d)")
     parser.add_argument("--basis", choices=("X", "Z"), default="Z", help="memory basis")
-    parser.add_argument("--decoder", default="pymatching", help="decoder name (default pymatching)")
+    parser.add_argument(
+        "--decoder", default="pymatching",
+        help="decoder name (default pymatching; see qec decoders; 'leakage-aware' uses the "
+             "leakage heralds)")
+    parser.add_argument(
+        "--leakage", default=None, metavar="RATE",
+        help="add leakage per qubit per two-qubit gate: a rate like 0.001 or a multiple of p "
+             "like 0.1p (sampled with qec's leakage simulator; see qec leakage)")
+    parser.add_argument(
+        "--leakage-removal", choices=("none", "mlr", "dqlr"), default="none",
+        help="leakage removal with --leakage: none, mlr (multi-level reset of measure "
+             "qubits) or dqlr (MLR plus data-qubit leakage removal every round)")
     parser.add_argument(
         "--max-shots", type=_positive("--max-shots"), default=DEFAULT_MAX_SHOTS,
         help=f"stop a point at this many shots (default {DEFAULT_MAX_SHOTS:,})")
@@ -147,6 +180,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="results database (default OUT/threshold.db); re-running resumes")
     parser.add_argument("--seed", type=int, default=None,
                         help="root seed: the same seed gives the same results")
+    parser.add_argument(
+        "--precision", type=float, default=None, metavar="X",
+        help="instead of --max-errors, sample until the threshold's 95%% interval half-width "
+             "is at most X of its value (e.g. 0.02), spending shots where they narrow it most; "
+             "--max-shots then bounds the total over the sweep")
     add_output_options(parser)
 
 
@@ -158,12 +196,22 @@ def _build_tasks(args: argparse.Namespace) -> list[Any]:
     p_values = parse_p_values(args.p)
     constant, factor = parse_rounds(args.rounds)
     resolve_decoder(args.decoder)  # an unknown decoder fails here, listing the known ones
+    leakage = None if args.leakage is None else parse_leakage(args.leakage)
+    if leakage is None and args.leakage_removal != "none":
+        raise CliError(f"--leakage-removal={args.leakage_removal} needs --leakage RATE")
     tasks = []
     for distance in sorted(set(distances)):
         for p in p_values:
+            options: dict[str, Any] = {}
+            if leakage is not None:
+                rate = float(f"{leakage[0] + leakage[1] * p:.6g}")
+                if rate > 1:
+                    raise CliError(f"--leakage={args.leakage}: the rate {rate:g} at p={p:g} "
+                                   "is above 1")
+                options = {"leakage": rate, "leakage_removal": args.leakage_removal}
             tasks.append(memory_task(
                 code=args.code, distance=distance, rounds=constant + factor * distance,
-                basis=args.basis, noise=args.noise, p=p, decoder=args.decoder))
+                basis=args.basis, noise=args.noise, p=p, decoder=args.decoder, **options))
     return tasks
 
 
@@ -211,17 +259,25 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--seed={args.seed} must be in [0, 2**63)")
     if args.out.exists() and not args.out.is_dir():
         raise CliError(f"--out={str(args.out)!r} exists and is not a directory")
+    if args.precision is not None and not 0 < args.precision < 1:
+        raise CliError(f"--precision={args.precision} must be in (0, 1), e.g. 0.02 for 2%")
     tasks = _build_tasks(args)  # all validation happens before the database is touched
     db = args.db if args.db is not None else args.out / "threshold.db"
     progress = None if args.quiet else "auto"
-    stats = collect(
-        tasks, db=db, max_shots=args.max_shots, max_errors=args.max_errors,
-        workers=args.workers, dask=args.dask, seed=args.seed, progress=progress,
-    )
+    precision = None
+    if args.precision is None:
+        stats = collect(
+            tasks, db=db, max_shots=args.max_shots, max_errors=args.max_errors,
+            workers=args.workers, dask=args.dask, seed=args.seed, progress=progress,
+        )
+    else:
+        stats, precision = _precision_run(args, tasks, db, progress)
     sampled = [s for s in stats if s.kept_shots > 0]
     # The figure shows the error per round, so the estimate marked on it is of the same
     # quantity: with rounds growing with d, the per-shot curves cross at a lower p.
     summary = threshold_summary(sampled, quantity="per_round", seed=0)
+    if precision is not None:
+        summary["precision"] = precision
     figure = args.out / "threshold.png"
     ax = plot_threshold(
         sampled, threshold=summary["threshold"],
@@ -238,8 +294,39 @@ def run(args: argparse.Namespace) -> int:
         out = sys.stdout
         out.write(_table(stats) + "\n\n")
         out.write("\n".join(_estimate_lines(summary)) + "\n")
+        if precision is not None:
+            out.write(_precision_line(precision) + "\n")
         out.write(f"results: {db}\nfigure: {figure}\n")
     return 0
+
+
+def _precision_run(args: argparse.Namespace, tasks: list[Any], db: Path, progress: Any
+                   ) -> tuple[list[Any], dict[str, Any]]:
+    """Samples with :func:`qec.analysis.precision_sweep` until the threshold is precise."""
+    from qec.analysis import precision_sweep
+    from qec.sampling import SamplingSession
+
+    with SamplingSession(db=db, workers=args.workers, dask=args.dask, seed=args.seed,
+                         progress=progress) as session:
+        result = precision_sweep(session, tasks, precision=args.precision, quantity="per_round",
+                                 max_shots=args.max_shots * len(tasks))
+    return list(result.stats), {
+        "target": args.precision,
+        "reached": result.reached,
+        "relative_half_width": (result.relative_half_width
+                                if math.isfinite(result.relative_half_width) else None),
+        "iterations": result.iterations,
+        "shots": result.shots,
+    }
+
+
+def _precision_line(precision: dict[str, Any]) -> str:
+    state = "reached" if precision["reached"] else "NOT reached (--max-shots ran out)"
+    width = precision["relative_half_width"]
+    width_text = "unknown (no fit)" if width is None else f"{width:.3g}"
+    return (f"precision target {precision['target']:.3g}: {state}; relative half-width "
+            f"{width_text} after {precision['iterations']} "
+            f"batches, {precision['shots']:,} shots")
 
 
 def _task_dict(s: Any) -> dict[str, Any]:

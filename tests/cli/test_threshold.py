@@ -5,7 +5,7 @@ import matplotlib.image
 import pytest
 
 from qec.cli import main
-from qec.cli._threshold import parse_p_values, parse_rounds
+from qec.cli._threshold import parse_leakage, parse_p_values, parse_rounds
 from qec.store import SCHEMA_VERSION, ResultStore
 
 SMALL = ["threshold", "--distances", "3,5", "--p", "0.005:0.012:3", "--max-shots", "4000",
@@ -73,11 +73,39 @@ def test_threshold_on_a_local_dask_cluster(tmp_path, capsys):
                                                             for t in local]
 
 
+def test_precision_driven_sweep(tmp_path, capsys):
+    argv = ["threshold", "--distances", "3,5,7", "--p", "0.006:0.012:4", "--precision", "0.05",
+            "--workers", "2", "--seed", "1", "--out", str(tmp_path), "--json", "--quiet"]
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    precision = summary["precision"]
+    assert precision["target"] == 0.05 and precision["reached"]
+    assert precision["relative_half_width"] <= 0.05
+    assert precision["shots"] == sum(t["shots"] for t in summary["tasks"])
+    # shots went where they narrow the threshold, not uniformly
+    shots = sorted(t["shots"] for t in summary["tasks"])
+    assert shots[-1] > 4 * shots[0]
+    low, high = summary["threshold_ci"]
+    assert low < summary["threshold"] < high
+
+
+def test_leakage_sweep(tmp_path, capsys):
+    argv = ["threshold", "--distances", "3", "--p", "0.004,0.008", "--max-shots", "3000",
+            "--leakage", "0.5p", "--leakage-removal", "dqlr", "--workers", "1", "--seed", "2",
+            "--out", str(tmp_path), "--json", "--quiet"]
+    assert main(argv) == 0
+    tasks = json.loads(capsys.readouterr().out)["tasks"]
+    assert [(t["p"], t["leakage"], t["leakage_removal"]) for t in tasks] == [
+        (0.004, 0.002, "dqlr"), (0.008, 0.004, "dqlr")]
+    assert all(t["shots"] == 3000 and t["errors"] > 0 for t in tasks)
+
+
 def test_parsers():
     assert parse_p_values("0.002:0.008:3") == [0.002, 0.004, 0.008]
     assert parse_p_values("0.01,0.002,0.01") == [0.002, 0.01]
     assert parse_rounds("3d") == (0, 3)
     assert parse_rounds("7") == (7, 0)
+    assert parse_leakage("0.25p") == (0.0, 0.25) and parse_leakage(" 1e-3 ") == (0.001, 0.0)
 
 
 @pytest.mark.parametrize(
@@ -102,6 +130,12 @@ def test_parsers():
         (["--decoder", "mwpm"], "decoder='mwpm' is not a known decoder; known decoders"),
         (["--seed", "-1"], "--seed=-1 must be in [0, 2**63)"),
         (["--dask", "tcp://127.0.0.1:9"], "could not connect to the Dask scheduler"),
+        (["--precision", "0"], "--precision=0.0 must be in (0, 1)"),
+        (["--precision", "1.5"], "--precision=1.5 must be in (0, 1)"),
+        (["--leakage", "2"], "--leakage='2' must be a rate in [0, 1]"),
+        (["--leakage", "lots"], "--leakage='lots' must be a rate in [0, 1]"),
+        (["--leakage", "200p"], "the rate 1.5492 at p=0.007746 is above 1"),
+        (["--leakage-removal", "dqlr"], "--leakage-removal=dqlr needs --leakage RATE"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, capsys, extra, fragment):
