@@ -24,9 +24,9 @@ def add_series_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--basis", default=None, help="only tasks of this memory basis")
     parser.add_argument("--decoder", default=None, help="only tasks of this decoder")
     parser.add_argument(
-        "--quantity", choices=tuple(QUANTITIES), default="per-shot",
-        help="fit (and plot) the logical error per shot (default; the finite-size-scaling "
-             "quantity when rounds grow with d) or per round",
+        "--quantity", choices=tuple(QUANTITIES), default="per-round",
+        help="fit (and plot) the logical error per round (default, as qec threshold does) or "
+             "per shot; with rounds = d the per-shot curves cross at a lower p",
     )
     parser.add_argument(
         "--boundary-offset", action="store_true",

@@ -42,9 +42,11 @@ def test_fit_prints_tables(tmp_path, capsys):
     assert main(["fit", "--db", str(path), "--bootstrap", "20"]) == 0
     out = capsys.readouterr().out
     assert "series: code=surface, noise=code-capacity, basis=Z, decoder=pymatching" in out
-    assert "threshold (per-shot, finite-size scaling):" in out
+    assert "threshold (per-round, finite-size scaling):" in out  # as qec threshold fits
     assert "crossing d=3/d=5:" in out
     assert "Lambda (line fit) = 2.0" in out
+    assert main(["fit", "--db", str(path), "--bootstrap", "20", "--quantity", "per-shot"]) == 0
+    assert "threshold (per-shot, finite-size scaling):" in capsys.readouterr().out
 
 
 def test_fit_with_filter_and_p(tmp_path, capsys):
