@@ -167,7 +167,7 @@ class SamplingSession:
             qec's registry (:func:`qec.decoders.get_decoder`) and sinter's built-in samplers.
         progress: see :func:`qec.sampling.make_progress` (None: no display).
         max_batch_seconds: the worker time a batch aims at, in seconds; None for 0.5 on the
-            local pool and 2 on Dask, whose overhead per task is larger.
+            local pool and 1 on Dask, whose overhead per task is larger.
 
     Raises:
         ValueError: for invalid arguments or an unusable database.
@@ -201,7 +201,7 @@ class SamplingSession:
                                  or not 0 <= seed < _MAX_SEED):
             raise ValueError(f"seed={seed!r} must be an integer in [0, 2**63)")
         if max_batch_seconds is None:
-            max_batch_seconds = 0.5 if dask is None else 2.0
+            max_batch_seconds = 0.5 if dask is None else 1.0
         if not (isinstance(max_batch_seconds, (int, float)) and max_batch_seconds > 0):
             raise ValueError(f"max_batch_seconds={max_batch_seconds!r} must be positive")
         self.custom_decoders = dict(custom_decoders or {})
