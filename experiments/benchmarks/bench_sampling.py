@@ -147,8 +147,13 @@ def bench_command(*, workers: int, shots: int, errors: int) -> tuple[float, floa
     return seconds["qec"] / 2, seconds["sinter"] / 2
 
 
-def bench_dask(*, workers: int, shots: int) -> tuple[float, float, float]:
-    """Shots per second on a LocalCluster and on the local pool, order dask, local, local, dask."""
+def bench_dask(*, workers: int, shots: int) -> tuple[dict[str, dict[str, float]], float]:
+    """Shots per second on a LocalCluster and on the local pool, order dask, local, local, dask.
+
+    Also, per executor, the fraction of worker time spent sampling and decoding (the rest is
+    idle: scheduling round trips, the tail of the run) and the worker seconds per shot (the
+    cost of a shot with everything else that runs on the machine).
+    """
     import distributed
 
     from qec.sampling import Task, collect
@@ -163,6 +168,7 @@ def bench_dask(*, workers: int, shots: int) -> tuple[float, float, float]:
     startup = time.perf_counter() - start
     shots_taken = {"dask": 0, "local": 0}
     seconds = {"dask": 0.0, "local": 0.0}
+    busy = {"dask": 0.0, "local": 0.0}
     try:
         for run, where in enumerate(("dask", "local", "local", "dask")):
             with tempfile.TemporaryDirectory() as tmp:
@@ -171,11 +177,15 @@ def bench_dask(*, workers: int, shots: int) -> tuple[float, float, float]:
                                 workers=workers, dask=client if where == "dask" else None)
                 seconds[where] += time.perf_counter() - start
                 shots_taken[where] += sum(s.shots for s in stats)
+                busy[where] += sum(s.seconds for s in stats)
     finally:
         client.close()
         cluster.close()
-    return (shots_taken["dask"] / seconds["dask"], shots_taken["local"] / seconds["local"],
-            startup)
+    summary = {where: {"rate": shots_taken[where] / seconds[where],
+                       "busy": busy[where] / (workers * seconds[where]),
+                       "us_per_shot": 1e6 * busy[where] / shots_taken[where]}
+               for where in ("dask", "local")}
+    return summary, startup
 
 
 _MEMORY_SCRIPT = textwrap.dedent("""
@@ -234,13 +244,16 @@ def main() -> None:
     print(f"   ratio sinter/qec:                    {sinter_seconds / qec_seconds:7.2f}"
           "   (target >= 0.9)")
 
-    dask_rate, local_rate, startup = bench_dask(workers=args.workers, shots=2 * args.shots)
+    dask, startup = bench_dask(workers=args.workers, shots=2 * args.shots)
     print(f"\n3. Dask LocalCluster ({args.workers} workers) vs local pool, 12 tasks x "
           f"{2 * args.shots:,} shots, two runs each (cluster start-up {startup:.1f} s, not "
           "included)")
-    print(f"   dask:       {dask_rate:12,.0f} shots/s")
-    print(f"   local pool: {local_rate:12,.0f} shots/s")
-    print(f"   ratio:      {dask_rate / local_rate:12.2f}   (target >= 0.9)")
+    for where, label in (("dask", "dask:      "), ("local", "local pool:")):
+        row = dask[where]
+        print(f"   {label} {row['rate']:12,.0f} shots/s   workers busy {row['busy']:.0%} of the "
+              f"time, {row['us_per_shot']:.2f} us of worker time per shot")
+    print(f"   ratio:      {dask['dask']['rate'] / dask['local']['rate']:12.2f}   "
+          "(target >= 0.9)")
 
     print("\n4. peak memory, d=5 task, max RSS in MiB")
     for n, usage in bench_memory(workers=args.workers, shots=200_000):
