@@ -65,3 +65,18 @@ def parse_int_list(text: str, *, option: str) -> list[int]:
                 f"{option}={text!r}: {part!r} is not an integer; expected a list like 3,5,7"
             ) from None
     return values
+
+
+def check_run_options(args: argparse.Namespace) -> None:
+    """Checks ``--workers``, ``--seed`` and ``--out`` of a sampling command before any work.
+
+    Raises:
+        CliError: a non-positive worker count, a seed outside [0, 2**63), or an ``--out`` that
+            exists and is not a directory.
+    """
+    if args.workers is not None and args.workers < 1:
+        raise CliError(f"--workers={args.workers} must be a positive integer")
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise CliError(f"--seed={args.seed} must be in [0, 2**63)")
+    if args.out.exists() and not args.out.is_dir():
+        raise CliError(f"--out={str(args.out)!r} exists and is not a directory")

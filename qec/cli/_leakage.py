@@ -9,7 +9,13 @@ import pathlib
 import sys
 from typing import Any
 
-from qec.cli._common import CliError, add_output_options, parse_int_list, print_json
+from qec.cli._common import (
+    CliError,
+    add_output_options,
+    check_run_options,
+    parse_int_list,
+    print_json,
+)
 
 NAME = "leakage"
 HELP = "simulate leakage with no removal, MLR and DQLR (surface code, SI1000) and plot it"
@@ -142,12 +148,7 @@ def run(args: argparse.Namespace) -> int:
     from qec.leakage._study import plot_study, run_profiles, summarize_sweep, sweep_tasks
     from qec.sampling import collect
 
-    if args.workers is not None and args.workers < 1:
-        raise CliError(f"--workers={args.workers} must be a positive integer")
-    if args.seed is not None and not 0 <= args.seed < 2**63:
-        raise CliError(f"--seed={args.seed} must be in [0, 2**63)")
-    if args.out.exists() and not args.out.is_dir():
-        raise CliError(f"--out={str(args.out)!r} exists and is not a directory")
+    check_run_options(args)
     config = _config(args)  # validates everything before any work
     tasks = sweep_tasks(config)
 

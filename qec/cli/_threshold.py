@@ -11,7 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from qec.cli._common import CliError, add_output_options, parse_int_list, print_json
+from qec.cli._common import (
+    CliError,
+    add_output_options,
+    check_run_options,
+    parse_int_list,
+    print_json,
+)
 
 NAME = "threshold"
 HELP = "sample a threshold sweep (default: surface code, SI1000, d=3,5,7) and plot it"
@@ -253,12 +259,7 @@ def run(args: argparse.Namespace) -> int:
     from qec.plotting import plot_threshold, save_figure
     from qec.sampling import collect
 
-    if args.workers is not None and args.workers < 1:
-        raise CliError(f"--workers={args.workers} must be a positive integer")
-    if args.seed is not None and not 0 <= args.seed < 2**63:
-        raise CliError(f"--seed={args.seed} must be in [0, 2**63)")
-    if args.out.exists() and not args.out.is_dir():
-        raise CliError(f"--out={str(args.out)!r} exists and is not a directory")
+    check_run_options(args)
     if args.precision is not None and not 0 < args.precision < 1:
         raise CliError(f"--precision={args.precision} must be in (0, 1), e.g. 0.02 for 2%")
     tasks = _build_tasks(args)  # all validation happens before the database is touched

@@ -3,6 +3,7 @@ import stim
 from qec import NoiseModel, memory_circuit
 from qec.cli import main
 from qec.codes import RotatedSurfaceCode
+from tests.cli.one_line import assert_one_line_error
 
 
 def test_circuit_to_stdout_matches_the_library(capsys):
@@ -33,14 +34,6 @@ def test_help_and_version(capsys):
     assert "--distance" in capsys.readouterr().out
 
 
-def _assert_one_line_error(capsys, argv, fragment):
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert fragment in lines[0]
-    assert "Traceback" not in captured.err
 
 
 def test_bad_input_is_one_line_exit_2(capsys):
@@ -62,11 +55,11 @@ def test_bad_input_is_one_line_exit_2(capsys):
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ]
     for argv, fragment in cases:
-        _assert_one_line_error(capsys, argv, fragment)
+        assert_one_line_error(capsys, argv, fragment)
 
 
 def test_unwritable_output_is_a_user_error(tmp_path, capsys):
-    _assert_one_line_error(
+    assert_one_line_error(
         capsys, ["circuit", "--out", str(tmp_path / "missing" / "c.stim")], "No such file"
     )
 
@@ -78,7 +71,7 @@ def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
         raise ImportError("this needs dask. To fix this: pip install 'qec[dask]'")
 
     monkeypatch.setattr(circuit_command, "run", needs_an_extra)
-    _assert_one_line_error(capsys, ["circuit"], "pip install 'qec[dask]'")
+    assert_one_line_error(capsys, ["circuit"], "pip install 'qec[dask]'")
 
 
 def test_closed_stdout_is_exit_1_without_traceback(monkeypatch, capfd):

@@ -5,20 +5,13 @@ import pytest
 
 from qec.cli import main
 from qec.store import ResultStore
+from tests.cli.one_line import assert_one_line_error
 
 SMALL = ["leakage", "--rounds", "8", "--shots", "2000", "--leakage", "0.003",
          "--sweep-distances", "3", "--sweep-rates", "0.002", "--sweep-rounds", "3",
          "--max-shots", "2000", "--max-errors", "50", "--workers", "1", "--seed", "4"]
 
 
-def _one_line_error(capsys, argv, fragment):
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert fragment in lines[0]
-    assert "Traceback" not in captured.err
 
 
 def test_leakage_json_summary_figures_and_store(tmp_path, capsys):
@@ -84,11 +77,11 @@ def test_leakage_text_and_quiet(tmp_path, capsys):
     ],
 )
 def test_leakage_bad_input(tmp_path, capsys, extra, fragment):
-    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path / "o"), *extra], fragment)
+    assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path / "o"), *extra], fragment)
     assert not (tmp_path / "o").exists()
 
 
 def test_leakage_out_is_a_file(tmp_path, capsys):
     target = tmp_path / "file"
     target.write_text("x")
-    _one_line_error(capsys, [*SMALL, "--out", str(target)], "exists and is not a directory")
+    assert_one_line_error(capsys, [*SMALL, "--out", str(target)], "exists and is not a directory")

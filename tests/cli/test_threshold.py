@@ -7,19 +7,12 @@ import pytest
 from qec.cli import main
 from qec.cli._threshold import parse_leakage, parse_p_values, parse_rounds
 from qec.store import SCHEMA_VERSION, ResultStore
+from tests.cli.one_line import assert_one_line_error
 
 SMALL = ["threshold", "--distances", "3,5", "--p", "0.005:0.012:3", "--max-shots", "4000",
          "--max-errors", "100", "--workers", "1", "--seed", "3"]
 
 
-def _one_line_error(capsys, argv, fragment):
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert fragment in lines[0]
-    assert "Traceback" not in captured.err
 
 
 def test_threshold_json_figure_and_resume(tmp_path, capsys):
@@ -139,14 +132,14 @@ def test_parsers():
     ],
 )
 def test_bad_input_is_one_line(tmp_path, capsys, extra, fragment):
-    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), *extra], fragment)
+    assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path), *extra], fragment)
     assert not (tmp_path / "threshold.db").exists()
 
 
 def test_bad_database_files_and_nothing_lost(tmp_path, capsys):
     text = tmp_path / "notes.db"
     text.write_text("hello\n" * 50)
-    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(text)],
+    assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(text)],
                     "is not a usable SQLite database")
     assert text.read_text() == "hello\n" * 50
 
@@ -154,10 +147,10 @@ def test_bad_database_files_and_nothing_lost(tmp_path, capsys):
     ResultStore(old).close()
     with sqlite3.connect(old) as connection:
         connection.execute("UPDATE qec_schema SET version = 99")
-    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(old)],
+    assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(old)],
                     f"schema version 99, but this qec reads version {SCHEMA_VERSION}")
 
-    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(tmp_path)],
+    assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(tmp_path)],
                     "is a directory, not a file")
 
     db = tmp_path / "good.db"
@@ -165,9 +158,9 @@ def test_bad_database_files_and_nothing_lost(tmp_path, capsys):
     with ResultStore(db) as store:
         before = [(s.strong_id, s.shots, s.errors) for s in store.read_stats()]
     # A failed run on the same database loses nothing.
-    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(db), "--decoder",
+    assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(db), "--decoder",
                              "nope"], "decoder='nope'")
-    _one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(db), "--p", "2"],
+    assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(db), "--p", "2"],
                     "p=2.0 must be strictly between 0 and 1")
     with ResultStore(db) as store:
         assert [(s.strong_id, s.shots, s.errors) for s in store.read_stats()] == before
