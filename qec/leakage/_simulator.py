@@ -429,7 +429,7 @@ class CompiledLeakageCircuit:
             raise ValueError(f"circuit={circuit!r:.60} must be a stim.Circuit")
         self.circuit = circuit
         text = str(circuit)
-        self.leaky = "[leak" in text
+        self.leaky = _tags.has_leakage(text)
         if self.leaky:
             _check_feedback(circuit)
         self.steps = _compile(circuit, leaky=self.leaky)

@@ -46,6 +46,7 @@ __all__ = [
     "GateTag",
     "MeasureTag",
     "gate_tag",
+    "has_leakage",
     "measure_tag",
     "parse_gate_tag",
     "parse_measure_tag",
@@ -163,3 +164,13 @@ def parse_measure_tag(tag: str) -> MeasureTag:
     if fields:
         raise ValueError(f"tag {tag!r}: unknown keys {sorted(fields)}")
     return MeasureTag(readout=readout, reset=reset)
+
+
+def has_leakage(circuit_text: str) -> bool:
+    """Whether a circuit's text carries leakage tags (every leakage tag starts with ``leak``).
+
+    Examples:
+        >>> has_leakage("I_ERROR[leak](0.01) 0"), has_leakage("X_ERROR(0.01) 0")
+        (True, False)
+    """
+    return "[leak" in circuit_text

@@ -22,6 +22,8 @@ import pymatching  # noqa: F401  (imported before workers fork, not in each of t
 import sinter
 import stim
 
+from qec.leakage._tags import has_leakage
+
 __all__ = [
     "CHUNK_SHOTS",
     "BatchResult",
@@ -136,16 +138,6 @@ def resolve_decoder(name: str) -> sinter.Decoder | sinter.Sampler:
         raise
 
 
-def is_leaky(circuit_text: str) -> bool:
-    """Whether a circuit's text carries leakage tags (see ``qec.leakage``).
-
-    Examples:
-        >>> is_leaky("I_ERROR[leak](0.01) 0"), is_leaky("X_ERROR(0.01) 0")
-        (True, False)
-    """
-    return "[leak" in circuit_text
-
-
 def _detector_error_model(circuit: stim.Circuit) -> stim.DetectorErrorModel:
     from qec.decoders import detector_error_model_for_circuit
 
@@ -160,7 +152,7 @@ class _CompiledTask:
         self.circuit = stim.Circuit(payload.circuit_text)
         decoder = payload.decoder if payload.decoder is not None else resolve_decoder(
             payload.decoder_name)
-        if payload.decoder is None and is_leaky(payload.circuit_text) and not isinstance(
+        if payload.decoder is None and has_leakage(payload.circuit_text) and not isinstance(
                 decoder, sinter.Sampler):
             # A circuit carrying leakage tags is simulated with its leakage, decoded by the
             # named decoder: sampling it with stim alone would silently drop the leakage.
