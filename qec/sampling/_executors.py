@@ -10,11 +10,13 @@ only that batch: it is sent again (to a new local process, or by Dask to another
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import multiprocessing.connection
 import os
 import queue
 import sys
+import time
 from typing import Any, Protocol
 
 from qec.sampling._worker import BatchResult, BatchSpec, TaskPayload, local_worker_main
@@ -24,6 +26,7 @@ __all__ = ["DaskExecutor", "Executor", "LocalExecutor", "default_workers", "make
 DASK_INSTALL_HINT = "To fix this: pip install 'qec[dask]'"
 _QUEUE_DEPTH = 2  # batches queued per worker, so that none idles between batches
 _DASK_QUEUE_DEPTH = 4  # more with Dask, whose round trip per task is longer
+_DASK_REFRESH_SECONDS = 2.0  # how often the Dask executor asks the scheduler for its workers
 _MAX_ATTEMPTS = 3  # a batch whose worker dies this many times is an error, not bad luck
 
 
@@ -180,13 +183,26 @@ def _import_distributed() -> Any:
     return distributed
 
 
+class _DaskWorker:
+    """What the executor knows of one Dask worker: its threads, batches and compiled tasks."""
+
+    def __init__(self, nthreads: int) -> None:
+        self.nthreads = max(1, nthreads)
+        self.in_flight: set[int] = set()
+        self.compiled: set[str] = set()
+
+
 class DaskExecutor:
     """Batches as Dask tasks: on a scheduler at an address, a new local cluster, or a client.
 
     Each task's payload is scattered to the workers once (``broadcast=True``) and every batch
-    refers to it; workers keep compiled tasks in a per-process cache. Dask re-runs a batch
-    whose worker died; when a scattered payload was lost with a worker, the batch is sent
-    again with the payload inline.
+    refers to it; workers keep compiled tasks in a per-process cache. Like the local pool, the
+    executor keeps a few batches queued on each worker and sends a worker batches of the tasks
+    it has already compiled (a loose restriction: Dask may still run a batch elsewhere, e.g.
+    when it steals work or when the worker is gone). Dask re-runs a batch whose worker died;
+    when a scattered payload was lost with a worker, the batch is sent again with the payload
+    inline. Workers that join or leave the cluster are noticed within
+    ``_DASK_REFRESH_SECONDS``.
 
     Args:
         address: ``"local"`` to start a ``distributed.LocalCluster`` of ``workers`` processes, a
@@ -228,14 +244,31 @@ class DaskExecutor:
                 f"dask={address!r} must be 'local', a scheduler address or a distributed.Client")
         # Import the sampling stack on every worker now rather than inside the first batches.
         self._client.run(_warm_up)
-        self.num_workers = max(1, self._total_threads())
+        self._workers: dict[str, _DaskWorker] = {}
+        self._refreshed = -math.inf
+        self._refresh_workers()
         self._payloads: dict[str, Any] = {}
         self._done: queue.Queue[Any] = queue.Queue()
         self._futures: dict[int, tuple[Any, BatchSpec, TaskPayload, int]] = {}
+        self._placed: dict[int, str] = {}  # batch id -> the worker it was sent to
 
-    def _total_threads(self) -> int:
-        info = self._client.scheduler_info()
-        return sum(worker.get("nthreads", 1) for worker in info.get("workers", {}).values())
+    @property
+    def num_workers(self) -> int:
+        """Threads of the cluster's workers (at least 1, so that work waits for workers)."""
+        return max(1, sum(worker.nthreads for worker in self._workers.values()))
+
+    def _refresh_workers(self) -> None:
+        """Updates the workers from the scheduler (new ones join, departed ones are dropped)."""
+        self._refreshed = time.monotonic()
+        current = self._client.nthreads()
+        for address in list(self._workers):
+            if address not in current:
+                del self._workers[address]
+        for address, nthreads in current.items():
+            if address in self._workers:
+                self._workers[address].nthreads = max(1, nthreads)
+            else:
+                self._workers[address] = _DaskWorker(nthreads)
 
     def prepare(self, payloads: list[TaskPayload]) -> None:
         """Scatters the new payloads to every worker, all in one round trip."""
@@ -246,13 +279,21 @@ class DaskExecutor:
                 self._payloads[payload.strong_id] = future
 
     def free_slots(self) -> list[tuple[Any, frozenset[str] | set[str]]]:
-        free = _DASK_QUEUE_DEPTH * self.num_workers - len(self._futures)
-        return [(None, frozenset())] * max(0, free)
+        if time.monotonic() - self._refreshed > _DASK_REFRESH_SECONDS:
+            self._refresh_workers()
+        if not self._workers:  # none known yet: queue a few batches for whoever comes
+            free = _DASK_QUEUE_DEPTH - len(self._futures)
+            return [(None, frozenset())] * max(0, free)
+        slots: list[tuple[Any, frozenset[str] | set[str]]] = []
+        deepest = _DASK_QUEUE_DEPTH * max(w.nthreads for w in self._workers.values())
+        for depth in range(deepest):
+            for address, worker in self._workers.items():
+                if len(worker.in_flight) <= depth < _DASK_QUEUE_DEPTH * worker.nthreads:
+                    slots.append((address, worker.compiled))
+        return slots
 
     def submit(self, spec: BatchSpec, payload: TaskPayload, *, slot: Any = None,
                attempt: int = 1, inline: bool = False) -> None:
-        from qec.sampling._worker import run_batch
-
         if inline:
             payload_arg: Any = payload
         else:
@@ -260,7 +301,17 @@ class DaskExecutor:
             if payload_arg is None:
                 payload_arg = self._client.scatter(payload, broadcast=True, hash=False)
                 self._payloads[spec.strong_id] = payload_arg
-        future = self._client.submit(run_batch, spec, payload_arg, pure=False, retries=2)
+        worker = self._workers.get(slot) if slot is not None else None
+        if worker is not None:
+            future = self._client.submit(
+                _run_on_dask_worker, spec, payload_arg, pure=False, retries=2,
+                workers=[slot], allow_other_workers=True)
+            worker.in_flight.add(spec.batch_id)
+            worker.compiled.add(spec.strong_id)
+            self._placed[spec.batch_id] = slot
+        else:
+            future = self._client.submit(_run_on_dask_worker, spec, payload_arg, pure=False,
+                                         retries=2)
         self._futures[spec.batch_id] = (future, spec, payload, attempt)
         future.add_done_callback(self._done.put)
 
@@ -279,8 +330,14 @@ class DaskExecutor:
                 continue
             _, spec, payload, attempt = entry
             del self._futures[spec.batch_id]
+            placed = self._workers.get(self._placed.pop(spec.batch_id, ""))
+            if placed is not None:
+                placed.in_flight.discard(spec.batch_id)
             if future.status == "finished":
-                results.append(future.result())
+                address, result = future.result()
+                if address in self._workers:  # where it ran, which may not be where it was sent
+                    self._workers[address].compiled.add(spec.strong_id)
+                results.append(result)
                 continue
             # Infrastructure failure (lost worker, lost payload): the batch function itself
             # never raises, it reports errors in its result.
@@ -290,6 +347,7 @@ class DaskExecutor:
                     f"after {attempt} attempts: {future.exception()!r}"
                 )
             self._payloads.pop(spec.strong_id, None)
+            self._refresh_workers()
             self.submit(spec, payload, attempt=attempt + 1, inline=True)
         return results
 
@@ -301,6 +359,19 @@ class DaskExecutor:
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _run_on_dask_worker(spec: BatchSpec, payload: TaskPayload) -> tuple[str | None, BatchResult]:
+    """Runs a batch on a Dask worker; returns the worker's address with the result."""
+    import distributed
+
+    from qec.sampling._worker import run_batch
+
+    try:
+        address: str | None = distributed.get_worker().address
+    except ValueError:  # not inside a worker (a synchronous client, for example)
+        address = None
+    return address, run_batch(spec, payload)
 
 
 def _warm_up() -> None:

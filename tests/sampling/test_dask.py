@@ -54,6 +54,79 @@ def test_lost_payload_is_sent_inline(tmp_path, client):
     assert results[0].shots.tolist() == [500] and results[0].error is None
 
 
+def _payload_and_spec(task, batch_id):
+    payload = TaskPayload(strong_id=task.strong_id, circuit_text=str(task.circuit),
+                          decoder_name="pymatching")
+    spec = BatchSpec(batch_id=batch_id, strong_id=task.strong_id, seed=3, first_chunk=batch_id,
+                     num_chunks=1, last_chunk_shots=200)
+    return payload, spec
+
+
+def _wait_for(executor, count):
+    results = []
+    while len(results) < count:
+        results += executor.wait(timeout=5)
+    return results
+
+
+def test_slots_queue_batches_on_each_worker_and_follow_compiled_tasks(client):
+    executor = DaskExecutor(address=client, workers=1)
+    try:
+        addresses = sorted(client.nthreads())
+        slots = executor.free_slots()
+        # Four queued batches per worker thread, the workers taken in turn.
+        assert [slot for slot, _ in slots] == [a for _ in range(4) for a in executor._workers]
+        assert sorted(set(slot for slot, _ in slots)) == addresses
+        assert all(compiled == set() for _, compiled in slots)
+        task = repetition_task()
+        payload, spec = _payload_and_spec(task, 1)
+        executor.prepare([payload])
+        executor.submit(spec, payload, slot=addresses[0])
+        slots = executor.free_slots()
+        assert [slot for slot, _ in slots].count(addresses[0]) == 3
+        assert [slot for slot, _ in slots].count(addresses[1]) == 4
+        [result] = _wait_for(executor, 1)
+        assert result.error is None and result.shots.tolist() == [200]
+        # The worker that ran the batch is offered with the task it compiled, the other without.
+        compiled = dict(executor.free_slots())
+        assert compiled[addresses[0]] == {task.strong_id}
+        assert compiled[addresses[1]] == set()
+        assert len(executor.free_slots()) == 8
+    finally:
+        executor.close()
+
+
+def test_a_batch_for_a_departed_worker_runs_on_another(client):
+    executor = DaskExecutor(address=client, workers=1)
+    try:
+        task = repetition_task()
+        payload, spec = _payload_and_spec(task, 1)
+        executor.prepare([payload])
+        executor._workers["tcp://127.0.0.1:9"] = executor._workers.popitem()[1]  # gone since
+        executor.submit(spec, payload, slot="tcp://127.0.0.1:9")
+        [result] = _wait_for(executor, 1)
+        assert result.error is None and result.shots.tolist() == [200]
+        executor._refresh_workers()
+        assert sorted(executor._workers) == sorted(client.nthreads())
+    finally:
+        executor.close()
+
+
+@pytest.mark.timeout(60)
+def test_a_worker_joining_the_cluster_gets_slots():
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0", silence_logs=50)
+    with distributed.Client(cluster) as client:
+        executor = DaskExecutor(address=client, workers=1)
+        assert executor.num_workers == 1 and len(executor.free_slots()) == 4
+        cluster.scale(2)
+        client.wait_for_workers(2)
+        executor._refreshed -= 60  # as if the refresh interval had passed
+        assert len(executor.free_slots()) == 8 and executor.num_workers == 2
+        executor.close()
+    cluster.close()
+
+
 @pytest.mark.timeout(60)
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, tasks):
     with pytest.raises(ValueError, match=re.escape("could not connect to the Dask scheduler at "
