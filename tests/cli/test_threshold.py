@@ -1,4 +1,5 @@
 import json
+import os
 import sqlite3
 
 import matplotlib.image
@@ -165,3 +166,19 @@ def test_bad_database_files_and_nothing_lost(tmp_path, capsys):
     with ResultStore(db) as store:
         assert [(s.strong_id, s.shots, s.errors) for s in store.read_stats()] == before
         assert store.integrity_check() == "ok"
+
+
+def test_unreadable_database_is_one_line_and_untouched(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "locked.db"
+    ResultStore(db).close()
+    content = db.read_bytes()
+    db.chmod(0)
+    if os.access(db, os.R_OK):  # running as root, which reads anything: simulate the denial
+        real_access = os.access
+        monkeypatch.setattr(os, "access",
+                            lambda path, mode: False if str(path) == str(db)
+                            else real_access(path, mode))
+    assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(db)],
+                          f"database {str(db)!r} is not readable and writable")
+    db.chmod(0o600)
+    assert db.read_bytes() == content
