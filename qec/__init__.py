@@ -16,13 +16,14 @@ __version__ = "0.1.0"
 
 from qec import codes, decoders, leakage
 from qec.circuits import memory_circuit
-from qec.codes import RepetitionCode, RotatedSurfaceCode, code_from_name
+from qec.codes import RepetitionCode, RotatedSurfaceCode, UnrotatedSurfaceCode, code_from_name
 from qec.noise import NoiseModel
 
 __all__ = [
     "NoiseModel",
     "RepetitionCode",
     "RotatedSurfaceCode",
+    "UnrotatedSurfaceCode",
     "__version__",
     "code_from_name",
     "codes",

@@ -6,7 +6,7 @@ import pytest
 import stim
 
 from qec import NoiseModel, memory_circuit
-from qec.codes import RepetitionCode, RotatedSurfaceCode
+from qec.codes import RepetitionCode, RotatedSurfaceCode, UnrotatedSurfaceCode
 
 ALL_NOISE = [
     NoiseModel.sd6(0.001),
@@ -19,12 +19,15 @@ ALL_NOISE = [
     NoiseModel.noiseless(),
 ]
 CIRCUIT_NOISE = [NoiseModel.sd6(0.001), NoiseModel.si1000(0.001), NoiseModel.stim_generated(0.001)]
-CASES = [(RotatedSurfaceCode, "X"), (RotatedSurfaceCode, "Z"), (RepetitionCode, "Z")]
+CASES = [(RotatedSurfaceCode, "X"), (RotatedSurfaceCode, "Z"), (UnrotatedSurfaceCode, "X"),
+         (UnrotatedSurfaceCode, "Z"), (RepetitionCode, "Z")]
 
 
 def _stim_task(family, basis):
     if family is RepetitionCode:
         return "repetition_code:memory"
+    if family is UnrotatedSurfaceCode:
+        return f"surface_code:unrotated_memory_{basis.lower()}"
     return f"surface_code:rotated_memory_{basis.lower()}"
 
 
@@ -144,10 +147,12 @@ def _logical_errors(circuit: stim.Circuit, shots: int, seed: int) -> int:
     return int(np.count_nonzero(np.any(predictions != obs, axis=1)))
 
 
-@pytest.mark.parametrize(("family", "basis"), [(RotatedSurfaceCode, "Z"), (RepetitionCode, "Z")])
+@pytest.mark.parametrize(("family", "basis"),
+                         [(RotatedSurfaceCode, "Z"), (UnrotatedSurfaceCode, "X"),
+                          (RepetitionCode, "Z")])
 @pytest.mark.parametrize("distance", [3, 5])
 def test_logical_error_rate_matches_stims_generated_circuit(family, basis, distance):
-    p = 0.01 if family is RotatedSurfaceCode else 0.04
+    p = 0.04 if family is RepetitionCode else 0.01
     shots = 100_000
     ours = memory_circuit(
         family(distance=distance), rounds=distance, basis=basis, noise=NoiseModel.stim_generated(p)

@@ -111,7 +111,7 @@ def memory_task(
 
     Args:
         code: a code family name for :func:`qec.codes.code_from_name` (``"surface"``,
-            ``"repetition"``).
+            ``"unrotated-surface"``, ``"repetition"``).
         distance: the code distance.
         rounds: rounds of stabilizer measurement.
         basis: ``"X"`` or ``"Z"``.

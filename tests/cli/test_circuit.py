@@ -1,17 +1,20 @@
+import pytest
 import stim
 
 from qec import NoiseModel, memory_circuit
 from qec.cli import main
-from qec.codes import RotatedSurfaceCode
+from qec.codes import RotatedSurfaceCode, UnrotatedSurfaceCode
 from tests.cli.one_line import assert_one_line_error
 
 
-def test_circuit_to_stdout_matches_the_library(capsys):
-    assert main(["circuit", "--code", "surface", "--distance", "3", "--noise", "sd6",
+@pytest.mark.parametrize(("name", "family"), [("surface", RotatedSurfaceCode),
+                                            ("unrotated-surface", UnrotatedSurfaceCode)])
+def test_circuit_to_stdout_matches_the_library(capsys, name, family):
+    assert main(["circuit", "--code", name, "--distance", "3", "--noise", "sd6",
                  "--p", "0.002", "--basis", "X"]) == 0
     text = capsys.readouterr().out
     expected = memory_circuit(
-        RotatedSurfaceCode(distance=3), rounds=3, basis="X", noise=NoiseModel.sd6(0.002)
+        family(distance=3), rounds=3, basis="X", noise=NoiseModel.sd6(0.002)
     )
     assert stim.Circuit(text) == expected
 

@@ -8,10 +8,11 @@ from qec.codes import (
     RotatedSurfaceCode,
     Stabilizer,
     StabilizerCode,
+    UnrotatedSurfaceCode,
     code_from_name,
 )
 
-FAMILIES = [RepetitionCode, RotatedSurfaceCode]
+FAMILIES = [RepetitionCode, RotatedSurfaceCode, UnrotatedSurfaceCode]
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -42,6 +43,23 @@ def test_surface_code_layout(distance):
     assert all(x % 2 == 0 and y % 2 == 0 for x, y in (coords[q] for q in code.measure_qubits))
 
 
+@pytest.mark.parametrize("distance", [3, 5, 7])
+def test_unrotated_surface_code_layout(distance):
+    code = UnrotatedSurfaceCode(distance=distance)
+    assert len(code.data_qubits) == distance**2 + (distance - 1) ** 2
+    assert len(code.x_stabilizers) == len(code.z_stabilizers) == distance * (distance - 1)
+    weights = sorted(len(s.data_qubits) for s in code.stabilizers)
+    assert weights.count(3) == 4 * (distance - 1)
+    assert weights.count(4) == 2 * (distance - 1) * (distance - 2)
+    coords = code.qubit_coords
+    assert all((x + y) % 2 == 0 for x, y in (coords[q] for q in code.data_qubits))
+    assert all(coords[s.measure_qubit][0] % 2 == 1 for s in code.x_stabilizers)
+    assert all(coords[s.measure_qubit][1] % 2 == 1 for s in code.z_stabilizers)
+    assert {coords[q][0] for q in code.logical_x} == {0}
+    assert {coords[q][1] for q in code.logical_z} == {0}
+    assert len(code.logical_x) == len(code.logical_z) == distance
+
+
 def test_repetition_code_layout():
     code = RepetitionCode(distance=5)
     assert code.x_stabilizers == ()
@@ -70,6 +88,7 @@ def test_code_from_name():
     assert code_from_name("surface", distance=3) == RotatedSurfaceCode(distance=3)
     assert code_from_name("rotated_surface", distance=5) == RotatedSurfaceCode(distance=5)
     assert code_from_name("repetition", distance=3) == RepetitionCode(distance=3)
+    assert code_from_name("unrotated_surface", distance=3) == UnrotatedSurfaceCode(distance=3)
     with pytest.raises(ValueError, match=r"code='color' is not a known code; choose one of"):
         code_from_name("color", distance=3)
 
