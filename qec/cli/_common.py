@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
@@ -22,6 +23,60 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print a machine-readable JSON summary on stdout (implies no progress on stdout)",
     )
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """Adds ``--workers``, ``--dask`` and ``--seed``, the options of every sampling command."""
+    parser.add_argument("--workers", type=positive_int("--workers"), default=None,
+                        help="worker processes (default: all cores)")
+    parser.add_argument(
+        "--dask", default=None, metavar="ADDRESS",
+        help="run on Dask: a scheduler address (tcp://host:8786), or 'local' for a local "
+             "cluster of --workers workers (needs pip install 'qec[dask]')")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="root seed: the same seed gives the same results")
+
+
+def positive_int(option: str) -> Any:
+    """An argparse type for a positive integer, also written like ``1e6``, naming ``option``.
+
+    Examples:
+        >>> positive_int("--max-shots")("1e6")
+        1000000
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if not number.is_integer():
+                raise argparse.ArgumentTypeError(
+                    f"{option}={text!r} must be a positive integer") from None
+            value = int(number)
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{option}={text!r} must be a positive integer")
+        return value
+
+    return parse
+
+
+def rate_cell(interval: Any, width: int) -> str:
+    """A table cell: an estimate and its interval, or ``-`` for None (nothing kept).
+
+    Examples:
+        >>> from qec.analysis import Interval
+        >>> rate_cell(Interval(0.01, 0.008, 0.012), 10)
+        ' 1.000e-02  [8.000e-03, 1.200e-02]'
+        >>> rate_cell(None, 5)
+        '    -'
+    """
+    if interval is None:
+        return f"{'-':>{width}}"
+    return f"{interval.estimate:{width}.3e}  [{interval.low:.3e}, {interval.high:.3e}]"
 
 
 def print_json(obj: Any) -> None:

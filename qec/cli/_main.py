@@ -14,6 +14,7 @@ from qec.cli._common import CliError
 COMMAND_MODULES: tuple[str, ...] = (
     "qec.cli._circuit",
     "qec.cli._threshold",
+    "qec.cli._collect",
     "qec.cli._export",
     "qec.cli._import",
     "qec.cli._fit",

@@ -13,10 +13,13 @@ import numpy as np
 
 from qec.cli._common import (
     CliError,
+    add_executor_options,
     add_output_options,
     check_run_options,
     parse_int_list,
+    positive_int,
     print_json,
+    rate_cell,
 )
 
 NAME = "threshold"
@@ -117,26 +120,6 @@ def parse_leakage(text: str) -> tuple[float, float]:
     return (0.0, value) if relative else (value, 0.0)
 
 
-def _positive(option: str) -> Any:
-    """An argparse type for a positive integer, also written like ``1e6``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                number = math.nan
-            if not number.is_integer():
-                raise argparse.ArgumentTypeError(
-                    f"{option}={text!r} must be a positive integer") from None
-            value = int(number)
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{option}={text!r} must be a positive integer")
-        return value
-
-    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -169,23 +152,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="leakage removal with --leakage: none, mlr (multi-level reset of measure "
              "qubits) or dqlr (MLR plus data-qubit leakage removal every round)")
     parser.add_argument(
-        "--max-shots", type=_positive("--max-shots"), default=DEFAULT_MAX_SHOTS,
+        "--max-shots", type=positive_int("--max-shots"), default=DEFAULT_MAX_SHOTS,
         help=f"stop a point at this many shots (default {DEFAULT_MAX_SHOTS:,})")
     parser.add_argument(
-        "--max-errors", type=_positive("--max-errors"), default=DEFAULT_MAX_ERRORS,
+        "--max-errors", type=positive_int("--max-errors"), default=DEFAULT_MAX_ERRORS,
         help=f"stop a point at this many logical errors (default {DEFAULT_MAX_ERRORS:,})")
-    parser.add_argument("--workers", type=_positive("--workers"), default=None,
-                        help="worker processes (default: all cores)")
-    parser.add_argument(
-        "--dask", default=None, metavar="ADDRESS",
-        help="run on Dask: a scheduler address (tcp://host:8786), or 'local' for a local "
-             "cluster of --workers workers (needs pip install 'qec[dask]')")
+    add_executor_options(parser)
     parser.add_argument("--out", type=Path, default=Path("results"),
                         help="directory for the figure (default results/)")
     parser.add_argument("--db", type=Path, default=None,
                         help="results database (default OUT/threshold.db); re-running resumes")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="root seed: the same seed gives the same results")
     parser.add_argument(
         "--precision", type=float, default=None, metavar="X",
         help="instead of --max-errors, sample until the threshold's 95%% interval half-width "
@@ -225,11 +201,7 @@ def _table(stats: list[Any]) -> str:
     lines = [f"{'d':>3} {'rounds':>6} {'p':>9} {'shots':>11} {'errors':>8} "
              f"{'error/round':>11}  95% interval"]
     for s in stats:
-        if s.kept_shots:
-            iv = s.per_round_error()
-            rate = f"{iv.estimate:11.3e}  [{iv.low:.3e}, {iv.high:.3e}]"
-        else:
-            rate = f"{'-':>11}"
+        rate = rate_cell(s.per_round_error() if s.kept_shots else None, 11)
         lines.append(f"{s.distance:>3} {s.rounds:>6} {s.physical_error_rate:>9.4g} "
                      f"{s.shots:>11,} {s.errors:>8,} {rate}")
     return "\n".join(lines)

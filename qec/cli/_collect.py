@@ -1,0 +1,149 @@
+"""``qec collect``: sample any stim circuit files into a database, like ``sinter collect``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from qec.cli._common import (
+    CliError,
+    add_executor_options,
+    add_output_options,
+    positive_int,
+    print_json,
+    rate_cell,
+)
+
+NAME = "collect"
+HELP = ("sample stim circuit files (from any generator) into a database, each with each "
+        "decoder, until --max-shots or --max-errors; like `sinter collect`, resumable")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the options of ``qec collect``."""
+    parser.add_argument(
+        "--circuits", type=Path, nargs="+", required=True, metavar="FILE",
+        help="stim circuit files; each needs detectors and at least one OBSERVABLE_INCLUDE")
+    parser.add_argument(
+        "--decoders", default="pymatching",
+        help="comma-separated decoder names, each run on every circuit (default pymatching; "
+             "see qec decoders; sinter's built-in samplers work too)")
+    parser.add_argument(
+        "--metadata", choices=("auto", "none"), default="auto",
+        help="auto (default): metadata from key=value pairs in each file name, parsed like "
+             "sinter's --metadata_func auto (d=5,p=0.001,rounds=5.stim gives d, p, rounds); "
+             "none: no metadata")
+    parser.add_argument("--db", type=Path, required=True,
+                        help="results database (created if missing); re-running resumes")
+    parser.add_argument("--max-shots", type=positive_int("--max-shots"), required=True,
+                        help="stop a task at this many shots")
+    parser.add_argument("--max-errors", type=positive_int("--max-errors"), default=None,
+                        help="stop a task at this many logical errors")
+    add_executor_options(parser)
+    add_output_options(parser)
+
+
+def _metadata(path: Path, mode: str) -> dict[str, Any]:
+    import sinter
+
+    if mode == "none":
+        return {}
+    try:
+        return dict(sinter.comma_separated_key_values(str(path)))
+    except ValueError as exc:
+        raise CliError(f"--metadata=auto cannot parse the file name {path.name!r}: "
+                       f"{str(exc).rstrip('.')}; "
+                       "name files like d=5,p=0.001.stim or use --metadata none") from None
+
+
+def build_tasks(paths: list[Path], decoders: str, metadata: str) -> list[tuple[Path, Any]]:
+    """One ``(file, Task)`` per circuit file and decoder; every file is read and checked first.
+
+    Raises:
+        CliError: a missing, unreadable or invalid circuit file (named), an empty decoder list,
+            an unknown decoder or a file name that ``--metadata auto`` cannot parse.
+    """
+    import stim
+
+    from qec.sampling import Task
+    from qec.sampling._worker import resolve_decoder
+
+    names = [name.strip() for name in decoders.split(",")]
+    if not decoders.strip() or any(not name for name in names):
+        raise CliError(f"--decoders={decoders!r} must be a comma-separated list of decoder "
+                       "names, like pymatching,pymatching-correlated")
+    for name in names:
+        resolve_decoder(name)  # an unknown decoder fails here, listing the known ones
+    tasks = []
+    for path in paths:
+        if not path.is_file():
+            raise CliError(f"--circuits: {str(path)!r} does not exist or is not a file")
+        try:
+            circuit = stim.Circuit(path.read_text())
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise CliError(f"--circuits: {str(path)!r} is not a readable stim circuit "
+                           f"({type(exc).__name__}: {first_line})") from None
+        meta = _metadata(path, metadata)
+        for name in dict.fromkeys(names):
+            try:
+                task = Task(circuit=circuit, decoder=name, json_metadata=meta)
+            except ValueError as exc:
+                raise CliError(f"--circuits: {str(path)!r}: {exc}") from None
+            tasks.append((path, task))
+    return tasks
+
+
+def _row(path: Path, stats: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "file": str(path),
+        "decoder": stats.decoder,
+        "strong_id": stats.strong_id,
+        "json_metadata": stats.json_metadata,
+        "shots": stats.shots,
+        "errors": stats.errors,
+        "discards": stats.discards,
+        "seconds": stats.seconds,
+    }
+    if stats.kept_shots:
+        shot = stats.logical_error()
+        entry["logical_error_per_shot"] = shot.estimate
+        entry["logical_error_per_shot_ci"] = [shot.low, shot.high]
+        if isinstance(stats.rounds, int) and stats.rounds > 0:
+            per_round = stats.per_round_error()
+            entry["logical_error_per_round"] = per_round.estimate
+            entry["logical_error_per_round_ci"] = [per_round.low, per_round.high]
+    return entry
+
+
+def _table(pairs: list[tuple[Path, Any]]) -> str:
+    width = max(len(path.name) for path, _ in pairs)
+    lines = [f"{'file':<{width}} {'decoder':<22} {'shots':>11} {'errors':>8} "
+             f"{'error/shot':>10}  95% interval"]
+    for path, s in pairs:
+        rate = rate_cell(s.logical_error() if s.kept_shots else None, 10)
+        lines.append(f"{path.name:<{width}} {s.decoder:<22} {s.shots:>11,} {s.errors:>8,} {rate}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Reads the circuits, samples every (circuit, decoder) task, prints a table or JSON."""
+    from qec.sampling import collect
+
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise CliError(f"--seed={args.seed} must be in [0, 2**63)")
+    pairs = build_tasks(args.circuits, args.decoders, args.metadata)
+    stats = collect(
+        [task for _, task in pairs], db=args.db, max_shots=args.max_shots,
+        max_errors=args.max_errors, workers=args.workers, dask=args.dask, seed=args.seed,
+        progress=None if args.quiet else "auto",
+    )
+    by_id = {s.strong_id: s for s in stats}
+    results = [(path, by_id[task.strong_id]) for path, task in pairs]
+    if args.json:
+        print_json({"db": str(args.db), "tasks": [_row(path, s) for path, s in results]})
+    elif not args.quiet:
+        sys.stdout.write(_table(results) + f"\n\nresults: {args.db}\n")
+    return 0
