@@ -359,37 +359,64 @@ class NoiseModel:
         )
 
     @staticmethod
-    def stim_generated(p: float) -> NoiseModel:
-        """Exactly the noise ``stim.Circuit.generated`` adds when its four knobs equal p.
+    def stim_generated(
+        p: float,
+        *,
+        after_clifford_depolarization: float | None = None,
+        before_round_data_depolarization: float | None = None,
+        before_measure_flip_probability: float | None = None,
+        after_reset_flip_probability: float | None = None,
+    ) -> NoiseModel:
+        """Exactly the noise ``stim.Circuit.generated`` adds with its four knobs.
 
-        That is ``after_clifford_depolarization``, ``before_round_data_depolarization``,
-        ``before_measure_flip_probability`` and ``after_reset_flip_probability`` all set to p.
-        There is no idle noise, so this is not SD6; it exists to check our circuits against
-        stim's own generator.
+        The knobs are ``after_clifford_depolarization`` (after every 1- and 2-qubit Clifford),
+        ``before_round_data_depolarization`` (on the data qubits at the start of each round),
+        ``before_measure_flip_probability`` (before every measurement, data and measure qubits)
+        and ``after_reset_flip_probability`` (after every reset); each defaults to p, and any
+        can be set on its own, as in stim. There is no idle noise, so this is not SD6; it
+        exists to compare with stim's own generator and with papers that used it.
 
         Args:
-            p: the physical error rate.
+            p: the physical error rate: the model's nominal rate and every knob's default.
+            after_clifford_depolarization: stim's knob of the same name (default p).
+            before_round_data_depolarization: stim's knob of the same name (default p).
+            before_measure_flip_probability: stim's knob of the same name (default p).
+            after_reset_flip_probability: stim's knob of the same name (default p).
 
         Returns:
-            The stim-knobs model at rate p.
+            The stim-knobs model.
 
         Raises:
-            ValueError: if p is not in [0, 1].
+            ValueError: if p or a knob is not in [0, 1] (the message names it).
 
         Examples:
             >>> NoiseModel.stim_generated(0.001).idle_gate
             0.0
+            >>> model = NoiseModel.stim_generated(0.001, before_measure_flip_probability=0.01)
+            >>> model.clifford_2q, model.measure_flip, model.data_measure_flip
+            (0.001, 0.01, 0.01)
         """
         _check_probability("p", p)
+        knobs = {
+            "after_clifford_depolarization": after_clifford_depolarization,
+            "before_round_data_depolarization": before_round_data_depolarization,
+            "before_measure_flip_probability": before_measure_flip_probability,
+            "after_reset_flip_probability": after_reset_flip_probability,
+        }
+        for name, value in knobs.items():
+            if value is None:
+                knobs[name] = p
+            else:
+                _check_probability(name, value)
         return NoiseModel(
             name="stim-generated",
             p=p,
-            clifford_1q=p,
-            clifford_2q=p,
-            reset_flip=p,
-            measure_flip=p,
-            data_measure_flip=p,
-            before_round_data_depolarization=p,
+            clifford_1q=knobs["after_clifford_depolarization"],
+            clifford_2q=knobs["after_clifford_depolarization"],
+            reset_flip=knobs["after_reset_flip_probability"],
+            measure_flip=knobs["before_measure_flip_probability"],
+            data_measure_flip=knobs["before_measure_flip_probability"],
+            before_round_data_depolarization=knobs["before_round_data_depolarization"],
         )
 
     @staticmethod

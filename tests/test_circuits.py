@@ -106,7 +106,11 @@ def test_stim_generated_noise_gives_exactly_stims_error_model(family, basis, dis
         before_measure_flip_probability=p,
         after_reset_flip_probability=p,
     )
-    repetition = family is RepetitionCode
+    _assert_same_error_model(ours, theirs, repetition=family is RepetitionCode)
+
+
+def _assert_same_error_model(ours: stim.Circuit, theirs: stim.Circuit, *, repetition: bool):
+    """The same errors (by detector coordinates and observables) with the same probabilities."""
     ours_dem = _canonical_dem(ours, drop_y=repetition)
     if repetition:  # stim's repetition-code detectors are (x, t); ours are (x, y=0, t).
         theirs_dem = {
@@ -134,6 +138,32 @@ def _canonical_dem_2d(circuit: stim.Circuit) -> dict:
         q = errors.get((dets, obs), 0.0)
         errors[(dets, obs)] = q * (1 - p) + p * (1 - q)
     return errors
+
+
+KNOBS = {
+    "after_clifford_depolarization": 0.001,
+    "before_round_data_depolarization": 0.002,
+    "before_measure_flip_probability": 0.003,
+    "after_reset_flip_probability": 0.004,
+}
+
+
+@pytest.mark.parametrize(("family", "basis"), CASES)
+@pytest.mark.parametrize("knob", [*KNOBS, "all"])
+def test_each_stim_knob_on_its_own_gives_stims_error_model(family, basis, knob):
+    # Each knob alone (the others zero), then all four different: a knob wired to the wrong
+    # operations would change the error model.
+    knobs = dict(KNOBS) if knob == "all" else {k: (v if k == knob else 0.0)
+                                               for k, v in KNOBS.items()}
+    ours = memory_circuit(family(distance=3), rounds=3, basis=basis,
+                          noise=NoiseModel.stim_generated(0.001, **knobs))
+    theirs = stim.Circuit.generated(_stim_task(family, basis), distance=3, rounds=3, **knobs)
+    _assert_same_error_model(ours, theirs, repetition=family is RepetitionCode)
+
+
+def test_stim_knob_out_of_range_is_named():
+    with pytest.raises(ValueError, match=r"before_measure_flip_probability=1.5 must be a prob"):
+        NoiseModel.stim_generated(0.001, before_measure_flip_probability=1.5)
 
 
 def _logical_errors(circuit: stim.Circuit, shots: int, seed: int) -> int:
