@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from qec.cli._common import CliError
+from qec.sampling._executors import ExecutorError
 
 # Each module defines NAME (str), HELP (str), add_arguments(parser) and run(args) -> int.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -62,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         The exit status: 0 on success, 2 on a user error (or a missing optional extra),
-        1 when stdout was closed early, 130 when interrupted.
+        1 when stdout was closed early or the workers or Dask cluster failed, 130 when
+        interrupted.
 
     Examples:
         >>> main(["circuit", "--code", "repetition", "--distance", "3", "--rounds", "1",
@@ -86,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:  # a missing optional extra; the message says what to install
         _error_line(args.command, exc)
         return 2
+    except ExecutorError as exc:  # the workers or the cluster failed, not the user: status 1
+        _error_line(args.command, exc)
+        return 1
     except BrokenPipeError:  # e.g. `qec decoders --json | head`: the reader went away
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -10,6 +10,7 @@ only that batch: it is sent again (to a new local process, or by Dask to another
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import multiprocessing
 import multiprocessing.connection
@@ -17,17 +18,30 @@ import os
 import queue
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from qec.sampling._worker import BatchResult, BatchSpec, TaskPayload, local_worker_main
 
-__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "default_workers", "make_executor"]
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "ExecutorError",
+    "LocalExecutor",
+    "default_workers",
+    "make_executor",
+]
 
 DASK_INSTALL_HINT = "To fix this: pip install 'qec[dask]'"
 _QUEUE_DEPTH = 2  # batches queued per worker, so that none idles between batches
 _DASK_QUEUE_DEPTH = 4  # more with Dask, whose round trip per task is longer
 _DASK_REFRESH_SECONDS = 2.0  # how often the Dask executor asks the scheduler for its workers
 _MAX_ATTEMPTS = 3  # a batch whose worker dies this many times is an error, not bad luck
+
+
+class ExecutorError(RuntimeError):
+    """The workers cannot go on: one batch killed its worker again and again, or the Dask
+    scheduler went away. Every batch committed before is safe; running again resumes."""
 
 
 def default_workers() -> int:
@@ -150,7 +164,7 @@ class LocalExecutor:
         for spec, payload in worker.in_flight.values():
             attempts = self._attempts.get(spec.batch_id, 1) + 1
             if attempts > _MAX_ATTEMPTS:
-                raise RuntimeError(
+                raise ExecutorError(
                     f"a worker process died {_MAX_ATTEMPTS} times running batch "
                     f"{spec.batch_id} of task {spec.strong_id[:12]} (exit code "
                     f"{worker.process.exitcode}); giving up"
@@ -220,6 +234,8 @@ class DaskExecutor:
         self._distributed = distributed
         self._cluster = None
         self._owns_client = True
+        self._restore_log_level: tuple[logging.Logger, int] | None = None
+        self._address = address if isinstance(address, str) else "the client's scheduler"
         if isinstance(address, distributed.Client):
             self._client = address
             self._owns_client = False
@@ -230,10 +246,16 @@ class DaskExecutor:
             )
             self._client = distributed.Client(self._cluster)
         elif isinstance(address, str) and address:
+            # This executor reports a lost scheduler itself (ExecutorError), so the client it
+            # owns does not also log tracebacks of it; the level is restored on close().
+            client_logger = logging.getLogger("distributed.client")
+            self._restore_log_level = (client_logger, client_logger.level)
+            client_logger.setLevel(logging.CRITICAL)
             try:
                 self._client = distributed.Client(
                     address, timeout=f"{connect_timeout}s", set_as_default=False)
             except (OSError, TimeoutError) as exc:
+                client_logger.setLevel(self._restore_log_level[1])
                 raise ValueError(
                     f"could not connect to the Dask scheduler at --dask={address!r} within "
                     f"{connect_timeout:g} s ({type(exc).__name__}); start one with `dask "
@@ -257,10 +279,23 @@ class DaskExecutor:
         """Threads of the cluster's workers (at least 1, so that work waits for workers)."""
         return max(1, sum(worker.nthreads for worker in self._workers.values()))
 
+    @contextlib.contextmanager
+    def _scheduler_calls(self) -> Iterator[None]:
+        """Turns a lost connection to the scheduler into an :class:`ExecutorError`."""
+        try:
+            yield
+        except OSError as exc:  # distributed's CommClosedError and TimeoutError are OSErrors
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise ExecutorError(
+                f"lost the Dask scheduler at {self._address} ({type(exc).__name__}: {first}); "
+                "every batch committed so far is in the database: run again to resume"
+            ) from None
+
     def _refresh_workers(self) -> None:
         """Updates the workers from the scheduler (new ones join, departed ones are dropped)."""
         self._refreshed = time.monotonic()
-        current = self._client.nthreads()
+        with self._scheduler_calls():
+            current = self._client.nthreads()
         for address in list(self._workers):
             if address not in current:
                 del self._workers[address]
@@ -274,7 +309,8 @@ class DaskExecutor:
         """Scatters the new payloads to every worker, all in one round trip."""
         new = [p for p in payloads if p.strong_id not in self._payloads]
         if new:
-            futures = self._client.scatter(new, broadcast=True, hash=False)
+            with self._scheduler_calls():
+                futures = self._client.scatter(new, broadcast=True, hash=False)
             for payload, future in zip(new, futures, strict=True):
                 self._payloads[payload.strong_id] = future
 
@@ -294,6 +330,11 @@ class DaskExecutor:
 
     def submit(self, spec: BatchSpec, payload: TaskPayload, *, slot: Any = None,
                attempt: int = 1, inline: bool = False) -> None:
+        with self._scheduler_calls():
+            self._submit(spec, payload, slot=slot, attempt=attempt, inline=inline)
+
+    def _submit(self, spec: BatchSpec, payload: TaskPayload, *, slot: Any, attempt: int,
+                inline: bool) -> None:
         if inline:
             payload_arg: Any = payload
         else:
@@ -339,10 +380,15 @@ class DaskExecutor:
                     self._workers[address].compiled.add(spec.strong_id)
                 results.append(result)
                 continue
-            # Infrastructure failure (lost worker, lost payload): the batch function itself
-            # never raises, it reports errors in its result.
+            # Infrastructure failure (lost worker, lost payload, lost scheduler): the batch
+            # function itself never raises, it reports errors in its result.
+            if self._client.status in ("closing", "closed"):
+                raise ExecutorError(
+                    f"lost the Dask scheduler at {self._address} (the client closed its "
+                    "connection); every batch committed so far is in the database: run again "
+                    "to resume")
             if attempt >= _MAX_ATTEMPTS:
-                raise RuntimeError(
+                raise ExecutorError(
                     f"Dask could not run batch {spec.batch_id} of task {spec.strong_id[:12]} "
                     f"after {attempt} attempts: {future.exception()!r}"
                 )
@@ -356,9 +402,13 @@ class DaskExecutor:
             future.cancel()
         self._futures.clear()
         if self._owns_client:
-            self._client.close()
+            with contextlib.suppress(OSError):  # the scheduler may be gone already
+                self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+        if self._restore_log_level is not None:
+            logger, level = self._restore_log_level
+            logger.setLevel(level)
 
 
 def _run_on_dask_worker(spec: BatchSpec, payload: TaskPayload) -> tuple[str | None, BatchResult]:

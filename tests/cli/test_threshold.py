@@ -182,3 +182,20 @@ def test_unreadable_database_is_one_line_and_untouched(tmp_path, capsys, monkeyp
                           f"database {str(db)!r} is not readable and writable")
     db.chmod(0o600)
     assert db.read_bytes() == content
+
+
+def test_a_failed_cluster_is_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
+    import qec.sampling
+    from qec.sampling._executors import ExecutorError
+
+    def lose_the_scheduler(*args, **kwargs):
+        raise ExecutorError("lost the Dask scheduler at tcp://10.0.0.5:8786 (OSError: gone); "
+                            "every batch committed so far is in the database: run again to "
+                            "resume")
+
+    monkeypatch.setattr(qec.sampling, "collect", lose_the_scheduler)
+    assert main([*SMALL, "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ("qec threshold: error: lost the Dask scheduler at tcp://10.0.0.5:8786 "
+                            "(OSError: gone); every batch committed so far is in the database: "
+                            "run again to resume\n")

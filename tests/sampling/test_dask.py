@@ -1,3 +1,4 @@
+import logging
 import re
 import sys
 
@@ -5,7 +6,7 @@ import distributed
 import pytest
 
 from qec.sampling import Task, collect
-from qec.sampling._executors import DaskExecutor
+from qec.sampling._executors import DaskExecutor, ExecutorError
 from qec.sampling._worker import BatchSpec, TaskPayload
 from tests.sampling.sampling_circuits import repetition_task
 from tests.sampling.test_engine import DieOnceDecoder
@@ -125,6 +126,22 @@ def test_a_worker_joining_the_cluster_gets_slots():
         assert len(executor.free_slots()) == 8 and executor.num_workers == 2
         executor.close()
     cluster.close()
+
+
+@pytest.mark.timeout(60)
+def test_a_lost_scheduler_is_a_clear_executor_error():
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0", silence_logs=50)
+    level = logging.getLogger("distributed.client").level
+    executor = DaskExecutor(address=cluster.scheduler_address, workers=1)
+    # The executor reports the loss itself, so the client it owns does not log tracebacks.
+    assert logging.getLogger("distributed.client").level == logging.CRITICAL
+    cluster.close()
+    executor._refreshed -= 60  # as if the refresh interval had passed
+    with pytest.raises(ExecutorError, match=r"lost the Dask scheduler at .*run again to resume"):
+        executor.free_slots()
+    executor.close()
+    assert logging.getLogger("distributed.client").level == level
 
 
 @pytest.mark.timeout(60)
