@@ -134,19 +134,34 @@ class _TaskState:
 
 
 def _labels(tasks: Sequence[Task]) -> list[str]:
-    """Short labels from the metadata keys whose values differ between tasks."""
+    """Short labels from the metadata keys (and decoders) whose values differ between tasks.
+
+    Examples:
+        >>> import stim
+        >>> circuit = stim.Circuit.generated("repetition_code:memory", distance=3, rounds=1)
+        >>> tasks = [Task(circuit=circuit, decoder=name, json_metadata={"distance": d, "x": 1})
+        ...          for d in (3, 5) for name in ("pymatching", "union-find")]
+        >>> _labels(tasks)
+        ['d=3 pymatching', 'd=3 union-find', 'd=5 pymatching', 'd=5 union-find']
+    """
     keys: list[str] = []
     for task in tasks:
         for key in task.json_metadata:
             if key not in keys:
                 keys.append(key)
     varying = [k for k in keys if len({repr(t.json_metadata.get(k)) for t in tasks}) > 1]
+    decoders_vary = len({t.decoder for t in tasks}) > 1
     short = {"distance": "d", "rounds": "r", "p": "p"}
     labels = []
     for task in tasks:
         parts = [f"{short.get(k, k)}={task.json_metadata[k]}" for k in varying
                  if k in task.json_metadata]
-        labels.append(" ".join(parts) or f"{task.decoder} {task.strong_id[:8]}")
+        if not parts:
+            labels.append(f"{task.decoder} {task.strong_id[:8]}")
+            continue
+        if decoders_vary and "decoder" not in varying:
+            parts.append(task.decoder)
+        labels.append(" ".join(parts))
     return labels
 
 
