@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from qec.cli._common import CliError
-from qec.sampling._executors import ExecutorError
+from qec.sampling import ExecutorError
 
 # Each module defines NAME (str), HELP (str), add_arguments(parser) and run(args) -> int.
 COMMAND_MODULES: tuple[str, ...] = (
