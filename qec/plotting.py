@@ -7,6 +7,7 @@ pyplot, so no window opens and nothing global changes) and returns that ``Axes``
 
 from __future__ import annotations
 
+import math
 import pathlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -95,15 +96,68 @@ def save_figure(figure: Figure | Axes, path: str | pathlib.Path, *, dpi: int = 1
     return path
 
 
-def _label_log_axis(axis: object, values: np.ndarray) -> None:
-    """Plain numbers on a log axis; minor ticks labelled too when the data span under a decade."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+# Mantissas of round tick values, coarse to fine: the first set giving enough ticks is used.
+_TICK_MANTISSAS: tuple[tuple[float, ...], ...] = (
+    (1.0,),
+    (1.0, 3.0),
+    (1.0, 2.0, 5.0),
+    (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0),
+    (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0),
+    (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2.0, 2.2, 2.4, 2.6, 2.8, 3.0, 3.5, 4.0, 4.5, 5.0,
+     5.5, 6.0, 7.0, 8.0, 9.0),
+)
 
-    formatter = FuncFormatter(lambda value, _: f"{value:g}")
-    axis.set_major_formatter(formatter)
+
+def _nice_log_ticks(low: float, high: float, *, least: int = 5, most: int = 9) -> list[float]:
+    """Round numbers between ``low`` and ``high`` for a log axis: at least ``least`` if the
+    finest set of round numbers has them, thinned to about ``most``.
+
+    Examples:
+        >>> _nice_log_ticks(0.004, 0.016)
+        [0.004, 0.005, 0.007, 0.01, 0.015]
+        >>> _nice_log_ticks(0.001, 0.1)
+        [0.001, 0.003, 0.01, 0.03, 0.1]
+        >>> _nice_log_ticks(0.08, 0.13)
+        [0.08, 0.09, 0.1, 0.11, 0.12, 0.13]
+    """
+    decades = range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
+    ticks: list[float] = []
+    for mantissas in _TICK_MANTISSAS:
+        ticks = sorted({float(f"{m * 10.0**k:.3g}") for k in decades for m in mantissas
+                        if low * 0.999 <= m * 10.0**k <= high * 1.001})
+        if len(ticks) >= least:
+            break
+    if len(ticks) > most:
+        step = math.log10(high / low) / most
+        thinned = [ticks[0]]
+        for value in ticks[1:]:
+            if math.log10(value / thinned[-1]) >= step:
+                thinned.append(value)
+        ticks = thinned
+    return ticks
+
+
+def _set_title(ax: Axes, title: str) -> None:
+    """The axes title, wrapped so that a long series label stays inside the figure."""
+    import textwrap
+
+    ax.set_title("\n".join(textwrap.wrap(title, width=60)) or title)
+
+
+def _label_log_axis(axis: object, values: np.ndarray, *, max_decades: float = math.inf) -> None:
+    """Round numbers as the labelled ticks of a log axis, five to nine across the data.
+
+    Left to matplotlib (powers of ten) when the data span more than ``max_decades``.
+    """
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
     positive = values[np.isfinite(values) & (values > 0)]
-    narrow = len(positive) and positive.max() / positive.min() < 10
-    axis.set_minor_formatter(formatter if narrow else NullFormatter())
+    if len(positive) and math.log10(positive.max() / positive.min()) > max_decades:
+        return
+    if len(positive) and positive.max() > positive.min():
+        axis.set_major_locator(FixedLocator(_nice_log_ticks(positive.min(), positive.max())))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _mark_threshold(ax: Axes, threshold: float | ThresholdFit, quantity: Quantity) -> None:
@@ -166,6 +220,7 @@ def plot_threshold(
         ax = new_axes()
     ax.set_xscale("log")
     ax.set_yscale("log", nonpositive="clip")
+    estimates: list[float] = []
     for distance in sorted({pt.distance for pt in merged}):
         curve = [pt for pt in merged if pt.distance == distance]
         if len({pt.rounds for pt in curve}) > 1:
@@ -178,6 +233,7 @@ def plot_threshold(
             ps = np.array([pt.physical_error_rate for pt in sub])
             intervals = [logical_error(pt, quantity=quantity, confidence=confidence) for pt in sub]
             estimate = np.array([iv.estimate for iv in intervals])
+            estimates.extend(estimate)
             label = f"d={distance}" if rounds is None else f"d={distance}, r={rounds}"
             (line,) = ax.plot(ps, np.where(estimate > 0, estimate, np.nan), marker="o",
                               markersize=4, label=label)
@@ -186,10 +242,11 @@ def plot_threshold(
     if threshold is not None:
         _mark_threshold(ax, threshold, quantity)
     _label_log_axis(ax.xaxis, np.array([pt.physical_error_rate for pt in merged]))
+    _label_log_axis(ax.yaxis, np.array(estimates), max_decades=2.5)
     ax.set_xlabel("physical error rate p")
     ax.set_ylabel(_QUANTITY_LABEL[quantity])
     if title:
-        ax.set_title(title)
+        _set_title(ax, title)
     ax.grid(True, which="major", alpha=0.4)
     ax.grid(True, which="minor", alpha=0.15)
     ax.legend(loc="best", fontsize="small")
@@ -247,7 +304,7 @@ def plot_collapse(fit: ThresholdFit, *, ax: Axes | None = None, confidence: floa
     ax.set_xlabel("x = (p - p_th) d^(1/nu)")
     ax.set_ylabel(_QUANTITY_LABEL[fit.quantity])
     if title:
-        ax.set_title(title)
+        _set_title(ax, title)
     ax.grid(True, alpha=0.4)
     ax.legend(loc="best", fontsize="small")
     return ax
@@ -289,7 +346,7 @@ def plot_lambda(fit: LambdaFit, *, ax: Axes | None = None, title: str | None = N
     ax.set_xlabel("code distance d")
     ax.set_ylabel("logical error per round")
     if title:
-        ax.set_title(title)
+        _set_title(ax, title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     return ax
@@ -354,7 +411,7 @@ def plot_rounds(points: Iterable[PointLike], *, ax: Axes | None = None, confiden
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
     if title:
-        ax.set_title(title)
+        _set_title(ax, title)
     ax.grid(True, alpha=0.4)
     ax.legend(loc="best", fontsize="small")
     return ax

@@ -69,3 +69,13 @@ def test_collapse_lambda_rounds_figures(tmp_path):
         path = save_figure(ax, tmp_path / f"{name}.png")
         assert path.stat().st_size > 10_000
         assert matplotlib.image.imread(path).shape == (480, 640, 4)
+
+
+def test_log_axes_are_labelled_with_round_numbers():
+    ax = plot_threshold(_points(), title="a long title " * 8)
+    ax.figure.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "0.004", "0.005", "0.006", "0.007", "0.008", "0.01", "0.012"]
+    # The error rates span less than 2.5 decades: plain round numbers on y too.
+    assert all(t.get_text() and "^" not in t.get_text() for t in ax.get_yticklabels())
+    assert len(ax.get_title().splitlines()) == 2  # a long title wraps instead of being cut
