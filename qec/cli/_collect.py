@@ -11,6 +11,7 @@ from qec.cli._common import (
     CliError,
     add_executor_options,
     add_output_options,
+    check_run_options,
     positive_int,
     print_json,
     rate_cell,
@@ -132,8 +133,7 @@ def run(args: argparse.Namespace) -> int:
     """Reads the circuits, samples every (circuit, decoder) task, prints a table or JSON."""
     from qec.sampling import collect
 
-    if args.seed is not None and not 0 <= args.seed < 2**63:
-        raise CliError(f"--seed={args.seed} must be in [0, 2**63)")
+    check_run_options(args)
     pairs = build_tasks(args.circuits, args.decoders, args.metadata)
     stats = collect(
         [task for _, task in pairs], db=args.db, max_shots=args.max_shots,

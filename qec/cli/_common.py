@@ -123,7 +123,7 @@ def parse_int_list(text: str, *, option: str) -> list[int]:
 
 
 def check_run_options(args: argparse.Namespace) -> None:
-    """Checks ``--workers``, ``--seed`` and ``--out`` of a sampling command before any work.
+    """Checks ``--workers``, ``--seed`` and (if it has one) ``--out`` of a sampling command.
 
     Raises:
         CliError: a non-positive worker count, a seed outside [0, 2**63), or an ``--out`` that
@@ -133,5 +133,6 @@ def check_run_options(args: argparse.Namespace) -> None:
         raise CliError(f"--workers={args.workers} must be a positive integer")
     if args.seed is not None and not 0 <= args.seed < 2**63:
         raise CliError(f"--seed={args.seed} must be in [0, 2**63)")
-    if args.out.exists() and not args.out.is_dir():
-        raise CliError(f"--out={str(args.out)!r} exists and is not a directory")
+    out = getattr(args, "out", None)
+    if out is not None and out.exists() and not out.is_dir():
+        raise CliError(f"--out={str(out)!r} exists and is not a directory")

@@ -215,8 +215,7 @@ class DaskExecutor:
     it has already compiled (a loose restriction: Dask may still run a batch elsewhere, e.g.
     when it steals work or when the worker is gone). Dask re-runs a batch whose worker died;
     when a scattered payload was lost with a worker, the batch is sent again with the payload
-    inline. Workers that join or leave the cluster are noticed within
-    ``_DASK_REFRESH_SECONDS``.
+    inline. Workers that join or leave the cluster are noticed within two seconds.
 
     Args:
         address: ``"local"`` to start a ``distributed.LocalCluster`` of ``workers`` processes, a
