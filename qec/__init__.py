@@ -14,10 +14,25 @@ Examples:
 
 __version__ = "0.1.0"
 
-from qec import codes, decoders, leakage
+import importlib
+from typing import Any
+
+from qec import codes
 from qec.circuits import memory_circuit
 from qec.codes import RepetitionCode, RotatedSurfaceCode, UnrotatedSurfaceCode, code_from_name
 from qec.noise import NoiseModel
+
+
+def __getattr__(name: str) -> Any:
+    # qec.decoders and qec.leakage load on first use: they import PyMatching and sinter, which
+    # the command line does not need for `qec circuit` or `qec --help`.
+    if name in ("decoders", "leakage"):
+        return importlib.import_module(f"qec.{name}")
+    raise AttributeError(f"module 'qec' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 __all__ = [
     "NoiseModel",

@@ -8,8 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from qec._errors import ExecutorError
 from qec.cli._common import CliError
-from qec.sampling import ExecutorError
 
 # Each module defines NAME (str), HELP (str), add_arguments(parser) and run(args) -> int.
 COMMAND_MODULES: tuple[str, ...] = (

@@ -14,22 +14,45 @@ Examples:
     >>> noise = qec.NoiseModel.si1000(0.001).with_leakage(leakage_per_gate=0.002)
     >>> circuit = qec.memory_circuit(qec.codes.RotatedSurfaceCode(distance=3), rounds=10,
     ...                              basis="Z", noise=noise, leakage_removal="dqlr")
+    >>> from qec.leakage import sample_leakage
     >>> samples = sample_leakage(circuit, shots=2000, seed=7)
     >>> data = list(qec.codes.RotatedSurfaceCode(distance=3).data_qubits)
     >>> bool(samples.leakage_population[:, data].mean() < 0.02)
     True
 """
 
-from qec.leakage._decoding import HeraldedMatching
-from qec.leakage._sampler import HERALD_DECODER, CompiledLeakageSampler, LeakageSampler
-from qec.leakage._simulator import (
-    CompiledLeakageCircuit,
-    LeakageSamples,
-    compile_leakage_circuit,
-    sample_leakage,
-)
-from qec.leakage._study import StudyConfig, pauli_equivalent
+import importlib
+from typing import Any
+
 from qec.noise import LEAKED_READOUTS, PARTNER_ERRORS, LeakageModel
+
+# The simulator, sampler and decoder load on first use (they import PyMatching and sinter), so
+# that writing a circuit with leakage tags (qec.memory_circuit, `qec circuit`) stays quick.
+_LAZY = {
+    "HeraldedMatching": "qec.leakage._decoding",
+    "HERALD_DECODER": "qec.leakage._sampler",
+    "CompiledLeakageSampler": "qec.leakage._sampler",
+    "LeakageSampler": "qec.leakage._sampler",
+    "CompiledLeakageCircuit": "qec.leakage._simulator",
+    "LeakageSamples": "qec.leakage._simulator",
+    "compile_leakage_circuit": "qec.leakage._simulator",
+    "sample_leakage": "qec.leakage._simulator",
+    "StudyConfig": "qec.leakage._study",
+    "pauli_equivalent": "qec.leakage._study",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'qec.leakage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "HERALD_DECODER",

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from qec._errors import ExecutorError
 from qec.sampling._worker import BatchResult, BatchSpec, TaskPayload, local_worker_main
 
 __all__ = [
@@ -37,11 +38,6 @@ _QUEUE_DEPTH = 2  # batches queued per worker, so that none idles between batche
 _DASK_QUEUE_DEPTH = 4  # more with Dask, whose round trip per task is longer
 _DASK_REFRESH_SECONDS = 2.0  # how often the Dask executor asks the scheduler for its workers
 _MAX_ATTEMPTS = 3  # a batch whose worker dies this many times is an error, not bad luck
-
-
-class ExecutorError(RuntimeError):
-    """The workers cannot go on: one batch killed its worker again and again, or the Dask
-    scheduler went away. Every batch committed before is safe; running again resumes."""
 
 
 def default_workers() -> int:
