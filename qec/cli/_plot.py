@@ -62,11 +62,12 @@ def load_series(args: argparse.Namespace) -> tuple[dict[tuple[tuple[str, Any], .
             f"the {len(stats)} tasks in {str(args.db)!r} matching {described} have no shots yet"
         )
     for s in sampled:
-        missing = [k for k in ("distance", "rounds", "p") if s.json_metadata.get(k) is None]
+        missing = [name for name, value in (("distance", s.distance), ("rounds", s.rounds),
+                                            ("p", s.physical_error_rate)) if value is None]
         if missing:
             raise CliError(
                 f"task {s.strong_id[:12]} in {str(args.db)!r} has no {', '.join(missing)} in its "
-                "metadata; qec plot and qec fit need distance, rounds and p"
+                "metadata; qec plot and qec fit need distance (or d), rounds (or r) and p"
             )
     return split_series(sampled), len(stats) - len(sampled)
 

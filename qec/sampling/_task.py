@@ -245,13 +245,19 @@ class TaskStats:
 
     @property
     def distance(self) -> int | None:
-        """The code distance (metadata ``distance``)."""
-        return self.json_metadata.get("distance")
+        """The code distance: metadata ``distance``, else ``d`` (the key of sinter's examples).
+
+        Examples:
+            >>> TaskStats(strong_id="ab", decoder="pymatching", json_metadata={"d": 5, "r": 15},
+            ...           shots=10, errors=1).distance
+            5
+        """
+        return self.json_metadata.get("distance", self.json_metadata.get("d"))
 
     @property
     def rounds(self) -> int | None:
-        """Rounds of stabilizer measurement per shot (metadata ``rounds``)."""
-        return self.json_metadata.get("rounds")
+        """Rounds of stabilizer measurement per shot: metadata ``rounds``, else ``r``."""
+        return self.json_metadata.get("rounds", self.json_metadata.get("r"))
 
     @property
     def basis(self) -> str | None:

@@ -99,3 +99,21 @@ def test_bad_input_is_one_line(tmp_path, capsys, circuit_files):
     for files, extra, fragment in cases:
         assert_one_line_error(capsys, _argv(files, db, *extra), fragment)
     assert not db.exists()  # every check happens before the database is created
+
+
+def test_sinter_style_names_d_r_p_work_with_qec_fit(tmp_path, capsys):
+    # sinter's examples name the metadata d, r and p; qec fit and qec plot read them too.
+    files = []
+    for distance in (3, 5):
+        circuit = memory_circuit(RotatedSurfaceCode(distance=distance), rounds=distance,
+                                 basis="Z", noise=NoiseModel.sd6(0.003))
+        path = tmp_path / f"d={distance},p=0.003,r={distance}.stim"
+        path.write_text(str(circuit))
+        files.append(path)
+    db = tmp_path / "r.db"
+    assert main(_argv(files, db, "--quiet")) == 0
+    assert main(["fit", "--db", str(db), "--json"]) == 0
+    [series] = json.loads(capsys.readouterr().out)["series"]
+    [lam] = series["lambda"]
+    assert lam["physical_error_rate"] == 0.003
+    assert [e["distance"] for e in lam["per_round_errors"]] == [3, 5]
