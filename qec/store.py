@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from qec.sampling._task import Task, TaskStats
+from qec.data import Task, TaskStats
 
 __all__ = ["SCHEMA_VERSION", "ResultStore"]
 

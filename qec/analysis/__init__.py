@@ -5,13 +5,6 @@ physical_error_rate, shots, errors`` (optionally ``discards``), such as
 ``qec.sampling.TaskStats``, or the :class:`Point` value type for hand-made data.
 """
 
-from qec.analysis._binomial import (
-    Interval,
-    binomial_interval,
-    likelihood_factor,
-    per_round_error,
-    shot_error,
-)
 from qec.analysis._crossings import Crossing, crossings
 from qec.analysis._lambda import (
     DistanceProjection,
@@ -30,6 +23,13 @@ from qec.analysis._precision import (
 from qec.analysis._series import SERIES_KEYS, series_label, split_series
 from qec.analysis._summary import lambda_dict, threshold_dict, threshold_summary
 from qec.analysis._threshold import ThresholdFit, fit_threshold
+from qec.data._interval import (
+    Interval,
+    binomial_interval,
+    likelihood_factor,
+    per_round_error,
+    shot_error,
+)
 
 __all__ = [
     "SERIES_KEYS",

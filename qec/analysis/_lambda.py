@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from qec.analysis._binomial import Interval, binomial_interval, likelihood_factor, shot_error
 from qec.analysis._points import Point, PointLike, merge_points
+from qec.data._interval import Interval, binomial_interval, likelihood_factor, shot_error
 
 __all__ = [
     "DistanceProjection",

@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from qec.analysis._binomial import Interval, binomial_interval
+from qec.data._interval import Interval, binomial_interval
 
 __all__ = ["Point", "PointLike", "Quantity", "logical_error", "merge_points"]
 

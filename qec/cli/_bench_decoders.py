@@ -9,13 +9,7 @@ import sys
 from pathlib import Path
 
 from qec.cli._common import CliError, add_output_options, parse_int_list, print_json
-from qec.decoders import (
-    benchmark_csv,
-    benchmark_decoders,
-    benchmark_markdown,
-    decoder_names,
-    plot_benchmark,
-)
+from qec.decoders import decoder_names
 
 NAME = "bench-decoders"
 HELP = (
@@ -78,6 +72,8 @@ def _json_row(row) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Runs the benchmark and writes the table, CSV and figure into ``--out``."""
+    from qec.studies import benchmark_csv, benchmark_decoders, benchmark_markdown, plot_benchmark
+
     distances = parse_int_list(args.distances, option="--distances")
     rates = _parse_floats(args.p, option="--p")
     names = [name.strip() for name in args.decoders.split(",") if name.strip()]

@@ -9,9 +9,11 @@ from typing import Any
 
 from qec.cli._common import (
     CliError,
+    add_custom_decoders_option,
     add_executor_options,
     add_output_options,
     check_run_options,
+    load_custom_decoders,
     positive_int,
     print_json,
     rate_cell,
@@ -42,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop a task at this many shots")
     parser.add_argument("--max-errors", type=positive_int("--max-errors"), default=None,
                         help="stop a task at this many logical errors")
+    add_custom_decoders_option(parser)
     add_executor_options(parser)
     add_output_options(parser)
 
@@ -59,7 +62,8 @@ def _metadata(path: Path, mode: str) -> dict[str, Any]:
                        "name files like d=5,p=0.001.stim or use --metadata none") from None
 
 
-def build_tasks(paths: list[Path], decoders: str, metadata: str) -> list[tuple[Path, Any]]:
+def build_tasks(paths: list[Path], decoders: str, metadata: str,
+                custom_decoders: dict[str, Any] | None = None) -> list[tuple[Path, Any]]:
     """One ``(file, Task)`` per circuit file and decoder; every file is read and checked first.
 
     Raises:
@@ -68,15 +72,15 @@ def build_tasks(paths: list[Path], decoders: str, metadata: str) -> list[tuple[P
     """
     import stim
 
+    from qec.decoders import canonical_decoder_name
     from qec.sampling import Task
-    from qec.sampling._worker import resolve_decoder
 
     names = [name.strip() for name in decoders.split(",")]
     if not decoders.strip() or any(not name for name in names):
         raise CliError(f"--decoders={decoders!r} must be a comma-separated list of decoder "
                        "names, like pymatching,pymatching-correlated")
-    for name in names:
-        resolve_decoder(name)  # an unknown decoder fails here, listing the known ones
+    # An unknown decoder fails here, listing the known ones; names are stored canonically.
+    names = [canonical_decoder_name(name, custom_decoders=custom_decoders) for name in names]
     tasks = []
     for path in paths:
         if not path.is_file():
@@ -134,11 +138,12 @@ def run(args: argparse.Namespace) -> int:
     from qec.sampling import collect
 
     check_run_options(args)
-    pairs = build_tasks(args.circuits, args.decoders, args.metadata)
+    custom = load_custom_decoders(args.custom_decoders)
+    pairs = build_tasks(args.circuits, args.decoders, args.metadata, custom)
     stats = collect(
         [task for _, task in pairs], db=args.db, max_shots=args.max_shots,
         max_errors=args.max_errors, workers=args.workers, dask=args.dask, seed=args.seed,
-        progress=None if args.quiet else "auto",
+        progress=None if args.quiet else "auto", custom_decoders=custom,
     )
     by_id = {s.strong_id: s for s in stats}
     results = [(path, by_id[task.strong_id]) for path, task in pairs]

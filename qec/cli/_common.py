@@ -37,6 +37,56 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
                         help="root seed: the same seed gives the same results")
 
 
+def add_custom_decoders_option(parser: argparse.ArgumentParser) -> None:
+    """Adds ``--custom-decoders MODULE:FUNCTION``, as ``sinter collect --custom_decoders``."""
+    parser.add_argument(
+        "--custom-decoders", default=None, metavar="MODULE:FUNCTION",
+        help="decoders from your own code: FUNCTION() in MODULE returns a dict of decoder name "
+             "to sinter.Decoder (or sinter.Sampler), as for sinter collect --custom_decoders; "
+             "those names come first for --decoder(s)")
+
+
+def load_custom_decoders(spec: str | None) -> dict[str, Any]:
+    """Imports ``module:function`` and calls it; returns its name-to-decoder dict.
+
+    Raises:
+        CliError: a malformed spec, a module or function that cannot be loaded, or a result
+            that is not a dict of names to decoder objects.
+
+    Examples:
+        >>> load_custom_decoders(None)
+        {}
+        >>> sorted(load_custom_decoders("qec.decoders:sinter_decoders"))[:2]
+        ['belief-matching', 'bposd']
+        >>> load_custom_decoders("qec.decoders")
+        Traceback (most recent call last):
+            ...
+        qec.cli._common.CliError: --custom-decoders='qec.decoders' must be MODULE:FUNCTION, ...
+    """
+    import importlib
+
+    if spec is None:
+        return {}
+    module_name, _, function_name = spec.partition(":")
+    if not module_name or not function_name:
+        raise CliError(f"--custom-decoders={spec!r} must be MODULE:FUNCTION, like "
+                       "my_package.decoders:custom_decoders")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CliError(f"--custom-decoders={spec!r}: cannot import {module_name!r} ({exc})"
+                       ) from None
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise CliError(f"--custom-decoders={spec!r}: {module_name!r} has no function "
+                       f"{function_name!r}")
+    found = function()
+    if not isinstance(found, dict) or not all(isinstance(k, str) and k for k in found):
+        raise CliError(f"--custom-decoders={spec!r}: {function_name}() must return a dict of "
+                       f"decoder names to decoders, not {type(found).__name__}")
+    return found
+
+
 def positive_int(option: str) -> Any:
     """An argparse type for a positive integer, also written like ``1e6``, naming ``option``.
 

@@ -1,4 +1,4 @@
-"""``qec decoders``: list the registered decoders and whether each is installed."""
+"""``qec decoders``: list every decoder name that resolves and whether each is installed."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from qec.cli._common import print_json
-from qec.decoders import decoder_infos
+from qec.decoders import resolvable_decoders
 from qec.decoders._dem import INSTALL_HINT
 
 NAME = "decoders"
-HELP = "list the decoders (names for --decoders), what each does, and whether it is installed"
+HELP = "list every decoder name (for --decoder(s)), what each does, and whether it is installed"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Prints one line per decoder (or a JSON list)."""
-    infos = decoder_infos()
+    infos = resolvable_decoders()
     if args.json:
         print_json(
             [
@@ -29,15 +29,25 @@ def run(args: argparse.Namespace) -> int:
                     "description": info.description,
                     "installed": info.installed,
                     "requires": list(info.requires),
+                    "source": info.source,
+                    "kind": info.kind,
                 }
                 for info in infos
             ]
         )
         return 0
     width = max(len(info.name) for info in infos)
+    headings = {"qec": "qec's decoders", "registered": "registered in this process",
+                "plugin": "from installed packages (entry point group qec.decoders)",
+                "leakage": "leakage-aware samplers (simulate leakage, decode with heralds)",
+                "sinter": "sinter's built-ins"}
+    previous = None
     for info in infos:
+        if info.source != previous:
+            sys.stdout.write(("" if previous is None else "\n") + f"{headings[info.source]}:\n")
+            previous = info.source
         status = "installed" if info.installed else "missing  "
-        sys.stdout.write(f"{info.name:<{width}}  {status}  {info.description}\n")
+        sys.stdout.write(f"  {info.name:<{width}}  {status}  {info.description}\n")
     if not all(info.installed for info in infos):
         sys.stdout.write(f"\nTo install the missing decoders: {INSTALL_HINT}\n")
     return 0

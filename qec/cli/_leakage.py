@@ -40,8 +40,8 @@ def _float_list(text: str, *, option: str) -> list[float]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec leakage``."""
-    from qec.leakage._study import StudyConfig
     from qec.noise import LEAKED_READOUTS, PARTNER_ERRORS
+    from qec.studies import StudyConfig
 
     c = StudyConfig()
     parser.add_argument("--distance", type=int, default=c.distance,
@@ -88,7 +88,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    from qec.leakage._study import StudyConfig
+    from qec.studies import StudyConfig
 
     distances = () if args.no_sweep else tuple(
         parse_int_list(args.sweep_distances, option="--sweep-distances"))
@@ -145,8 +145,8 @@ def _strict(value: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Runs the study, writes the figures and ``leakage_summary.json``, prints a summary."""
     from qec.leakage import LeakageSampler
-    from qec.leakage._study import plot_study, run_profiles, summarize_sweep, sweep_tasks
     from qec.sampling import collect
+    from qec.studies import plot_study, run_profiles, summarize_sweep, sweep_tasks
 
     check_run_options(args)
     config = _config(args)  # validates everything before any work

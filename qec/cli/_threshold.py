@@ -13,9 +13,11 @@ import numpy as np
 
 from qec.cli._common import (
     CliError,
+    add_custom_decoders_option,
     add_executor_options,
     add_output_options,
     check_run_options,
+    load_custom_decoders,
     parse_int_list,
     positive_int,
     print_json,
@@ -157,6 +159,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-errors", type=positive_int("--max-errors"), default=DEFAULT_MAX_ERRORS,
         help=f"stop a point at this many logical errors (default {DEFAULT_MAX_ERRORS:,})")
+    add_custom_decoders_option(parser)
     add_executor_options(parser)
     parser.add_argument("--out", type=Path, default=Path("results"),
                         help="directory for the figure (default results/)")
@@ -171,13 +174,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_tasks(args: argparse.Namespace) -> list[Any]:
+    from qec.decoders import canonical_decoder_name
     from qec.sampling import memory_task
-    from qec.sampling._worker import resolve_decoder
 
     distances = parse_int_list(args.distances, option="--distances")
     p_values = parse_p_values(args.p)
     constant, factor = parse_rounds(args.rounds)
-    resolve_decoder(args.decoder)  # an unknown decoder fails here, listing the known ones
+    # An unknown decoder fails here, listing the known ones; the canonical name is stored.
+    decoder = canonical_decoder_name(args.decoder, custom_decoders=args.custom)
     leakage = None if args.leakage is None else parse_leakage(args.leakage)
     if leakage is None and args.leakage_removal != "none":
         raise CliError(f"--leakage-removal={args.leakage_removal} needs --leakage RATE")
@@ -193,7 +197,7 @@ def _build_tasks(args: argparse.Namespace) -> list[Any]:
                 options = {"leakage": rate, "leakage_removal": args.leakage_removal}
             tasks.append(memory_task(
                 code=args.code, distance=distance, rounds=constant + factor * distance,
-                basis=args.basis, noise=args.noise, p=p, decoder=args.decoder, **options))
+                basis=args.basis, noise=args.noise, p=p, decoder=decoder, **options))
     return tasks
 
 
@@ -232,6 +236,7 @@ def run(args: argparse.Namespace) -> int:
     from qec.sampling import collect
 
     check_run_options(args)
+    args.custom = load_custom_decoders(args.custom_decoders)
     if args.precision is not None and not 0 < args.precision < 1:
         raise CliError(f"--precision={args.precision} must be in (0, 1), e.g. 0.02 for 2%")
     tasks = _build_tasks(args)  # all validation happens before the database is touched
@@ -242,6 +247,7 @@ def run(args: argparse.Namespace) -> int:
         stats = collect(
             tasks, db=db, max_shots=args.max_shots, max_errors=args.max_errors,
             workers=args.workers, dask=args.dask, seed=args.seed, progress=progress,
+            custom_decoders=args.custom,
         )
     else:
         stats, precision = _precision_run(args, tasks, db, progress)
@@ -280,7 +286,7 @@ def _precision_run(args: argparse.Namespace, tasks: list[Any], db: Path, progres
     from qec.sampling import SamplingSession
 
     with SamplingSession(db=db, workers=args.workers, dask=args.dask, seed=args.seed,
-                         progress=progress) as session:
+                         progress=progress, custom_decoders=args.custom) as session:
         result = precision_sweep(session, tasks, precision=args.precision, quantity="per_round",
                                  max_shots=args.max_shots * len(tasks))
     return list(result.stats), {

@@ -1,7 +1,11 @@
 """Decoders behind one interface: every decoder is a ``sinter.Decoder`` in a registry.
 
-Use a name with ``get_decoder`` or ``decode``, or hand ``sinter_decoders()`` to sinter
-(``sinter collect --custom_decoders qec.decoders:sinter_decoders``).
+Use a name with ``resolve_decoder``, ``get_decoder`` or ``decode``, or hand
+``sinter_decoders()`` to sinter (``sinter collect --custom_decoders
+qec.decoders:sinter_decoders``). :func:`resolve_decoder` is the one place names are resolved
+(custom decoders, qec's registry and plugins, leakage-aware samplers, sinter's built-ins);
+:func:`register_decoder` and the ``qec.decoders`` entry-point group add decoders from other
+packages.
 
 Examples:
     >>> import qec.decoders
@@ -9,48 +13,55 @@ Examples:
     PyMatchingDecoder(correlated=False)
 """
 
-from qec.decoders._benchmark import (
-    DecoderBenchmarkRow,
-    benchmark_csv,
-    benchmark_decoders,
-    benchmark_markdown,
-    plot_benchmark,
-)
 from qec.decoders._decode import decode, pack_detection_events
 from qec.decoders._dem import detector_error_model_for_circuit, require_graphlike
 from qec.decoders._exact import ExactDecoder, exact_joint_distribution
+from qec.decoders._files import FileDecoder, compile_decoder
 from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder
 from qec.decoders._matching import PyMatchingDecoder
 from qec.decoders._registry import (
+    ENTRY_POINT_GROUP,
     DecoderInfo,
+    canonical_decoder_name,
     check_decoder,
+    decoder_info,
     decoder_infos,
     decoder_names,
     get_decoder,
+    register_decoder,
+    reload_entry_points,
+    resolvable_decoders,
+    resolve_decoder,
     sinter_decoders,
+    unregister_decoder,
 )
 from qec.decoders._union_find import UnionFindDecoder
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "BeliefMatchingDecoder",
     "BpOsdDecoder",
-    "DecoderBenchmarkRow",
     "DecoderInfo",
     "ExactDecoder",
+    "FileDecoder",
     "PyMatchingDecoder",
     "UnionFindDecoder",
-    "benchmark_csv",
-    "benchmark_decoders",
-    "benchmark_markdown",
+    "canonical_decoder_name",
     "check_decoder",
+    "compile_decoder",
     "decode",
+    "decoder_info",
     "decoder_infos",
     "decoder_names",
     "detector_error_model_for_circuit",
     "exact_joint_distribution",
     "get_decoder",
     "pack_detection_events",
-    "plot_benchmark",
+    "register_decoder",
+    "reload_entry_points",
     "require_graphlike",
+    "resolvable_decoders",
+    "resolve_decoder",
     "sinter_decoders",
+    "unregister_decoder",
 ]

@@ -7,6 +7,7 @@ import sinter
 import stim
 
 from qec.decoders._dem import detector_error_model_for_circuit
+from qec.decoders._files import compile_decoder
 from qec.decoders._registry import check_decoder, get_decoder
 
 
@@ -36,7 +37,8 @@ def decode(
         circuit_or_dem: a stim circuit (its model is made as sinter makes it: decomposed when
             possible) or a detector error model.
         detection_events: the detection events of the shots, bit-packed or unpacked (above).
-        decoder: a registry name (see ``decoder_names()``) or a ``sinter.Decoder`` object.
+        decoder: a decoder name (see :func:`qec.decoders.resolve_decoder`) or a
+            ``sinter.Decoder`` object (one that implements only ``decode_via_files`` works too).
 
     Returns:
         The predicted observable flips, bit-packed, ``uint8``, ``(shots, ceil(num_observables/8))``.
@@ -68,7 +70,7 @@ def decode(
     packed = pack_detection_events(detection_events, num_detectors=dem.num_detectors)
     decoder_object = get_decoder(decoder)
     check_decoder(decoder_object, dem=dem)
-    compiled = decoder_object.compile_decoder_for_dem(dem=dem)
+    compiled = compile_decoder(decoder_object, dem=dem)
     predictions = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=packed)
     expected_shape = (packed.shape[0], (dem.num_observables + 7) // 8)
     if predictions.dtype != np.uint8 or predictions.shape != expected_shape:

@@ -1,42 +1,97 @@
-"""The decoder registry: names to ``sinter.Decoder`` objects."""
+"""The decoder registry: one place that turns a decoder name into a ``sinter.Decoder``.
+
+:func:`resolve_decoder` looks a name up in this order, and everything in qec that takes a
+decoder name (``decode``, the sampling engine and its workers, every command) calls it:
+
+1. the ``custom_decoders`` given to the call (exact keys, as in ``sinter.collect``);
+2. qec's registry: qec's own decoders, then decoders that other packages add, with
+   :func:`register_decoder` or through the ``qec.decoders`` entry-point group;
+3. the leakage-aware samplers of :mod:`qec.leakage` (``leakage-aware``), which simulate the
+   circuit's leakage themselves and decode with its heralds;
+4. sinter's built-in decoders and samplers (``sinter.BUILT_IN_SAMPLERS``: ``vacuous``,
+   ``fusion_blossom``, ``hypergraph_union_find``, ``mw_parity_factor``, ``perfectionist``, ...).
+
+Names are compared after :func:`qec._registry.normalize_name` (case, ``_`` or ``-``), as for
+codes and noise models. An entry point's name is the decoder name; its object is a
+``sinter.Decoder`` (or ``sinter.Sampler``), or a callable taking no argument that returns
+one. A third-party package declares, in its ``pyproject.toml``::
+
+    [project.entry-points."qec.decoders"]
+    my-decoder = "my_package:MyDecoder"
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import importlib
+import importlib.metadata
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import sinter
 import stim
 
+from qec._registry import Registry, normalize_name
 from qec.decoders._dem import is_installed
 from qec.decoders._exact import ExactDecoder
 from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder
 from qec.decoders._matching import PyMatchingDecoder
 from qec.decoders._union_find import UnionFindDecoder
 
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "DecoderInfo",
+    "check_decoder",
+    "decoder_info",
+    "decoder_infos",
+    "decoder_names",
+    "get_decoder",
+    "register_decoder",
+    "resolvable_decoders",
+    "resolve_decoder",
+    "sinter_decoders",
+    "unregister_decoder",
+]
+
+ENTRY_POINT_GROUP = "qec.decoders"
+"""The entry-point group through which installed packages add decoders."""
+
+SOURCES = ("qec", "registered", "plugin", "leakage", "sinter")
+
 
 @dataclasses.dataclass(frozen=True)
 class DecoderInfo:
-    """A registered decoder: its name, what it is, and the packages it needs.
+    """A decoder name that resolves: what it is, where it comes from, what it needs.
 
     Attributes:
-        name: the registry name, as given to ``get_decoder`` and ``sinter collect --decoders``.
+        name: the canonical name, as given to ``resolve_decoder`` and ``--decoder``.
         description: one line saying what the decoder does.
         requires: importable module names the decoder needs beyond qec's own dependencies.
+        source: ``"qec"`` (built in), ``"registered"`` (:func:`register_decoder`),
+            ``"plugin"`` (an entry point), ``"leakage"`` (a leakage-aware sampler) or
+            ``"sinter"`` (sinter's built-ins).
+        kind: ``"decoder"`` (a ``sinter.Decoder``: decodes detection events) or ``"sampler"``
+            (a ``sinter.Sampler``: samples and decodes a task itself).
 
     Examples:
         >>> info = decoder_infos()[0]
-        >>> info.name, info.installed
-        ('pymatching', True)
+        >>> info.name, info.installed, info.source
+        ('pymatching', True, 'qec')
     """
 
     name: str
     description: str
     requires: tuple[str, ...] = ()
+    source: str = "qec"
+    kind: str = "decoder"
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
             raise ValueError(f"name={self.name!r} must be a non-empty string")
+        if self.source not in SOURCES:
+            raise ValueError(f"source={self.source!r} must be one of {', '.join(SOURCES)}")
+        if self.kind not in ("decoder", "sampler"):
+            raise ValueError(f"kind={self.kind!r} must be 'decoder' or 'sampler'")
 
     @property
     def installed(self) -> bool:
@@ -44,127 +99,341 @@ class DecoderInfo:
         return all(is_installed(module) for module in self.requires)
 
 
-_REGISTRY: dict[str, tuple[DecoderInfo, Callable[[], sinter.Decoder]]] = {}
+@dataclasses.dataclass(frozen=True)
+class _Entry:
+    info: DecoderInfo
+    factory: Callable[[], Any]
 
 
-def _register(info: DecoderInfo, factory: Callable[[], sinter.Decoder]) -> None:
-    _REGISTRY[info.name] = (info, factory)
+_REGISTRY: Registry[_Entry] = Registry("decoder")
+_entry_points_loaded = False
 
 
-_register(
-    DecoderInfo(
-        name="pymatching",
-        description="minimum-weight perfect matching (PyMatching sparse blossom); the default",
-        requires=("pymatching",),
-    ),
-    lambda: PyMatchingDecoder(correlated=False),
-)
-_register(
-    DecoderInfo(
-        name="pymatching-correlated",
-        description="PyMatching two-pass correlated matching (PyMatching >= 2.3)",
-        requires=("pymatching",),
-    ),
-    lambda: PyMatchingDecoder(correlated=True),
-)
-_register(
-    DecoderInfo(
-        name="bposd",
-        description="belief propagation + ordered statistics on the hypergraph (stimbposd, ldpc)",
-        requires=("stimbposd", "ldpc"),
-    ),
-    BpOsdDecoder,
-)
-_register(
-    DecoderInfo(
-        name="belief-matching",
-        description="belief propagation on the hypergraph, then matching (beliefmatching)",
-        requires=("beliefmatching", "ldpc"),
-    ),
-    BeliefMatchingDecoder,
-)
-_register(
-    DecoderInfo(
-        name="union-find",
-        description="weighted-growth union-find (Delfosse-Nickerson) on the matching graph (mwpf)",
-        requires=("mwpf",),
-    ),
-    UnionFindDecoder,
-)
-_register(
-    DecoderInfo(
-        name="exact",
-        description="exact maximum likelihood by a full probability table (<= 25 detectors)",
-        requires=(),
-    ),
-    ExactDecoder,
-)
+def _builtin(name: str, factory: Callable[[], Any], description: str,
+             requires: tuple[str, ...] = (), *, source: str = "qec",
+             kind: str = "decoder") -> None:
+    info = DecoderInfo(name=name, description=description, requires=requires, source=source,
+                       kind=kind)
+    _REGISTRY.register(name, _Entry(info, factory))
 
 
-def decoder_names() -> tuple[str, ...]:
-    """The names of all registered decoders, installed or not, in registry order.
-
-    Examples:
-        >>> decoder_names()[:2]
-        ('pymatching', 'pymatching-correlated')
-    """
-    return tuple(_REGISTRY)
+def _leakage_aware_sampler() -> Any:
+    module = importlib.import_module("qec.leakage")
+    return module.LeakageSampler(decoder=module.HERALD_DECODER)
 
 
-def decoder_infos() -> tuple[DecoderInfo, ...]:
-    """A ``DecoderInfo`` for every registered decoder, installed or not, in registry order."""
-    return tuple(info for info, _ in _REGISTRY.values())
+_builtin("pymatching", lambda: PyMatchingDecoder(correlated=False),
+         "minimum-weight perfect matching (PyMatching sparse blossom); the default",
+         ("pymatching",))
+_builtin("pymatching-correlated", lambda: PyMatchingDecoder(correlated=True),
+         "PyMatching two-pass correlated matching (PyMatching >= 2.3)", ("pymatching",))
+_builtin("bposd", BpOsdDecoder,
+         "belief propagation + ordered statistics on the hypergraph (stimbposd, ldpc)",
+         ("stimbposd", "ldpc"))
+_builtin("belief-matching", BeliefMatchingDecoder,
+         "belief propagation on the hypergraph, then matching (beliefmatching)",
+         ("beliefmatching", "ldpc"))
+_builtin("union-find", UnionFindDecoder,
+         "weighted-growth union-find (Delfosse-Nickerson) on the matching graph (mwpf)",
+         ("mwpf",))
+_builtin("exact", ExactDecoder,
+         "exact maximum likelihood by a full probability table (<= 25 detectors)")
+_builtin("leakage-aware", _leakage_aware_sampler,
+         "leakage simulation (qec.leakage) decoded by matching that uses the leakage heralds",
+         source="leakage", kind="sampler")
 
 
-def get_decoder(name_or_decoder: str | sinter.Decoder) -> sinter.Decoder:
-    """Returns the ``sinter.Decoder`` with this registry name, or passes a decoder object through.
+def _as_decoder(value: Any, *, name: str) -> Any:
+    """An entry point's or registration's object: a decoder, or a factory that makes one."""
+    if _is_decoder_like(value):
+        return value
+    if callable(value):
+        made = value()
+        if _is_decoder_like(made):
+            return made
+        raise ValueError(f"decoder {name!r}: its factory returned {made!r}, which is not a "
+                         "sinter.Decoder or sinter.Sampler")
+    raise ValueError(f"decoder {name!r}: {value!r} is not a sinter.Decoder, a sinter.Sampler "
+                     "or a callable that returns one")
 
-    A decoder whose optional dependency is missing is still returned; compiling it (or
-    ``check_decoder``) raises ``ImportError`` saying ``pip install 'qec[decoders]'``.
+
+def _is_decoder_like(value: Any) -> bool:
+    if isinstance(value, type):
+        return False  # a class is a factory, not a decoder
+    return isinstance(value, (sinter.Decoder, sinter.Sampler)) or any(
+        callable(getattr(value, method, None))
+        for method in ("compile_decoder_for_dem", "decode_via_files", "compiled_sampler_for_task"))
+
+
+def register_decoder(name: str, decoder: Any, *, description: str = "",
+                     requires: tuple[str, ...] = (), replace: bool = False) -> None:
+    """Adds a decoder to qec's registry, so that every qec function and command knows its name.
 
     Args:
-        name_or_decoder: a registry name (see ``decoder_names()``) or a ``sinter.Decoder``.
+        name: the decoder name (normalised: case and ``_``/``-`` do not matter).
+        decoder: a ``sinter.Decoder`` or ``sinter.Sampler`` object, or a callable taking no
+            argument that returns one (called each time the name is resolved).
+        description: one line for ``qec decoders``.
+        requires: importable modules it needs (``qec decoders`` says whether they are there).
+        replace: replace a registered decoder of the same name (qec's own included).
+
+    Raises:
+        ValueError: the name is taken (and ``replace`` is False), or ``decoder`` is neither a
+            decoder nor a callable.
+
+    Examples:
+        >>> register_decoder("my-matching", PyMatchingDecoder, description="demo")
+        >>> resolve_decoder("my_matching")
+        PyMatchingDecoder(correlated=False)
+        >>> register_decoder("my-matching", 3, replace=True)
+        Traceback (most recent call last):
+            ...
+        ValueError: decoder 'my-matching': 3 is not a sinter.Decoder, a sinter.Sampler or a ...
+        >>> unregister_decoder("my-matching")
+    """
+    if not (_is_decoder_like(decoder) or callable(decoder)):
+        _as_decoder(decoder, name=name)  # raises with the message
+    kind = "sampler" if isinstance(decoder, sinter.Sampler) else "decoder"
+    info = DecoderInfo(name=normalize_name(name), description=description or "registered",
+                       requires=tuple(requires), source="registered", kind=kind)
+    _REGISTRY.register(name, _Entry(info, lambda: _as_decoder(decoder, name=name)),
+                       replace=replace)
+
+
+def unregister_decoder(name: str) -> None:
+    """Removes a decoder added by :func:`register_decoder` (qec's own cannot be removed).
+
+    Raises:
+        ValueError: the name is not a registered decoder of this process.
+    """
+    canonical = _REGISTRY.find(name)
+    if canonical is None or _REGISTRY.get(canonical).info.source != "registered":
+        raise ValueError(f"decoder={name!r} was not added with register_decoder")
+    _REGISTRY.remove(canonical)
+
+
+def _load_entry_points() -> None:
+    """Registers the decoders of installed packages' ``qec.decoders`` entry points, once."""
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if point.name in _REGISTRY:
+            continue  # qec's own names and explicit registrations win
+        distribution = getattr(point.dist, "name", None) or "an installed package"
+        info = DecoderInfo(name=normalize_name(point.name), source="plugin",
+                           description=f"from {distribution} ({point.value})")
+        _REGISTRY.register(point.name, _Entry(
+            info, lambda point=point: _as_decoder(point.load(), name=point.name)))
+
+
+def reload_entry_points() -> None:
+    """Reads the ``qec.decoders`` entry points again (after installing a package in-process)."""
+    global _entry_points_loaded
+    _entry_points_loaded = False
+    _load_entry_points()
+
+
+# The packages sinter's built-in decoders import when they are compiled.
+_SINTER_REQUIRES = {"fusion_blossom": ("fusion_blossom",), "hypergraph_union_find": ("mwpf",),
+                    "mw_parity_factor": ("mwpf",)}
+
+
+def _sinter_name(name: str) -> str | None:
+    wanted = normalize_name(name)
+    return next((key for key in sinter.BUILT_IN_SAMPLERS if normalize_name(key) == wanted), None)
+
+
+def canonical_decoder_name(name: str, *, custom_decoders: Mapping[str, Any] | None = None
+                           ) -> str:
+    """The name under which ``name`` resolves: a custom key as given, qec's canonical name, or
+    sinter's own spelling of a built-in.
+
+    Raises:
+        ValueError: the name does not resolve.
+
+    Examples:
+        >>> canonical_decoder_name("PyMatching_Correlated")
+        'pymatching-correlated'
+        >>> canonical_decoder_name("fusion-blossom")
+        'fusion_blossom'
+    """
+    if custom_decoders and name in custom_decoders:
+        return name
+    _check_name(name)
+    _load_entry_points()
+    found = _REGISTRY.find(name)
+    if found is not None:
+        return found
+    sinter_name = _sinter_name(name)
+    if sinter_name is not None:
+        return sinter_name
+    raise _unknown(name, custom_decoders)
+
+
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"decoder={name!r} must be a non-empty decoder name")
+
+
+def _unknown(name: str, custom_decoders: Mapping[str, Any] | None) -> ValueError:
+    custom = f"custom decoders: {', '.join(custom_decoders)}; " if custom_decoders else ""
+    return ValueError(
+        f"decoder={name!r} is not a known decoder; known decoders: {custom}"
+        f"{', '.join(_REGISTRY.names())}; sinter's built-ins: "
+        f"{', '.join(k for k in sinter.BUILT_IN_SAMPLERS if _REGISTRY.find(k) is None)}")
+
+
+def resolve_decoder(name: str, *, custom_decoders: Mapping[str, Any] | None = None) -> Any:
+    """The ``sinter.Decoder`` or ``sinter.Sampler`` a decoder name stands for.
+
+    The order (custom decoders, qec's registry and plugins, leakage-aware samplers, sinter's
+    built-ins) is the module's documentation above.
+
+    Args:
+        name: a decoder name.
+        custom_decoders: name-to-object decoders that come first, as in ``sinter.collect``.
+
+    Returns:
+        A ``sinter.Decoder`` (or an object with its methods) or a ``sinter.Sampler``. A decoder
+        whose optional dependency is missing is still returned; compiling it (or
+        :func:`check_decoder`) raises ``ImportError`` saying what to install.
+
+    Raises:
+        ValueError: the name does not resolve; the message lists every known name.
+
+    Examples:
+        >>> resolve_decoder("pymatching")
+        PyMatchingDecoder(correlated=False)
+        >>> type(resolve_decoder("leakage-aware")).__name__
+        'LeakageSampler'
+        >>> type(resolve_decoder("vacuous")).__name__
+        'VacuousDecoder'
+        >>> resolve_decoder("mwpm")
+        Traceback (most recent call last):
+        ...
+        ValueError: decoder='mwpm' is not a known decoder; known decoders: pymatching, ...
+    """
+    if custom_decoders and name in custom_decoders:
+        return custom_decoders[name]
+    canonical = canonical_decoder_name(name, custom_decoders=custom_decoders)
+    if canonical in _REGISTRY:
+        return _REGISTRY.get(canonical).factory()
+    return sinter.BUILT_IN_SAMPLERS[canonical]
+
+
+def get_decoder(name_or_decoder: Any) -> Any:
+    """Returns the ``sinter.Decoder`` with this name, or passes a decoder object through.
+
+    Like :func:`resolve_decoder`, but for a decoder of detection events only: a sampler name
+    (which samples its circuit itself, such as ``leakage-aware``) is an error here.
+
+    Args:
+        name_or_decoder: a decoder name or a ``sinter.Decoder``.
 
     Returns:
         A ``sinter.Decoder``.
 
     Raises:
-        ValueError: the name is not registered; the message lists the known names.
+        ValueError: the name is not known, or names a sampler rather than a decoder.
 
     Examples:
         >>> get_decoder("pymatching")
         PyMatchingDecoder(correlated=False)
-        >>> get_decoder("mwpm")
+        >>> get_decoder("leakage-aware")
         Traceback (most recent call last):
         ...
-        ValueError: decoder='mwpm' is not a known decoder; known decoders: pymatching, ...
+        ValueError: decoder 'leakage-aware' is a sampler: it simulates the circuit itself ...
     """
-    if isinstance(name_or_decoder, sinter.Decoder):
-        return name_or_decoder
-    if isinstance(name_or_decoder, str) and name_or_decoder in _REGISTRY:
-        _, factory = _REGISTRY[name_or_decoder]
-        return factory()
-    raise ValueError(
-        f"decoder={name_or_decoder!r} is not a known decoder; known decoders: "
-        f"{', '.join(_REGISTRY)} (or pass a sinter.Decoder object)"
-    )
+    if not isinstance(name_or_decoder, str):
+        if _is_decoder_like(name_or_decoder) and not isinstance(name_or_decoder, sinter.Sampler):
+            return name_or_decoder
+        if isinstance(name_or_decoder, sinter.Sampler) and not hasattr(
+                name_or_decoder, "compile_decoder_for_dem"):
+            raise ValueError(f"{name_or_decoder!r} is a sinter.Sampler, not a decoder of "
+                             "detection events")
+        _check_name(name_or_decoder)
+    decoder = resolve_decoder(name_or_decoder)
+    if isinstance(decoder, sinter.Sampler) and not hasattr(decoder, "compile_decoder_for_dem"):
+        raise ValueError(
+            f"decoder {name_or_decoder!r} is a sampler: it simulates the circuit itself and "
+            "cannot decode given detection events; use it with qec.sampling.collect")
+    return decoder
+
+
+def decoder_names() -> tuple[str, ...]:
+    """The names of qec's registry decoders (installed or not, plugins included), in order.
+
+    These are what :func:`sinter_decoders` hands to sinter; :func:`resolvable_decoders` also
+    lists the samplers and sinter's built-ins.
+
+    Examples:
+        >>> decoder_names()[:2]
+        ('pymatching', 'pymatching-correlated')
+    """
+    _load_entry_points()
+    return tuple(name for name, entry in _REGISTRY.items() if entry.info.kind == "decoder")
+
+
+def decoder_infos() -> tuple[DecoderInfo, ...]:
+    """A :class:`DecoderInfo` for each of :func:`decoder_names`."""
+    return tuple(_REGISTRY.get(name).info for name in decoder_names())
+
+
+def resolvable_decoders() -> tuple[DecoderInfo, ...]:
+    """Every name :func:`resolve_decoder` resolves (without custom decoders), in its order.
+
+    Examples:
+        >>> infos = resolvable_decoders()
+        >>> [i.name for i in infos if i.source != "qec"][:3]
+        ['leakage-aware', 'vacuous', 'fusion_blossom']
+    """
+    _load_entry_points()
+    infos = [entry.info for _, entry in _REGISTRY.items()]
+    order = {source: i for i, source in enumerate(SOURCES)}
+    infos.sort(key=lambda info: order[info.source])
+    for key, sampler in sinter.BUILT_IN_SAMPLERS.items():
+        if _REGISTRY.find(key) is None:
+            kind = "decoder" if isinstance(sampler, sinter.Decoder) else "sampler"
+            described = f"sinter built-in ({type(sampler).__name__})"
+            infos.append(DecoderInfo(name=key, description=described, source="sinter",
+                                     kind=kind, requires=_SINTER_REQUIRES.get(key, ())))
+    return tuple(infos)
+
+
+def decoder_info(name: str) -> DecoderInfo:
+    """The :class:`DecoderInfo` of a decoder name (qec's registry or sinter's built-ins).
+
+    Raises:
+        ValueError: the name does not resolve.
+
+    Examples:
+        >>> decoder_info("Vacuous").source
+        'sinter'
+    """
+    canonical = canonical_decoder_name(name)
+    for info in resolvable_decoders():
+        if info.name == canonical:
+            return info
+    raise _unknown(name, None)
 
 
 def sinter_decoders() -> dict[str, sinter.Decoder]:
     """The name-to-decoder dict for ``sinter.collect(custom_decoders=...)``.
 
     This is also what ``sinter collect --custom_decoders qec.decoders:sinter_decoders`` loads.
-    Every registered decoder is included; one whose optional dependency is missing raises an
-    ``ImportError`` saying how to install it when sinter compiles it.
+    Every decoder of :func:`decoder_names` is included; one whose optional dependency is
+    missing raises an ``ImportError`` saying how to install it when sinter compiles it.
 
     Examples:
         >>> list(sinter_decoders())[:2]
         ['pymatching', 'pymatching-correlated']
     """
-    return {name: factory() for name, (_, factory) in _REGISTRY.items()}
+    return {name: _REGISTRY.get(name).factory() for name in decoder_names()}
 
 
-def check_decoder(name_or_decoder: str | sinter.Decoder, *, dem: stim.DetectorErrorModel) -> None:
+def check_decoder(name_or_decoder: Any, *, dem: stim.DetectorErrorModel) -> None:
     """Raises if the decoder cannot decode ``dem``, cheaply and before any worker starts.
 
     Run this in the main process before handing tasks to sinter or dask workers, so that a bad

@@ -7,7 +7,8 @@ listed in ``qec.leakage._tags``. :func:`sample_leakage` simulates such a circuit
 ``stim.FlipSimulator`` and returns detection events, observable flips, heralds and the leakage
 population per round; :class:`LeakageSampler` does the same as a ``sinter.Sampler`` for
 ``sinter.collect`` and :func:`qec.sampling.collect`; :class:`HeraldedMatching` is the
-leakage-aware (herald-using) matching decoder. ``qec leakage`` runs the DQLR study.
+leakage-aware (herald-using) matching decoder. ``qec leakage`` runs the DQLR study
+(:mod:`qec.studies`).
 
 Examples:
     >>> import qec
@@ -24,6 +25,7 @@ Examples:
 import importlib
 from typing import Any
 
+from qec.leakage._tags import pauli_equivalent
 from qec.noise import LEAKED_READOUTS, PARTNER_ERRORS, LeakageModel
 
 # The simulator, sampler and decoder load on first use (they import PyMatching and sinter), so
@@ -37,8 +39,6 @@ _LAZY = {
     "LeakageSamples": "qec.leakage._simulator",
     "compile_leakage_circuit": "qec.leakage._simulator",
     "sample_leakage": "qec.leakage._simulator",
-    "StudyConfig": "qec.leakage._study",
-    "pauli_equivalent": "qec.leakage._study",
 }
 
 
@@ -64,7 +64,6 @@ __all__ = [
     "LeakageModel",
     "LeakageSampler",
     "LeakageSamples",
-    "StudyConfig",
     "compile_leakage_circuit",
     "pauli_equivalent",
     "sample_leakage",

@@ -31,6 +31,7 @@ import numpy as np
 import pymatching
 import stim
 
+from qec.decoders import detector_error_model_for_circuit
 from qec.leakage import _tags
 from qec.leakage._simulator import CompiledLeakageCircuit
 
@@ -77,7 +78,6 @@ class HeraldedMatching:
                             ("neighbourhood_probability", neighbourhood_probability)):
             if not 0 < value <= 0.5:
                 raise ValueError(f"{name}={value!r} must be in (0, 0.5]")
-        from qec.decoders import detector_error_model_for_circuit
 
         self.herald_probability = float(herald_probability)
         self.neighbourhood_probability = float(neighbourhood_probability)

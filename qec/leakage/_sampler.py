@@ -12,7 +12,10 @@ import numpy as np
 import sinter
 import stim
 
+from qec.decoders import compile_decoder, detector_error_model_for_circuit, get_decoder
+from qec.leakage._decoding import HeraldedMatching
 from qec.leakage._simulator import CompiledLeakageCircuit, _shots_major
+from qec.leakage._tags import pauli_equivalent
 
 __all__ = ["HERALD_DECODER", "CompiledLeakageSampler", "LeakageSampler"]
 
@@ -66,8 +69,6 @@ class LeakageSampler(sinter.Sampler):
             raise ValueError(
                 f"decoder={self.decoder!r} must be a decoder name or a sinter.Decoder")
         if isinstance(self.decoder, str) and self.decoder != HERALD_DECODER:
-            from qec.decoders import get_decoder
-
             get_decoder(self.decoder)  # an unknown name fails here, listing the known ones
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or (
                 self.batch_size < 1):
@@ -103,10 +104,6 @@ class CompiledLeakageSampler(sinter.CompiledSampler):
         dem: stim.DetectorErrorModel | None = None,
         pauli_prior: bool = False,
     ) -> None:
-        from qec.decoders import detector_error_model_for_circuit, get_decoder
-        from qec.leakage._decoding import HeraldedMatching
-        from qec.leakage._study import pauli_equivalent
-
         self.circuit = CompiledLeakageCircuit(circuit)
         if dem is None:
             dem = detector_error_model_for_circuit(
@@ -116,7 +113,7 @@ class CompiledLeakageSampler(sinter.CompiledSampler):
         if isinstance(decoder, str) and decoder == HERALD_DECODER:
             self.heralded = HeraldedMatching(circuit, dem=dem)
         else:
-            self.decoder = get_decoder(decoder).compile_decoder_for_dem(dem=dem)
+            self.decoder = compile_decoder(get_decoder(decoder), dem=dem)
         self.batch_size = 256 * math.ceil(batch_size / 256)
         self.seed = seed
         self._sims: dict[int, stim.FlipSimulator] = {}

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import stim
+
 from qec.noise import LEAKED_READOUTS, PARTNER_ERRORS
 
 __all__ = [
@@ -174,3 +176,28 @@ def has_leakage(circuit_text: str) -> bool:
         (True, False)
     """
     return "[leak" in circuit_text
+
+
+def pauli_equivalent(circuit: stim.Circuit) -> stim.Circuit:
+    """The same circuit with Pauli noise instead of leakage.
+
+    Every leakage injection ``I_ERROR[leak](p) q...`` becomes ``DEPOLARIZE1(p) q...`` (a Pauli
+    error at the same places and rate), and all tags are dropped, so nothing leaks.
+
+    Examples:
+        >>> print(pauli_equivalent(stim.Circuit("CZ[leak-gate:partner=random-z] 0 1\\n"
+        ...                                     "I_ERROR[leak](0.01) 0 1")))
+        CZ 0 1
+        DEPOLARIZE1(0.01) 0 1
+    """
+    out = stim.Circuit()
+    for item in circuit:
+        if isinstance(item, stim.CircuitRepeatBlock):
+            out.append(stim.CircuitRepeatBlock(item.repeat_count,
+                                               pauli_equivalent(item.body_copy())))
+        elif item.name == "I_ERROR" and item.tag == INJECT:
+            out.append("DEPOLARIZE1", item.targets_copy(), item.gate_args_copy())
+        else:
+            out.append(stim.CircuitInstruction(item.name, item.targets_copy(),
+                                               item.gate_args_copy()))
+    return out

@@ -22,10 +22,11 @@ Examples:
     True
 """
 
+from qec.data import Task, TaskStats
 from qec.sampling._engine import SamplingSession, collect, sample_shots
 from qec.sampling._executors import ExecutorError, default_workers
 from qec.sampling._progress import LiveProgress, PlainProgress, TaskProgress, make_progress
-from qec.sampling._task import Task, TaskStats, memory_task
+from qec.sampling._task import memory_task
 from qec.sampling._worker import CHUNK_SHOTS, chunk_seed
 
 __all__ = [

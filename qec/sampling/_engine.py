@@ -28,17 +28,12 @@ from typing import Any
 import numpy as np
 import sinter
 
-import qec.store  # as a module: qec.store imports qec.sampling too
+from qec.data import Task, TaskStats
+from qec.decoders import decoder_info, resolve_decoder
 from qec.sampling._executors import Executor, make_executor
 from qec.sampling._progress import ProgressDisplay, TaskProgress, make_progress
-from qec.sampling._task import Task, TaskStats
-from qec.sampling._worker import (
-    CHUNK_SHOTS,
-    BatchResult,
-    BatchSpec,
-    TaskPayload,
-    resolve_decoder,
-)
+from qec.sampling._worker import CHUNK_SHOTS, BatchResult, BatchSpec, TaskPayload
+from qec.store import ResultStore
 
 __all__ = ["SamplingSession", "collect", "sample_shots"]
 
@@ -55,7 +50,7 @@ def _check_positive_int(name: str, value: Any, *, allow_none: bool = False) -> N
 
 def _check_decoder_object(name: str, decoder: Any) -> None:
     if not (isinstance(decoder, (sinter.Decoder, sinter.Sampler))
-            or hasattr(decoder, "compile_decoder_for_dem")):
+            or hasattr(decoder, "compile_decoder_for_dem") or hasattr(decoder, "decode_via_files")):
         raise ValueError(
             f"custom_decoders[{name!r}]={decoder!r} must be a sinter.Decoder or sinter.Sampler")
 
@@ -73,10 +68,8 @@ def _check_limits(*, max_shots: Any, max_errors: Any, target_relative_error: Any
 
 def _check_decoder_names(tasks: Iterable[Task], custom_decoders: Mapping[str, Any] | None
                          ) -> None:
-    custom = custom_decoders or {}
     for name in sorted({task.decoder for task in tasks}):
-        if name not in custom:
-            resolve_decoder(name)  # raises ValueError listing the known decoders
+        resolve_decoder(name, custom_decoders=custom_decoders)  # ValueError lists known names
 
 
 @dataclasses.dataclass
@@ -229,9 +222,9 @@ class SamplingSession:
         if dask is not None:
             # Connect first: an unreachable scheduler fails before the database is touched.
             self._executor = make_executor(workers=workers, dask=dask)
-        self._owns_store = not isinstance(db, qec.store.ResultStore)
+        self._owns_store = not isinstance(db, ResultStore)
         try:
-            self.store = qec.store.ResultStore(db) if self._owns_store else db
+            self.store = ResultStore(db) if self._owns_store else db
         except ValueError:
             if self._executor is not None:
                 self._executor.close()
@@ -253,10 +246,14 @@ class SamplingSession:
             self.store.close()
 
     def _decoder_object(self, name: str) -> Any:
+        """The object workers receive for a decoder name, or None when they resolve the name
+        themselves (qec's and sinter's decoders, installed plugins). Custom decoders and
+        decoders registered in this process travel as objects, since a worker on another
+        machine does not know them."""
         if name in self.custom_decoders:
             return self.custom_decoders[name]
-        resolve_decoder(name)  # raises ValueError for an unknown name, in the main process
-        return None
+        decoder = resolve_decoder(name)  # a ValueError for an unknown name, in this process
+        return decoder if decoder_info(name).source == "registered" else None
 
     def collect(
         self,

@@ -18,10 +18,11 @@ import traceback
 from typing import Any
 
 import numpy as np
-import pymatching  # noqa: F401  (imported before workers fork, not in each of them)
 import sinter
 import stim
 
+from qec.decoders import compile_decoder, detector_error_model_for_circuit, resolve_decoder
+from qec.leakage import LeakageSampler
 from qec.leakage._tags import has_leakage
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "BatchSpec",
     "TaskPayload",
     "chunk_seed",
-    "resolve_decoder",
     "run_batch",
 ]
 
@@ -50,7 +50,7 @@ class TaskPayload:
         circuit_text: ``str(circuit)``.
         decoder_name: the task's decoder name.
         decoder: the decoder or sampler object when given as an object, else None (the worker
-            resolves the name with :func:`resolve_decoder`).
+            resolves the name with :func:`qec.decoders.resolve_decoder`).
         json_metadata: the task metadata (custom samplers may read it).
     """
 
@@ -111,39 +111,6 @@ def chunk_seed(seed: int, strong_id: str, chunk: int) -> int:
     return int.from_bytes(digest, "little") >> 1
 
 
-def resolve_decoder(name: str) -> sinter.Decoder | sinter.Sampler:
-    """A decoder or sampler by name: qec's registry, ``"leakage-aware"``, sinter's samplers.
-
-    ``"leakage-aware"`` is :class:`qec.leakage.LeakageSampler` decoding with the heralds
-    (:class:`qec.leakage.HeraldedMatching`).
-
-    Raises:
-        ValueError: the name is unknown; the message lists qec's decoders.
-
-    Examples:
-        >>> type(resolve_decoder("leakage-aware")).__name__
-        'LeakageSampler'
-    """
-    import qec.decoders
-
-    if name == "leakage-aware":
-        from qec.leakage import HERALD_DECODER, LeakageSampler
-
-        return LeakageSampler(decoder=HERALD_DECODER)
-    try:
-        return qec.decoders.get_decoder(name)
-    except ValueError:
-        if name in sinter.BUILT_IN_SAMPLERS:
-            return sinter.BUILT_IN_SAMPLERS[name]
-        raise
-
-
-def _detector_error_model(circuit: stim.Circuit) -> stim.DetectorErrorModel:
-    from qec.decoders import detector_error_model_for_circuit
-
-    return detector_error_model_for_circuit(circuit)
-
-
 class _CompiledTask:
     """A task compiled in one worker: its circuit, decoder, or custom compiled sampler."""
 
@@ -156,14 +123,12 @@ class _CompiledTask:
                 decoder, sinter.Sampler):
             # A circuit carrying leakage tags is simulated with its leakage, decoded by the
             # named decoder: sampling it with stim alone would silently drop the leakage.
-            from qec.leakage import LeakageSampler
-
             decoder = LeakageSampler(decoder=payload.decoder_name)
         self.compiled_decoder: sinter.CompiledDecoder | None = None
         self.compiled_sampler: sinter.CompiledSampler | None = None
         if isinstance(decoder, sinter.Sampler) and not hasattr(decoder, "compile_decoder_for_dem"):
             try:
-                dem = _detector_error_model(self.circuit)
+                dem = detector_error_model_for_circuit(self.circuit)
             except ValueError:
                 dem = None
             task = sinter.Task(
@@ -174,14 +139,8 @@ class _CompiledTask:
             )
             self.compiled_sampler = decoder.compiled_sampler_for_task(task)
         else:
-            dem = _detector_error_model(self.circuit)
-            try:
-                self.compiled_decoder = decoder.compile_decoder_for_dem(dem=dem)
-            except NotImplementedError:
-                raise ValueError(
-                    f"decoder {payload.decoder_name!r} does not implement "
-                    "compile_decoder_for_dem, which qec's sampler needs"
-                ) from None
+            dem = detector_error_model_for_circuit(self.circuit)
+            self.compiled_decoder = compile_decoder(decoder, dem=dem)
         self.num_observable_bytes = (self.circuit.num_observables + 7) // 8
         self.bytes_per_shot = max(1, (self.circuit.num_detectors + 7) // 8)
 

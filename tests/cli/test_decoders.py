@@ -1,25 +1,40 @@
-"""``qec decoders``: the list of decoders and whether each is installed."""
+"""``qec decoders``: every decoder name that resolves, with its status and source."""
 
 import json
 
+import sinter
+
 from qec.cli import main
-from qec.decoders import decoder_names
+from qec.decoders import decoder_names, resolvable_decoders, resolve_decoder
 
 
 def test_decoders_lists_every_name_with_its_status(capsys):
     assert main(["decoders"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    listed = [line.split()[0] for line in lines if line.strip()]
+    entries = [line.split() for line in lines if line.startswith("  ")]
+    listed = [entry[0] for entry in entries]
     assert listed[: len(decoder_names())] == list(decoder_names())
-    for line in lines[: len(decoder_names())]:
-        assert line.split()[1] in ("installed", "missing")
+    assert listed == [info.name for info in resolvable_decoders()]
+    for entry in entries:
+        assert entry[1] in ("installed", "missing")
+    headings = [line for line in lines if line and not line.startswith(" ")]
+    assert headings[0] == "qec's decoders:"
+    assert "sinter's built-ins:" in headings and any("leakage-aware" in h for h in headings)
 
 
-def test_decoders_json(capsys):
+def test_decoders_lists_sinter_built_ins_and_leakage_aware_and_all_resolve(capsys):
     assert main(["decoders", "--json"]) == 0
     entries = json.loads(capsys.readouterr().out)
-    assert [entry["name"] for entry in entries] == list(decoder_names())
+    names = [entry["name"] for entry in entries]
+    assert names[: len(decoder_names())] == list(decoder_names())
+    assert "leakage-aware" in names
+    for sinter_name in sinter.BUILT_IN_SAMPLERS:
+        assert sinter_name in names or sinter_name in decoder_names()
+    for entry in entries:
+        resolve_decoder(entry["name"])  # everything listed resolves
     by_name = {entry["name"]: entry for entry in entries}
-    assert by_name["pymatching"]["installed"] is True
+    assert by_name["pymatching"]["installed"] is True and by_name["pymatching"]["source"] == "qec"
+    assert by_name["leakage-aware"]["kind"] == "sampler"
+    assert by_name["vacuous"]["source"] == "sinter"
     assert by_name["exact"]["requires"] == []
     assert all(isinstance(entry["description"], str) and entry["description"] for entry in entries)

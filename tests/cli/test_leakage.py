@@ -67,7 +67,7 @@ def test_leakage_text_and_quiet(tmp_path, capsys):
         (["--seepage", "2"], "seepage_per_round=2.0 must be a probability"),
         (["--sweep-distances", ""], "--sweep-distances='' must be a comma-separated list"),
         (["--sweep-distances", "3,x"], "'x' is not an integer"),
-        (["--sweep-distances", "1"], "sweep distance 1 must be an integer >= 2"),
+        (["--sweep-distances", "1"], "sweep distance=1 must be an integer >= 2"),
         (["--sweep-rates", "0.001,abc"], "'abc' is not a number"),
         (["--sweep-rates", "0"], "0.0 must be a rate in (0, 1]"),
         (["--p", "0.3"], "measure_flip=1.5 (5p with p=0.3) must be a probability"),

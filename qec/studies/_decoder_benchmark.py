@@ -13,8 +13,11 @@ import numpy as np
 import sinter
 import stim
 
-from qec.decoders._dem import detector_error_model_for_circuit
-from qec.decoders._registry import check_decoder, decoder_names, get_decoder
+from qec.analysis import binomial_interval, per_round_error
+from qec.circuits import memory_circuit
+from qec.codes import RotatedSurfaceCode
+from qec.decoders import check_decoder, decoder_names, detector_error_model_for_circuit, get_decoder
+from qec.noise import NoiseModel
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,10 +112,6 @@ def benchmark_decoders(
         >>> (rows[0].decoder, rows[0].distance, rows[0].shots)
         ('pymatching', 3, 200)
     """
-    from qec.analysis import binomial_interval, per_round_error
-    from qec.circuits import memory_circuit
-    from qec.codes import RotatedSurfaceCode
-    from qec.noise import NoiseModel
 
     names = list(decoder_names() if decoders is None else decoders)
     for name in names:

@@ -10,7 +10,7 @@ Two parts:
    error per round (PyMatching, leakage-free detector error model).
 2. **Sweep** (:func:`sweep_tasks`): logical error per round against the leakage rate for
    several distances, without DQLR (MLR only), with DQLR, and with the same rate of Pauli noise
-   instead of leakage (:func:`pauli_equivalent` of the DQLR circuit), sampled through
+   instead of leakage (:func:`qec.leakage.pauli_equivalent` of the DQLR circuit), sampled through
    :func:`qec.sampling.collect` into a result store with :class:`qec.leakage.LeakageSampler`.
 
 Everything is returned as JSON-ready dicts; :func:`plot_study` draws the figures.
@@ -18,133 +18,35 @@ Everything is returned as JSON-ready dicts; :func:`plot_study` draws the figures
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import pathlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pymatching
 import stim
+
+from qec.analysis import binomial_interval
+from qec.circuits import memory_circuit
+from qec.codes import RotatedSurfaceCode
+from qec.decoders import detector_error_model_for_circuit
+from qec.leakage._simulator import sample_leakage
+from qec.leakage._tags import pauli_equivalent
+from qec.plotting import new_axes, save_figure
+from qec.sampling import Task
+from qec.studies._dqlr_config import STRATEGIES, StudyConfig
 
 __all__ = [
     "STRATEGIES",
     "StudyConfig",
     "detection_correlations",
-    "pauli_equivalent",
     "plot_study",
     "round_profile",
     "run_profiles",
     "summarize_sweep",
     "sweep_tasks",
 ]
-
-STRATEGIES: tuple[str, ...] = ("none", "mlr", "dqlr")
-
-
-def _probability(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(f"{name}={value!r} must be a probability in [0, 1]")
-
-
-def _positive(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}={value!r} must be a positive integer")
-
-
-@dataclasses.dataclass(frozen=True)
-class StudyConfig:
-    """Parameters of the DQLR study (defaults: d = 3, 30 rounds, SI1000 at p = 0.1%).
-
-    ``leakage_per_gate`` = 7e-4 with ``seepage_per_round`` = 0.02 puts about 5% of the data
-    qubits in leakage after 30 rounds without removal, the level of the injected-leakage
-    experiment of Miao et al. (Nature Physics 19, 1780 (2023)). The partner of a leaked qubit
-    is dephased (``"random-z"``): a CZ with a leaked transmon puts a large conditional phase
-    (about 0.65 pi) on its partner; ``transport`` = 0.03 lets CZ move a little leakage across
-    (Miao et al. saw about 18% for |3>; for |2> it is much smaller).
-
-    Attributes:
-        distance: code distance of the per-round profile (rotated surface code).
-        rounds: rounds of the per-round profile.
-        p: SI1000 physical error rate.
-        leakage_per_gate, seepage_per_round, transport, partner_error, leaked_readout: the
-            :class:`qec.noise.LeakageModel` parameters.
-        shots: shots per strategy for the per-round profile.
-        sweep_distances: distances of the sweep (empty: no sweep).
-        sweep_rates: leakage rates (per gate per qubit) of the sweep; rate 0 is added.
-        sweep_rounds: rounds per shot in the sweep.
-        max_shots, max_errors: stopping conditions per sweep task.
-        basis: memory basis.
-    """
-
-    distance: int = 3
-    rounds: int = 30
-    p: float = 0.001
-    leakage_per_gate: float = 7e-4
-    seepage_per_round: float = 0.02
-    transport: float = 0.03
-    partner_error: str = "random-z"
-    leaked_readout: str = "herald"
-    shots: int = 20_000
-    sweep_distances: tuple[int, ...] = (3, 5, 7)
-    sweep_rates: tuple[float, ...] = (5e-4, 1e-3, 2e-3)
-    sweep_rounds: int = 10
-    max_shots: int = 50_000
-    max_errors: int = 500
-    basis: str = "Z"
-
-    def __post_init__(self) -> None:
-        for name in ("distance", "rounds", "shots", "sweep_rounds", "max_shots", "max_errors"):
-            _positive(name, getattr(self, name))
-        if self.distance < 2:
-            raise ValueError(f"distance={self.distance} must be an integer >= 2")
-        for name in ("p", "leakage_per_gate", "seepage_per_round", "transport"):
-            _probability(name, getattr(self, name))
-        object.__setattr__(self, "sweep_distances", tuple(self.sweep_distances))
-        object.__setattr__(self, "sweep_rates", tuple(self.sweep_rates))
-        for d in self.sweep_distances:
-            if isinstance(d, bool) or not isinstance(d, int) or d < 2:
-                raise ValueError(f"sweep distance {d!r} must be an integer >= 2")
-        for rate in self.sweep_rates:
-            _probability("sweep rate", rate)
-        if self.basis not in ("X", "Z"):
-            raise ValueError(f"basis={self.basis!r} must be 'X' or 'Z'")
-        self.noise(self.leakage_per_gate)  # validates partner_error, leaked_readout, 5p <= 1
-
-    def noise(self, rate: float) -> Any:
-        """SI1000 at ``p`` with leakage ``rate`` per gate (and this config's other parameters)."""
-        from qec.noise import NoiseModel
-
-        return NoiseModel.si1000(self.p).with_leakage(
-            leakage_per_gate=rate, seepage_per_round=self.seepage_per_round,
-            partner_error=self.partner_error, transport=self.transport,
-            leaked_readout=self.leaked_readout)
-
-
-def pauli_equivalent(circuit: stim.Circuit) -> stim.Circuit:
-    """The same circuit with Pauli noise instead of leakage.
-
-    Every leakage injection ``I_ERROR[leak](p) q...`` becomes ``DEPOLARIZE1(p) q...`` (a Pauli
-    error at the same places and rate), and all tags are dropped, so nothing leaks.
-
-    Examples:
-        >>> print(pauli_equivalent(stim.Circuit("CZ[leak-gate:partner=random-z] 0 1\\n"
-        ...                                     "I_ERROR[leak](0.01) 0 1")))
-        CZ 0 1
-        DEPOLARIZE1(0.01) 0 1
-    """
-    out = stim.Circuit()
-    for item in circuit:
-        if isinstance(item, stim.CircuitRepeatBlock):
-            out.append(stim.CircuitRepeatBlock(item.repeat_count,
-                                               pauli_equivalent(item.body_copy())))
-        elif item.name == "I_ERROR" and item.tag == "leak":
-            out.append("DEPOLARIZE1", item.targets_copy(), item.gate_args_copy())
-        else:
-            out.append(stim.CircuitInstruction(item.name, item.targets_copy(),
-                                               item.gate_args_copy()))
-    return out
-
 
 def detection_correlations(events: np.ndarray, *, max_apart: int) -> list[float]:
     """Mean ``p_ij`` between detection events of one stabilizer ``1..max_apart`` rounds apart.
@@ -194,11 +96,7 @@ def round_profile(circuit: stim.Circuit, code: Any, *, rounds: int, shots: int,
         (``rounds_apart``, ``p_ij``), ``heralded_shots``, ``shots`` and the logical error per
         round with its 95% interval (PyMatching).
     """
-    import pymatching
 
-    from qec.analysis import binomial_interval
-    from qec.decoders import detector_error_model_for_circuit
-    from qec.leakage._simulator import sample_leakage
 
     samples = sample_leakage(circuit, shots=shots, seed=seed, bit_packed=True)
     population = samples.leakage_population
@@ -252,15 +150,13 @@ def round_profile(circuit: stim.Circuit, code: Any, *, rounds: int, shots: int,
 def run_profiles(config: StudyConfig, *, seed: int | None,
                  log: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
     """:func:`round_profile` for each strategy of :data:`STRATEGIES` (the ``strategies`` key)."""
-    import qec
-
-    code = qec.codes.RotatedSurfaceCode(distance=config.distance)
+    code = RotatedSurfaceCode(distance=config.distance)
     out = {}
     for k, strategy in enumerate(STRATEGIES):
         if log is not None:
             log(f"profile: {strategy}, d={config.distance}, {config.rounds} rounds, "
                 f"{config.shots} shots")
-        circuit = qec.memory_circuit(code, rounds=config.rounds, basis=config.basis,
+        circuit = memory_circuit(code, rounds=config.rounds, basis=config.basis,
                                      noise=config.noise(config.leakage_per_gate),
                                      leakage_removal=strategy)
         out[strategy] = round_profile(circuit, code, rounds=config.rounds, shots=config.shots,
@@ -285,11 +181,8 @@ def sweep_tasks(config: StudyConfig) -> list[Any]:
 
 
 def _sweep_task(config: StudyConfig, distance: int, *, variant: str, rate: float) -> Any:
-    import qec
-    from qec.sampling import Task
-
     removal = "mlr" if variant == "mlr" else "dqlr"
-    circuit = qec.memory_circuit(qec.codes.RotatedSurfaceCode(distance=distance),
+    circuit = memory_circuit(RotatedSurfaceCode(distance=distance),
                                  rounds=config.sweep_rounds, basis=config.basis,
                                  noise=config.noise(rate), leakage_removal=removal)
     leaky = variant in ("mlr", "dqlr")
@@ -338,7 +231,6 @@ def summarize_sweep(stats: Sequence[Any]) -> dict[str, Any]:
 
 
 def _axes(title: str, xlabel: str, ylabel: str) -> Any:
-    from qec.plotting import new_axes
 
     ax = new_axes()
     ax.set_title(title)
@@ -361,7 +253,6 @@ def plot_study(summary: dict[str, Any], out: pathlib.Path) -> list[pathlib.Path]
     summary has a sweep, ``logical_vs_leakage.png`` (logical error per round against leakage
     rate per distance, MLR, DQLR and Pauli, log-log, with 95% intervals).
     """
-    from qec.plotting import save_figure
 
     strategies = summary["strategies"]
     paths = []

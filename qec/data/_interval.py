@@ -1,4 +1,4 @@
-"""Binomial confidence intervals and the shot-to-round error conversion."""
+"""Intervals: binomial confidence intervals and the shot-to-round error conversion."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class Interval:
         """Half the width of the interval, ``(high - low) / 2``."""
         return (self.high - self.low) / 2
 
-    def per_round(self, *, rounds: float) -> Interval:
+    def per_round(self, *, rounds: float, values: int = 1) -> Interval:
         """Converts an interval on the shot error into one on the error per round.
 
         The conversion is monotone, so the ends of the interval map to the ends of the new one
@@ -57,6 +57,8 @@ class Interval:
 
         Args:
             rounds: the number of rounds each shot ran, positive.
+            values: the number of logical observables a shot must keep (see
+                :func:`per_round_error`).
 
         Returns:
             The interval on the logical error per round.
@@ -67,9 +69,9 @@ class Interval:
             0.02182
         """
         return Interval(
-            estimate=per_round_error(self.estimate, rounds=rounds),
-            low=per_round_error(self.low, rounds=rounds),
-            high=per_round_error(self.high, rounds=rounds),
+            estimate=per_round_error(self.estimate, rounds=rounds, values=values),
+            low=per_round_error(self.low, rounds=rounds, values=values),
+            high=per_round_error(self.high, rounds=rounds, values=values),
             confidence=self.confidence,
         )
 
@@ -144,33 +146,50 @@ def _check_rounds(rounds: float) -> None:
         raise ValueError(f"rounds={rounds!r} must be a positive number")
 
 
-def per_round_error(shot_error: float, *, rounds: float) -> float:
+def per_round_error(shot_error: float, *, rounds: float, values: int = 1) -> float:
     """Converts the probability that a shot of ``rounds`` rounds fails into an error per round.
 
-    Inverts ``P = (1 - (1 - 2 e)^r) / 2``, i.e. ``e = (1 - (1 - 2 P)^(1/r)) / 2``: the rate of
-    independent per-round flips of the observable whose parity over ``r`` rounds fails with
-    probability ``P`` (``sinter.shot_error_rate_to_piece_error_rate``). A shot error at or
-    above 1/2 means a fully randomised observable and maps to 1/2.
+    With one observable, inverts ``P = (1 - (1 - 2 e)^r) / 2``, i.e.
+    ``e = (1 - (1 - 2 P)^(1/r)) / 2``: the rate of independent per-round flips of the observable
+    whose parity over ``r`` rounds fails with probability ``P``. A shot error at or above 1/2
+    means a fully randomised observable and maps to 1/2.
+
+    With ``values = k`` observables (a code with k logical qubits, a shot failing when any of
+    them is wrong), each observable is taken to fail independently at the same rate: its shot
+    error is ``1 - (1 - P)^(1/k)``, converted per round as above, and the result is the
+    probability that any of the k fails in one round. These are the semantics of
+    ``sinter.shot_error_rate_to_piece_error_rate(P, pieces=r, values=k)``; the result saturates
+    at ``1 - 2^-k`` (every observable randomised).
 
     Args:
         shot_error: the shot error probability, in [0, 1].
         rounds: the number of rounds per shot, positive.
+        values: the number of observables, an integer >= 1.
 
     Returns:
-        The logical error per round, in [0, 1/2].
+        The logical error per round, in [0, 1 - 2^-values].
 
     Raises:
-        ValueError: if ``shot_error`` is outside [0, 1] or ``rounds`` is not positive.
+        ValueError: if ``shot_error`` is outside [0, 1], ``rounds`` is not positive or
+            ``values`` is not a positive integer.
 
     Examples:
         >>> round(per_round_error(0.1, rounds=2), 6)
         0.052786
         >>> per_round_error(0.7, rounds=3)
         0.5
+        >>> round(per_round_error(0.6, rounds=10, values=2), 6)
+        0.120523
     """
     if isinstance(shot_error, bool) or not 0 <= shot_error <= 1:
         raise ValueError(f"shot_error={shot_error!r} must be a probability in [0, 1]")
     _check_rounds(rounds)
+    if isinstance(values, bool) or not hasattr(values, "__index__") or values < 1:
+        raise ValueError(f"values={values!r} must be an integer >= 1")
+    values = int(values)
+    if values > 1:
+        each = 1 - (1 - float(shot_error)) ** (1 / values)
+        return 1 - (1 - per_round_error(min(each, 1.0), rounds=rounds)) ** values
     if shot_error >= 0.5:
         return 0.5
     return float(sinter.shot_error_rate_to_piece_error_rate(float(shot_error), pieces=rounds))

@@ -1,0 +1,52 @@
+"""The bottom layer: values that every other layer shares.
+
+Tasks (what to sample), their statistics (what was seen), intervals, estimators (how
+statistics become an interval) and stopping rules. The store, the sampling engine, the analysis
+and the plots all import these; nothing here imports any other part of qec except the
+validators and the registry helper.
+
+Examples:
+    >>> from qec.data import TaskStats, binomial_interval
+    >>> stats = TaskStats(strong_id="x", decoder="pymatching",
+    ...                   json_metadata={"distance": 3, "rounds": 3, "p": 0.01},
+    ...                   shots=1000, errors=10)
+    >>> stats.logical_error() == binomial_interval(errors=10, shots=1000)
+    True
+"""
+
+from qec.data._estimators import (
+    BinomialEstimator,
+    Estimator,
+    WeightedEstimator,
+    estimator_names,
+    get_estimator,
+    register_estimator,
+)
+from qec.data._interval import (
+    Interval,
+    binomial_interval,
+    likelihood_factor,
+    per_round_error,
+    shot_error,
+)
+from qec.data._stopping import MaxErrors, StoppingRule, TargetRelativeError
+from qec.data._task import Task, TaskStats
+
+__all__ = [
+    "BinomialEstimator",
+    "Estimator",
+    "Interval",
+    "MaxErrors",
+    "StoppingRule",
+    "TargetRelativeError",
+    "Task",
+    "TaskStats",
+    "WeightedEstimator",
+    "binomial_interval",
+    "estimator_names",
+    "get_estimator",
+    "likelihood_factor",
+    "per_round_error",
+    "register_estimator",
+    "shot_error",
+]

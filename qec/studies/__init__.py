@@ -1,0 +1,60 @@
+"""Studies built on the library: workflows that sample, analyse and draw in one go.
+
+These are applications of the layers below (codes, circuits, decoders, sampling, analysis,
+plotting); the command line runs them (``qec leakage``, ``qec bench-decoders``) and scripts in
+``experiments/`` can call them directly.
+
+* The DQLR leakage study (Miao et al. 2023): :class:`StudyConfig`, :func:`run_profiles`,
+  :func:`sweep_tasks`, :func:`summarize_sweep`, :func:`plot_study`.
+* The decoder benchmark: :func:`benchmark_decoders` and its writers
+  :func:`benchmark_markdown`, :func:`benchmark_csv`, :func:`plot_benchmark`.
+
+Examples:
+    >>> from qec.studies import StudyConfig
+    >>> StudyConfig().distance
+    3
+"""
+
+import importlib
+from typing import Any
+
+# The members load on first use: the command line reads StudyConfig's defaults to build its
+# parser, and the studies import the whole sampling and plotting stack.
+_LAZY = {
+    **dict.fromkeys(("DecoderBenchmarkRow", "benchmark_csv", "benchmark_decoders",
+                     "benchmark_markdown", "plot_benchmark"), "qec.studies._decoder_benchmark"),
+    **dict.fromkeys(("STRATEGIES", "SWEEP_VARIANTS", "detection_correlations", "plot_study",
+                     "round_profile", "run_profiles", "summarize_sweep", "sweep_tasks"),
+                    "qec.studies._dqlr"),
+    "StudyConfig": "qec.studies._dqlr_config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'qec.studies' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+__all__ = [
+    "STRATEGIES",
+    "SWEEP_VARIANTS",
+    "DecoderBenchmarkRow",
+    "StudyConfig",
+    "benchmark_csv",
+    "benchmark_decoders",
+    "benchmark_markdown",
+    "detection_correlations",
+    "plot_benchmark",
+    "plot_study",
+    "round_profile",
+    "run_profiles",
+    "summarize_sweep",
+    "sweep_tasks",
+]
