@@ -13,7 +13,7 @@ Examples:
     >>> registry.get("square")
     Traceback (most recent call last):
         ...
-    ValueError: widget='square' is not a known widget; known: round-thing (or circle)
+    ValueError: widget='square' is not a known widget; choose one of round-thing (or circle)
 """
 
 from __future__ import annotations
@@ -40,12 +40,13 @@ class Registry(Generic[T]):
     """Named entries of one kind, looked up by canonical name or alias.
 
     Args:
-        kind: what the entries are ("code", "noise model", "decoder"); used in messages, and
-            as the parameter name in them.
+        kind: what the entries are ("code", "noise model", "decoder"), for messages.
+        parameter: the parameter name messages show (default: ``kind``, spaces as ``_``).
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, parameter: str | None = None) -> None:
         self.kind = kind
+        self.parameter = parameter or kind.replace(" ", "_")
         self._entries: dict[str, T] = {}
         self._aliases: dict[str, str] = {}
 
@@ -92,8 +93,8 @@ class Registry(Generic[T]):
         found = self.find(name)
         if found is None:
             raise ValueError(
-                f"{self.kind.replace(' ', '_')}={name!r} is not a known {self.kind}; known: "
-                f"{self.describe_names()}")
+                f"{self.parameter}={name!r} is not a known {self.kind}; choose one "
+                f"of {self.describe_names()}")
         return found
 
     def get(self, name: object) -> T:

@@ -29,6 +29,7 @@ __all__ = [
     "is_real",
     "number_in",
     "one_of",
+    "positive_int",
     "positive_number",
     "probability",
 ]
@@ -64,7 +65,7 @@ def int_at_least(name: str, value: object, minimum: int, *, maximum: int | None 
         >>> int_at_least("rounds", 0, 1)
         Traceback (most recent call last):
             ...
-        ValueError: rounds=0 must be a positive integer
+        ValueError: rounds=0 must be an integer >= 1
         >>> int_at_least("distance", 1, 2)
         Traceback (most recent call last):
             ...
@@ -75,12 +76,22 @@ def int_at_least(name: str, value: object, minimum: int, *, maximum: int | None 
         ValueError: rounds=10 must be an integer from 1 to 5
     """
     if not is_integer(value) or value < minimum or (maximum is not None and value > maximum):
-        if maximum is not None:
-            allowed = f"an integer from {minimum} to {maximum}"
-        else:
-            allowed = {0: "a non-negative integer", 1: "a positive integer"}.get(
-                minimum, f"an integer >= {minimum}")
-        raise ValueError(f"{name}={_show(value)} must be {allowed}")
+        allowed = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        raise ValueError(f"{name}={_show(value)} must be an integer {allowed}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def positive_int(name: str, value: object) -> int:
+    """Returns ``value`` as an ``int`` if it is a positive integer.
+
+    Examples:
+        >>> positive_int("shots", 0)
+        Traceback (most recent call last):
+            ...
+        ValueError: shots=0 must be a positive integer
+    """
+    if not is_integer(value) or value < 1:
+        raise ValueError(f"{name}={_show(value)} must be a positive integer")
     return int(value)  # type: ignore[call-overload]
 
 

@@ -12,23 +12,32 @@ from collections.abc import Callable, Iterable, Sequence
 
 import stim
 
+from qec._validate import int_at_least
 from qec.codes import StabilizerCode
 from qec.leakage import _tags
 from qec.noise import LeakageModel, NoiseModel
 
-__all__ = ["LEAKAGE_REMOVALS", "memory_circuit"]
+__all__ = ["LEAKAGE_REMOVALS", "check_circuit_distance", "memory_circuit"]
 
 LEAKAGE_REMOVALS: tuple[str, ...] = ("none", "mlr", "dqlr")
 """Leakage-removal strategies of :func:`memory_circuit`."""
 
 
-def _validate(code: object, rounds: object, basis: object, noise: object) -> None:
+# Rounds x qubits above which a memory circuit would take gigabytes to build and analyse.
+MAX_QUBIT_ROUNDS = 50_000_000
+
+
+def _validate(code: object, rounds: object, basis: object, noise: object) -> int:
     if not isinstance(code, StabilizerCode):
         raise ValueError(
             f"code={code!r} must be a code object such as qec.codes.RotatedSurfaceCode(distance=3)"
         )
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
-        raise ValueError(f"rounds={rounds!r} must be an integer >= 1")
+    rounds = int_at_least("rounds", rounds, 1)
+    if rounds * code.num_qubits > MAX_QUBIT_ROUNDS:
+        raise ValueError(
+            f"rounds={rounds} with {code.num_qubits} qubits is {rounds * code.num_qubits:,} "
+            f"qubit-rounds, more than the {MAX_QUBIT_ROUNDS:,} a memory circuit may have "
+            "(its detector error model would not fit in memory)")
     if basis not in ("X", "Z"):
         raise ValueError(f"basis={basis!r} must be 'X' or 'Z'")
     if basis not in code.supported_bases:
@@ -41,6 +50,7 @@ def _validate(code: object, rounds: object, basis: object, noise: object) -> Non
         raise ValueError(
             f"noise={noise!r} must be a qec.NoiseModel, for example qec.NoiseModel.si1000(0.001)"
         )
+    return rounds
 
 
 class _LayerWriter:
@@ -180,12 +190,14 @@ def _data_noise(noise: NoiseModel, data: Sequence[int], basis: str) -> stim.Circ
     return circuit
 
 
-def _detectors(specs: Iterable[tuple[tuple[int, int], int, Sequence[int]]]) -> stim.Circuit:
-    """DETECTOR instructions from ((x, y), t, measurement-record offsets) triples."""
+def _detectors(specs: Iterable[tuple[Sequence[float], int, Sequence[int], Sequence[float]]]
+               ) -> stim.Circuit:
+    """DETECTOR instructions from (space coordinates, t, record offsets, annotations)."""
     return stim.Circuit(
         "\n".join(
-            f"DETECTOR({x}, {y}, {t}) " + " ".join(f"rec[{r}]" for r in recs)
-            for (x, y), t, recs in specs
+            f"DETECTOR({', '.join(map(str, (*space, t, *extra)))}) "
+            + " ".join(f"rec[{r}]" for r in recs)
+            for space, t, recs, extra in specs
         )
     )
 
@@ -335,7 +347,9 @@ def memory_circuit(
     measures every stabilizer through its measure qubit (reset after each measurement); the data
     qubits are finally measured in ``basis``. Detectors compare each stabilizer with its previous
     value (the first round only for stabilizers of ``basis``, which the preparation fixes; the
-    last from the data readout). ``OBSERVABLE_INCLUDE(0)`` is the logical operator of ``basis``.
+    last from the data readout). ``OBSERVABLE_INCLUDE(i)`` is the i-th logical operator of
+    ``basis`` (:meth:`~qec.codes.StabilizerCode.logicals`): a code with k logical qubits has k
+    observables.
 
     Gate set: with ``noise.two_qubit_gate == "CX"`` (SD6, phenomenological, code capacity,
     stim-generated) X checks are H-CX-H and Z checks plain CX, as in ``stim.Circuit.generated``,
@@ -365,9 +379,10 @@ def memory_circuit(
     With no leakage model and ``leakage_removal="none"`` the circuit is exactly the
     leakage-free one.
 
-    Coordinates: ``QUBIT_COORDS`` are the code's; detectors carry ``(x, y, round)`` with the
-    round counted from 0 through ``SHIFT_COORDS`` (the final data-readout detectors have round
-    ``rounds``).
+    Coordinates: ``QUBIT_COORDS`` are the code's; detectors carry the coordinates of their
+    measure qubit and the round, ``(x, y, round)``, with the round counted from 0 through
+    ``SHIFT_COORDS`` (the final data-readout detectors have round ``rounds``), followed by the
+    code's :meth:`~qec.codes.StabilizerCode.detector_annotations` if it has any.
 
     Args:
         code: the code, e.g. ``qec.codes.RotatedSurfaceCode(distance=3)``.
@@ -381,7 +396,8 @@ def memory_circuit(
         The circuit; rounds after the first are folded into a ``REPEAT`` block.
 
     Raises:
-        ValueError: for a non-code, rounds < 1, an unknown basis, a basis the code does not
+        ValueError: for a non-code, rounds < 1 (or more qubit-rounds than
+            :data:`MAX_QUBIT_ROUNDS`), an unknown basis, a basis the code does not
             protect (``"X"`` for the repetition code), a noise argument of the wrong type, an
             unknown leakage-removal strategy, ``removal_period`` < 1, or DQLR on a code with a
             data qubit that no measure qubit touches.
@@ -403,7 +419,7 @@ def memory_circuit(
         >>> leaky.num_detectors, len(leaky.shortest_graphlike_error())
         (24, 3)
     """
-    _validate(code, rounds, basis, noise)
+    rounds = _validate(code, rounds, basis, noise)
     _check_removal(leakage_removal, removal_period)
     leaky = noise.leakage is not None or leakage_removal != "none"
     matchings = _removal_matchings(code) if leakage_removal == "dqlr" else []
@@ -434,7 +450,7 @@ def memory_circuit(
     cycle = removal_period * len(matchings) if matchings else 1
 
     writer.circuit = stim.Circuit(
-        "\n".join(f"QUBIT_COORDS({coords[q][0]}, {coords[q][1]}) {q}" for q in sorted(coords))
+        "\n".join(f"QUBIT_COORDS({', '.join(map(str, coords[q]))}) {q}" for q in sorted(coords))
     )
 
     cz = noise.two_qubit_gate == "CZ"
@@ -458,8 +474,9 @@ def memory_circuit(
         prepare_plus=data if cz and basis == "X" else (),
         removal_pairs=removal_pairs(0),
     )
+    annotations = [code.detector_annotations(s) for s in stabilizers]
     writer.circuit += _detectors(
-        (coords[s.measure_qubit], 0, [k - n_measure])
+        (coords[s.measure_qubit], 0, [k - n_measure], annotations[k])
         for k, s in enumerate(stabilizers)
         if s.basis == basis
     )
@@ -471,7 +488,7 @@ def memory_circuit(
             _round(writer, code, data_noise=data_noise(False), removal_pairs=pairs(1 + j))
             writer.circuit.append("SHIFT_COORDS", [], [0, 0, 1])
             writer.circuit += _detectors(
-                (coords[s.measure_qubit], 0, [k - n_measure, k - 2 * n_measure])
+                (coords[s.measure_qubit], 0, [k - n_measure, k - 2 * n_measure], annotations[k])
                 for k, s in enumerate(stabilizers)
             )
         return writer.circuit
@@ -498,14 +515,48 @@ def memory_circuit(
             coords[s.measure_qubit],
             1,
             [position[q] - n_data for q in s.data_qubits] + [k - n_measure - n_data],
+            annotations[k],
         )
         for k, s in enumerate(stabilizers)
         if s.basis == basis
     )
-    writer.circuit.append(
-        "OBSERVABLE_INCLUDE",
-        [stim.target_rec(position[q] - n_data) for q in code.logical(basis)],
-        0,
-    )
+    for index, support in enumerate(code.logicals(basis)):
+        writer.circuit.append(
+            "OBSERVABLE_INCLUDE", [stim.target_rec(position[q] - n_data) for q in support], index)
     circuit += writer.circuit
     return circuit
+
+
+def check_circuit_distance(code: StabilizerCode, *, rounds: int | None = None,
+                           noise: NoiseModel | None = None) -> None:
+    """Checks that noisy memory circuits of ``code`` have its design distance.
+
+    For each basis the code supports, builds :func:`memory_circuit` (by default with
+    stim-generated noise at 0.1% and ``code.distance`` rounds) and compares the length of
+    ``stim.Circuit.shortest_graphlike_error`` with ``code.distance``. This needs a code whose
+    circuits have a graphlike (matchable) error model, like the surface and repetition codes.
+
+    Args:
+        code: the code, with a known distance.
+        rounds: rounds of the memory (default: the code distance).
+        noise: the noise model (default ``NoiseModel.stim_generated(0.001)``).
+
+    Raises:
+        ValueError: the code has no known distance, or a circuit's graphlike distance differs.
+
+    Examples:
+        >>> from qec.codes import RotatedSurfaceCode
+        >>> check_circuit_distance(RotatedSurfaceCode(distance=3))
+    """
+    if code.distance is None:
+        raise ValueError(f"{code!r} has no known distance to check")
+    noise = NoiseModel.stim_generated(1e-3) if noise is None else noise
+    rounds = code.distance if rounds is None else rounds
+    for basis in code.supported_bases:
+        circuit = memory_circuit(code, rounds=rounds, basis=basis, noise=noise)
+        found = len(circuit.shortest_graphlike_error())
+        if found != code.distance:
+            raise ValueError(
+                f"{code!r}: basis {basis} memory circuit has graphlike distance {found}, "
+                f"not {code.distance}"
+            )

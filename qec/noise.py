@@ -16,12 +16,16 @@ import dataclasses
 import math
 from typing import ClassVar
 
+from qec._registry import Registry
+from qec._validate import is_real
+
 __all__ = [
     "LEAKED_READOUTS",
     "NOISE_MODEL_NAMES",
     "PARTNER_ERRORS",
     "LeakageModel",
     "NoiseModel",
+    "canonical_noise_name",
 ]
 
 NOISE_MODEL_NAMES: tuple[str, ...] = (
@@ -32,6 +36,24 @@ NOISE_MODEL_NAMES: tuple[str, ...] = (
     "stim-generated",
     "noiseless",
 )
+
+_NOISE_MODELS: Registry[str] = Registry("noise model", parameter="noise")
+for _name in NOISE_MODEL_NAMES:
+    _NOISE_MODELS.register(_name, _name)
+
+
+def canonical_noise_name(name: str) -> str:
+    """The canonical name of a noise-model preset (normalised like every qec name).
+
+    Raises:
+        ValueError: an unknown name; the message lists the presets.
+
+    Examples:
+        >>> canonical_noise_name("Code_Capacity")
+        'code-capacity'
+    """
+    return _NOISE_MODELS.canonical(name)
+
 
 _RATE_FIELDS: tuple[str, ...] = (
     "clifford_1q",
@@ -46,12 +68,16 @@ _RATE_FIELDS: tuple[str, ...] = (
 )
 
 
-def _check_probability(name: str, value: object, *, scale: str = "") -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def _check_probability(name: str, value: object, *, scale: str = "") -> float:
+    """Returns ``value`` as a plain float (numpy scalars too) if it is a probability."""
+    if not is_real(value):
         raise ValueError(f"{name}={value!r} must be a probability, a number in [0, 1]")
-    if not (0.0 <= float(value) <= 1.0) or math.isnan(float(value)):
+    number = float(value)  # type: ignore[arg-type]
+    if not (0.0 <= number <= 1.0) or math.isnan(number):
         detail = f" ({scale})" if scale else ""
-        raise ValueError(f"{name}={value!r}{detail} must be a probability in [0, 1]")
+        shown = value.item() if hasattr(value, "item") else value  # numpy scalars as typed
+        raise ValueError(f"{name}={shown!r}{detail} must be a probability in [0, 1]")
+    return number
 
 
 PARTNER_ERRORS: tuple[str, ...] = ("random-pauli", "random-z")
@@ -119,7 +145,7 @@ class LeakageModel:
 
     def __post_init__(self) -> None:
         for field in ("leakage_per_gate", "seepage_per_round", "transport", "removal_error"):
-            _check_probability(field, getattr(self, field))
+            object.__setattr__(self, field, _check_probability(field, getattr(self, field)))
         if self.partner_error not in PARTNER_ERRORS:
             raise ValueError(
                 f"partner_error={self.partner_error!r} is not a known partner error; "
@@ -200,12 +226,12 @@ class NoiseModel:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"name={self.name!r} must be a non-empty string")
-        _check_probability("p", self.p)
+        object.__setattr__(self, "p", _check_probability("p", self.p))
         scales = self._SCALES.get(self.name, {})
         for field in _RATE_FIELDS:
             value = getattr(self, field)
             scale = f"{scales[field]} with p={self.p!r}" if field in scales else ""
-            _check_probability(field, value, scale=scale)
+            object.__setattr__(self, field, _check_probability(field, value, scale=scale))
         if not isinstance(self.data_noise_once, bool):
             raise ValueError(f"data_noise_once={self.data_noise_once!r} must be True or False")
         if self.two_qubit_gate not in ("CX", "CZ"):
@@ -452,22 +478,10 @@ class NoiseModel:
                 ...
             ValueError: noise='sd7' is not a known noise model; choose one of sd6, si1000, ...
         """
-        key = name.replace("_", "-").lower() if isinstance(name, str) else name
-        constructors = {
-            "sd6": NoiseModel.sd6,
-            "si1000": NoiseModel.si1000,
-            "phenomenological": NoiseModel.phenomenological,
-            "code-capacity": NoiseModel.code_capacity,
-            "stim-generated": NoiseModel.stim_generated,
-        }
+        key = canonical_noise_name(name)
         if key == "noiseless":
             return NoiseModel.noiseless()
-        if key not in constructors:
-            raise ValueError(
-                f"noise={name!r} is not a known noise model; "
-                f"choose one of {', '.join(NOISE_MODEL_NAMES)}"
-            )
-        return constructors[key](p)
+        return getattr(NoiseModel, key.replace("-", "_"))(p)
 
     # --------------------------------------------------------------------------- queries
 

@@ -37,6 +37,16 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
                         help="root seed: the same seed gives the same results")
 
 
+def code_help() -> str:
+    """The help text of ``--code``: the spec syntax and the registered families."""
+    from qec.codes import code_families
+
+    names = ", ".join(f.name + (f" ({', '.join(f.parameters)})" if f.parameters else "")
+                      for f in code_families())
+    return (f"code family or spec, like surface or surface:distance=5 (default surface, the "
+            f"rotated surface code); families: {names}")
+
+
 def add_custom_decoders_option(parser: argparse.ArgumentParser) -> None:
     """Adds ``--custom-decoders MODULE:FUNCTION``, as ``sinter collect --custom_decoders``."""
     parser.add_argument(

@@ -17,6 +17,7 @@ from qec.cli._common import (
     add_executor_options,
     add_output_options,
     check_run_options,
+    code_help,
     load_custom_decoders,
     parse_int_list,
     positive_int,
@@ -126,14 +127,14 @@ def parse_leakage(text: str) -> tuple[float, float]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec threshold``."""
-    from qec.codes import CODE_NAMES
     from qec.noise import NOISE_MODEL_NAMES
 
-    parser.add_argument("--code", choices=CODE_NAMES, default="surface",
-                        help="code family (default surface: the rotated surface code)")
+    parser.add_argument("--code", default="surface", metavar="SPEC", help=code_help())
     parser.add_argument("--noise", choices=NOISE_MODEL_NAMES, default="si1000",
                         help="noise model (default si1000)")
-    parser.add_argument("--distances", default="3,5,7", help="code distances (default 3,5,7)")
+    parser.add_argument("--distances", default=None,
+                        help="code distances (default 3,5,7; a code spec that fixes its "
+                             "distance, or a single code like steane, gives one)")
     parser.add_argument(
         "--p", default=DEFAULT_P,
         help=f"physical error rates: a list 0.002,0.004 or a log-spaced range lo:hi:n "
@@ -177,9 +178,12 @@ def _build_tasks(args: argparse.Namespace) -> list[Any]:
     from qec.decoders import canonical_decoder_name
     from qec.sampling import memory_task
 
-    distances = parse_int_list(args.distances, option="--distances")
+    code, distances = _code_and_distances(args.code, args.distances)
     p_values = parse_p_values(args.p)
     constant, factor = parse_rounds(args.rounds)
+    # Sweeps with other rules than rounds = d are marked, so they are never fitted together.
+    rounds_rule = None if (constant, factor) == (0, 1) else (
+        f"{factor}d" if factor else str(constant))
     # An unknown decoder fails here, listing the known ones; the canonical name is stored.
     decoder = canonical_decoder_name(args.decoder, custom_decoders=args.custom)
     leakage = None if args.leakage is None else parse_leakage(args.leakage)
@@ -196,9 +200,29 @@ def _build_tasks(args: argparse.Namespace) -> list[Any]:
                                    "is above 1")
                 options = {"leakage": rate, "leakage_removal": args.leakage_removal}
             tasks.append(memory_task(
-                code=args.code, distance=distance, rounds=constant + factor * distance,
-                basis=args.basis, noise=args.noise, p=p, decoder=decoder, **options))
+                code=code, distance=distance, rounds=constant + factor * distance,
+                basis=args.basis, noise=args.noise, p=p, decoder=decoder,
+                rounds_rule=rounds_rule, **options))
     return tasks
+
+
+def _code_and_distances(spec: str, distances: str | None) -> tuple[str, list[int]]:
+    """The code name for ``memory_task`` and the distances to sweep, from ``--code`` and
+    ``--distances``."""
+    from qec.codes import code_from_spec, parse_code_spec
+
+    family, params = parse_code_spec(spec)
+    if family.takes_distance and "distance" not in params:
+        return spec, parse_int_list("3,5,7" if distances is None else distances,
+                                    option="--distances")
+    fixed = params.get("distance") if family.takes_distance else code_from_spec(spec).distance
+    if distances is not None and parse_int_list(distances, option="--distances") != [fixed]:
+        raise CliError(f"--distances={distances} does not apply: --code {spec} has distance "
+                       f"{fixed}")
+    if fixed is None:
+        raise CliError(f"--code {spec}: the code's distance is not known, and a threshold "
+                       "sweep needs one per code")
+    return spec, [fixed]
 
 
 def _table(stats: list[Any]) -> str:

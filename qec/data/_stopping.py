@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from qec._validate import int_at_least, positive_number
+from qec._validate import positive_int, positive_number
 
 __all__ = ["MaxErrors", "StoppingRule", "TargetRelativeError"]
 
@@ -57,7 +57,7 @@ class MaxErrors:
     max_errors: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "max_errors", int_at_least("max_errors", self.max_errors, 1))
+        object.__setattr__(self, "max_errors", positive_int("max_errors", self.max_errors))
 
     def met(self, *, shots: np.ndarray, errors: np.ndarray, discards: np.ndarray) -> np.ndarray:
         return np.asarray(errors) >= self.max_errors

@@ -13,7 +13,7 @@ from typing import Any
 import sinter
 import stim
 
-from qec._validate import int_at_least, is_integer, is_real
+from qec._validate import is_integer, is_real, positive_int
 from qec.data._estimators import get_estimator
 from qec.data._interval import Interval
 
@@ -174,7 +174,7 @@ class TaskStats:
             sums[str(key)] = float(value)
         object.__setattr__(self, "sums", sums)
         object.__setattr__(self, "num_observables",
-                           int_at_least("num_observables", self.num_observables, 1))
+                           positive_int("num_observables", self.num_observables))
 
     # Convenience views of the standard metadata keys (None when absent).
     @property

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from qec.circuits import memory_circuit
-from qec.codes import code_from_name
+from qec.codes import code_from_name, spec_metadata
 from qec.data import Task
-from qec.noise import NoiseModel
+from qec.decoders import canonical_decoder_name
+from qec.noise import NoiseModel, canonical_noise_name
 
 __all__ = ["memory_task"]
 
@@ -22,6 +25,7 @@ def memory_task(
     leakage: float | None = None,
     leakage_removal: str = "none",
     removal_period: int = 1,
+    rounds_rule: str | None = None,
 ) -> Task:
     """The :class:`Task` of a memory experiment built by :func:`qec.memory_circuit`.
 
@@ -30,10 +34,15 @@ def memory_task(
     samples the task with :class:`qec.leakage.LeakageSampler`, decoding with ``decoder``
     (``"leakage-aware"`` for the herald-using decoder).
 
+    Names are stored canonically, whatever alias was given: ``code="rotated_surface"`` and
+    ``code="surface"`` make the same task (metadata ``code="surface"``), and so do
+    ``noise="code_capacity"`` and ``"code-capacity"``, ``decoder="PyMatching"`` and
+    ``"pymatching"``.
+
     Args:
-        code: a code family name for :func:`qec.codes.code_from_name` (``"surface"``,
-            ``"unrotated-surface"``, ``"repetition"``).
-        distance: the code distance.
+        code: a code family name or spec for :func:`qec.codes.code_from_spec` (``"surface"``,
+            ``"unrotated-surface"``, ``"repetition"``, ``"toric"``, ``"steane"``, ...).
+        distance: the code distance (for a single code such as ``steane``, its own).
         rounds: rounds of stabilizer measurement.
         basis: ``"X"`` or ``"Z"``.
         noise: a noise model name for :meth:`qec.NoiseModel.from_name`.
@@ -42,10 +51,14 @@ def memory_task(
         leakage: leakage probability per qubit per two-qubit gate, or None for no leakage.
         leakage_removal: ``"none"``, ``"mlr"`` or ``"dqlr"`` (see :func:`qec.memory_circuit`).
         removal_period: rounds between DQLR steps.
+        rounds_rule: how the rounds were chosen for a sweep over distances (``"3d"``, ``"10"``),
+            stored as metadata ``rounds_rule`` so that sweeps with different rules are never
+            one series; None (the default, and rounds = d) stores nothing.
 
     Returns:
         A task whose metadata holds all of the above under the standard keys (the leakage keys
-        ``leakage``, ``leakage_removal`` and ``removal_period`` only when ``leakage`` is given).
+        ``leakage``, ``leakage_removal`` and ``removal_period`` only when ``leakage`` is given;
+        ``num_observables`` when the code has more than one logical qubit).
 
     Raises:
         ValueError: for an invalid code, distance, rounds, basis, noise name, p or leakage
@@ -60,7 +73,14 @@ def memory_task(
         ...                     p=0.002, leakage=0.001, leakage_removal="dqlr")
         >>> leaky.json_metadata["leakage"], leaky.json_metadata["leakage_removal"]
         (0.001, 'dqlr')
+        >>> memory_task(code="rotated_surface", distance=3, rounds=3, basis="Z", noise="sd6",
+        ...             p=0.01) == memory_task(code="surface", distance=3, rounds=3, basis="Z",
+        ...                                    noise="SD6", p=0.01)
+        True
     """
+    code_name, spec_parameters = spec_metadata(code)
+    noise = canonical_noise_name(noise)
+    decoder = canonical_decoder_name(decoder)
     model = NoiseModel.from_name(noise, p)
     if leakage is not None:
         model = model.with_leakage(leakage_per_gate=leakage)
@@ -68,23 +88,29 @@ def memory_task(
         raise ValueError(
             f"leakage_removal={leakage_removal!r} and removal_period={removal_period!r} need "
             "leakage: give leakage=RATE too")
+    code_object = code_from_name(code, distance=distance)
     circuit = memory_circuit(
-        code_from_name(code, distance=distance),
+        code_object,
         rounds=rounds,
         basis=basis,
         noise=model,
         leakage_removal=leakage_removal,
         removal_period=removal_period,
     )
-    metadata = {
-        "code": code,
-        "distance": distance,
-        "rounds": rounds,
+    metadata: dict[str, Any] = {
+        "code": code_name,
+        "distance": code_object.distance,
+        "rounds": int(rounds),
         "basis": basis,
         "noise": noise,
-        "p": p,
+        "p": float(p),
         "decoder": decoder,
     }
+    metadata.update({k: v for k, v in spec_parameters.items() if k != "distance"})
+    if code_object.num_logical_qubits > 1:
+        metadata["num_observables"] = code_object.num_logical_qubits
+    if rounds_rule is not None:
+        metadata["rounds_rule"] = str(rounds_rule)
     if leakage is not None:
         metadata.update(leakage=leakage, leakage_removal=leakage_removal,
                         removal_period=removal_period)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from qec._validate import int_at_least, one_of, probability
+from qec._validate import int_at_least, one_of, positive_int, probability
 from qec.noise import NoiseModel
 
 __all__ = ["STRATEGIES", "StudyConfig"]
@@ -57,8 +57,9 @@ class StudyConfig:
 
     def __post_init__(self) -> None:
         for name in ("distance", "rounds", "shots", "sweep_rounds", "max_shots", "max_errors"):
-            minimum = 2 if name == "distance" else 1
-            object.__setattr__(self, name, int_at_least(name, getattr(self, name), minimum))
+            value = positive_int(name, getattr(self, name))
+            object.__setattr__(self, name, int_at_least(name, value, 2) if name == "distance"
+                               else value)
         for name in ("p", "leakage_per_gate", "seepage_per_round", "transport"):
             object.__setattr__(self, name, probability(name, getattr(self, name)))
         object.__setattr__(self, "sweep_distances", tuple(

@@ -53,7 +53,9 @@ def test_bad_input_is_one_line_exit_2(capsys):
         (["circuit", "--p", "0.3", "--noise", "si1000"], "measure_flip=1.5 (5p with p=0.3)"),
         (["circuit", "--basis", "Y"], "invalid choice: 'Y'"),
         (["circuit", "--code", "repetition", "--basis", "X"], "basis='X' is not supported"),
-        (["circuit", "--code", "toric"], "invalid choice: 'toric'"),
+        (["circuit", "--code", "hexagon"], "code='hexagon' is not a known code"),
+        (["circuit", "--code", "steane", "--distance", "5"], "--distance does not apply"),
+        (["circuit", "--code", "surface:size=3"], "takes distance, not size"),
         (["circuit", "--noise", "sd7"], "invalid choice: 'sd7'"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ]

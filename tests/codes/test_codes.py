@@ -3,6 +3,7 @@ from typing import ClassVar
 
 import pytest
 
+from qec.circuits import check_circuit_distance
 from qec.codes import (
     RepetitionCode,
     RotatedSurfaceCode,
@@ -71,7 +72,7 @@ def test_repetition_code_layout():
 @pytest.mark.parametrize("distance", [3, 5])
 @pytest.mark.parametrize("family", FAMILIES)
 def test_verify_checks_circuit_distance(family, distance):
-    family(distance=distance).verify(circuit_distance=True)
+    check_circuit_distance(family(distance=distance))
 
 
 @pytest.mark.parametrize("family", FAMILIES)
