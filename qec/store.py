@@ -3,13 +3,18 @@
 The file holds three tables:
 
 * ``qec_schema``: one row, the schema version (:data:`SCHEMA_VERSION`);
-* ``tasks``: one row per task: ``strong_id``, ``decoder``, ``json_metadata`` and the circuit text
-  (NULL for results imported from sinter CSV);
+* ``tasks``: one row per task: ``strong_id``, ``decoder``, ``json_metadata``, the circuit text
+  (NULL for results imported from sinter CSV) and ``num_observables``;
 * ``batches``: one row per batch of shots, append-only. A batch row is first *claimed* (its
   ``shots`` are NULL: sampling is in flight) with a range of chunk indices that seed its random
   numbers, then *completed* in its own transaction. Statistics are sums over completed rows, so
   a crash loses only the batches in flight, and two processes appending at once cannot lose each
-  other's updates.
+  other's updates. Beside the integer counts a batch may carry ``sums``, float accumulators of
+  a non-binomial estimator (a JSON object), summed like the counts.
+
+Schema versions: 1 (qec 0.1: no ``num_observables``, no ``sums``) is migrated to 2 in place,
+in one transaction, the first time a writable store opens it; a version newer than this qec
+knows is refused, never misread.
 
 The database runs in WAL mode with ``synchronous=NORMAL``: a committed batch survives the process
 being killed at any moment (``kill -9``); after an operating-system crash or power loss the last
@@ -32,7 +37,7 @@ from qec.data import Task, TaskStats
 
 __all__ = ["SCHEMA_VERSION", "ResultStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _APPLICATION = "qec"
 _BUSY_TIMEOUT_MS = 60_000
 
@@ -46,7 +51,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     decoder TEXT NOT NULL,
     json_metadata TEXT NOT NULL,
     circuit TEXT,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    num_observables INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -60,7 +66,8 @@ CREATE TABLE IF NOT EXISTS batches (
     seconds REAL,
     custom_counts TEXT,
     claimed_at REAL NOT NULL,
-    completed_at REAL
+    completed_at REAL,
+    sums TEXT
 );
 CREATE INDEX IF NOT EXISTS batches_by_task ON batches (strong_id, seed);
 """
@@ -155,11 +162,35 @@ class ResultStore:
         if row is None or row[0] != _APPLICATION:
             raise ValueError(
                 f"{str(self.path)!r} has no qec schema record; it is not a qec database")
-        if row[1] != SCHEMA_VERSION:
+        if row[1] == 1:
+            self._migrate_from_1()
+        elif row[1] != SCHEMA_VERSION:
             raise ValueError(
                 f"{str(self.path)!r} has qec schema version {row[1]}, but this qec reads version "
-                f"{SCHEMA_VERSION}; use a new --db path or the qec version that wrote it"
+                f"{SCHEMA_VERSION} (and migrates version 1); use a new --db path or the qec "
+                "version that wrote it"
             )
+
+    def _migrate_from_1(self) -> None:
+        """Version 1 to 2: the tasks' number of observables (read from their circuits) and the
+        batches' float sums (none in version 1), in one transaction."""
+        import stim
+
+        with self._write() as connection:
+            (version,) = connection.execute("SELECT version FROM qec_schema").fetchone()
+            if version != 1:
+                return  # another process migrated it while this one waited
+            connection.execute(
+                "ALTER TABLE tasks ADD COLUMN num_observables INTEGER NOT NULL DEFAULT 1")
+            connection.execute("ALTER TABLE batches ADD COLUMN sums TEXT")
+            rows = connection.execute(
+                "SELECT strong_id, circuit FROM tasks WHERE circuit IS NOT NULL").fetchall()
+            for strong_id, text in rows:
+                count = stim.Circuit(text).num_observables
+                if count != 1:
+                    connection.execute("UPDATE tasks SET num_observables = ? WHERE strong_id = ?",
+                                       (max(count, 1), strong_id))
+            connection.execute("UPDATE qec_schema SET version = ?", (SCHEMA_VERSION,))
 
     class _Transaction:
         def __init__(self, connection: sqlite3.Connection) -> None:
@@ -198,13 +229,13 @@ class ResultStore:
         """Records several tasks in one transaction."""
         rows = [
             (t.strong_id, t.decoder, json.dumps(t.json_metadata, sort_keys=True), str(t.circuit),
-             time.time())
+             time.time(), max(1, t.num_observables))
             for t in tasks
         ]
         with self._write() as connection:
             connection.executemany(
                 "INSERT OR IGNORE INTO tasks (strong_id, decoder, json_metadata, circuit, "
-                "created_at) VALUES (?, ?, ?, ?, ?)",
+                "created_at, num_observables) VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -252,12 +283,15 @@ class ResultStore:
         seconds: float,
         custom_counts: Mapping[str, int] | None = None,
         num_chunks: int | None = None,
+        sums: Mapping[str, float] | None = None,
     ) -> None:
         """Commits the results of a claimed batch in its own transaction.
 
         Args:
             batch_id: the id returned by :meth:`claim_batch`.
             shots, errors, discards, seconds, custom_counts: the batch's results.
+            sums: float accumulators of a non-binomial estimator (see
+                :class:`qec.data.TaskStats`), summed over batches like the counts.
             num_chunks: the number of chunks actually kept, when fewer than claimed (the rest
                 are released for later batches).
 
@@ -265,13 +299,14 @@ class ResultStore:
             ValueError: if the batch is unknown or already completed.
         """
         counts = json.dumps(dict(custom_counts), sort_keys=True) if custom_counts else None
+        sums_text = _sums_json(sums)
         with self._write() as connection:
             cursor = connection.execute(
                 "UPDATE batches SET shots = ?, errors = ?, discards = ?, seconds = ?, "
-                "custom_counts = ?, num_chunks = COALESCE(?, num_chunks), completed_at = ? "
-                "WHERE id = ? AND shots IS NULL",
+                "custom_counts = ?, num_chunks = COALESCE(?, num_chunks), completed_at = ?, "
+                "sums = ? WHERE id = ? AND shots IS NULL",
                 (int(shots), int(errors), int(discards), float(seconds), counts, num_chunks,
-                 time.time(), batch_id),
+                 time.time(), sums_text, batch_id),
             )
             if cursor.rowcount != 1:
                 raise ValueError(f"batch id={batch_id} is not a pending claim of this database")
@@ -298,16 +333,17 @@ class ResultStore:
             for s in stats:
                 connection.execute(
                     "INSERT OR IGNORE INTO tasks (strong_id, decoder, json_metadata, circuit, "
-                    "created_at) VALUES (?, ?, ?, NULL, ?)",
-                    (s.strong_id, s.decoder, json.dumps(s.json_metadata, sort_keys=True), now),
+                    "created_at, num_observables) VALUES (?, ?, ?, NULL, ?, ?)",
+                    (s.strong_id, s.decoder, json.dumps(s.json_metadata, sort_keys=True), now,
+                     s.num_observables),
                 )
                 connection.execute(
                     "INSERT INTO batches (strong_id, seed, first_chunk, num_chunks, shots, "
-                    "errors, discards, seconds, custom_counts, claimed_at, completed_at) "
-                    "VALUES (?, NULL, NULL, NULL, ?, ?, ?, ?, ?, ?, ?)",
+                    "errors, discards, seconds, custom_counts, claimed_at, completed_at, sums) "
+                    "VALUES (?, NULL, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (s.strong_id, s.shots, s.errors, s.discards, s.seconds,
                      json.dumps(s.custom_counts, sort_keys=True) if s.custom_counts else None,
-                     now, now),
+                     now, now, _sums_json(s.sums)),
                 )
         return len(stats)
 
@@ -326,8 +362,19 @@ class ResultStore:
 
         Returns:
             One :class:`TaskStats` per task (tasks with no completed batch have zero shots).
+
+        Raises:
+            ValueError: a filter key that no task's metadata has (a typo would otherwise give
+                an empty list); the message lists the known keys.
         """
         stats = self._read(where="1", parameters=())
+        if metadata_filters:
+            known = {"decoder"}.union(*(s.json_metadata for s in stats))
+            unknown = sorted(set(metadata_filters) - known)
+            if unknown:
+                raise ValueError(
+                    f"no task in {str(self.path)!r} has metadata key {unknown[0]!r}; known keys: "
+                    f"{', '.join(sorted(known))}")
         result = []
         for s in stats:
             ok = True
@@ -346,13 +393,24 @@ class ResultStore:
             "SELECT t.strong_id, t.decoder, t.json_metadata, COALESCE(SUM(b.shots), 0), "
             "COALESCE(SUM(b.errors), 0), COALESCE(SUM(b.discards), 0), "
             "COALESCE(SUM(b.seconds), 0.0), "
-            "SUM(CASE WHEN b.custom_counts IS NOT NULL THEN 1 ELSE 0 END) "
+            "SUM(CASE WHEN b.custom_counts IS NOT NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN b.sums IS NOT NULL AND b.shots IS NOT NULL THEN 1 ELSE 0 END), "
+            "t.num_observables "
             f"FROM tasks t LEFT JOIN batches b ON b.strong_id = t.strong_id WHERE {where} "
             "GROUP BY t.strong_id ORDER BY MIN(t.rowid)",
             parameters,
         ).fetchall()
         result = []
-        for strong_id, decoder, metadata, shots, errors, discards, seconds, n_counts in rows:
+        for (strong_id, decoder, metadata, shots, errors, discards, seconds, n_counts, n_sums,
+             num_observables) in rows:
+            sums: dict[str, float] = {}
+            if n_sums:
+                for (text,) in self._connection.execute(
+                    "SELECT sums FROM batches WHERE strong_id = ? AND sums IS NOT NULL AND "
+                    "shots IS NOT NULL ORDER BY id", (strong_id,),
+                ):
+                    for key, value in json.loads(text).items():
+                        sums[key] = sums.get(key, 0.0) + float(value)
             counts: collections.Counter[str] = collections.Counter()
             if n_counts:
                 for (text,) in self._connection.execute(
@@ -371,6 +429,8 @@ class ResultStore:
                     discards=discards,
                     seconds=seconds,
                     custom_counts=dict(counts),
+                    sums=sums,
+                    num_observables=num_observables,
                 )
             )
         return result
@@ -388,6 +448,12 @@ class ResultStore:
 
 
 _MISSING = object()
+
+
+def _sums_json(sums: Mapping[str, float] | None) -> str | None:
+    if not sums:
+        return None
+    return json.dumps({str(k): float(v) for k, v in dict(sums).items()}, sort_keys=True)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,7 @@ from qec.analysis._precision import (
     precision_sweep,
     relative_half_width,
 )
-from qec.analysis._series import SERIES_KEYS, series_label, split_series
+from qec.analysis._series import AXIS_KEYS, SERIES_KEYS, series_key, series_label, split_series
 from qec.analysis._summary import lambda_dict, threshold_dict, threshold_summary
 from qec.analysis._threshold import ThresholdFit, fit_threshold
 from qec.data._interval import (
@@ -32,6 +32,7 @@ from qec.data._interval import (
 )
 
 __all__ = [
+    "AXIS_KEYS",
     "SERIES_KEYS",
     "Crossing",
     "DistanceProjection",
@@ -56,6 +57,7 @@ __all__ = [
     "per_round_error",
     "precision_sweep",
     "relative_half_width",
+    "series_key",
     "series_label",
     "shot_error",
     "split_series",

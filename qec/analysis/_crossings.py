@@ -50,13 +50,18 @@ class Crossing:
             )
 
 
-def _curve_logs(errors: np.ndarray, shots: np.ndarray, rounds: np.ndarray, quantity: Quantity
-                ) -> np.ndarray:
-    """ln of the logical error; zero-error points count half an error so the log stays finite."""
+def _curve_logs(errors: np.ndarray, shots: np.ndarray, rounds: np.ndarray, quantity: Quantity,
+                values: float = 1) -> np.ndarray:
+    """ln of the logical error; zero-error points count half an error so the log stays finite.
+
+    ``values`` is the curve's number of observables k (see :func:`qec.data.per_round_error`).
+    """
     rate = np.maximum(errors, 0.5) / shots
     if quantity == "per_round":
-        base = np.clip(1 - 2 * rate, 1e-15, 1)
-        rate = -np.expm1(np.log(base) / rounds) / 2
+        each = -np.expm1(np.log1p(-np.minimum(rate, 1 - 1e-15)) / values)
+        base = np.clip(1 - 2 * each, 1e-15, 1)
+        each_round = -np.expm1(np.log(base) / rounds) / 2
+        rate = -np.expm1(values * np.log1p(-each_round))
     return np.log(rate)
 
 
@@ -75,9 +80,10 @@ def _root(log_p: np.ndarray, diff: np.ndarray) -> float | None:
 
 
 def _pair_root(log_p: np.ndarray, small: tuple[np.ndarray, ...], large: tuple[np.ndarray, ...],
-               quantity: Quantity) -> float | None:
+               quantity: Quantity, values: tuple[float, float] = (1, 1)) -> float | None:
     """Crossing of two curves given as (errors, shots, rounds) arrays on the same p grid."""
-    return _root(log_p, _curve_logs(*large, quantity) - _curve_logs(*small, quantity))
+    return _root(log_p, _curve_logs(*large, quantity, values[1])
+                 - _curve_logs(*small, quantity, values[0]))
 
 
 def crossings(
@@ -128,6 +134,7 @@ def crossings(
         raise ValueError(f"bootstrap={bootstrap!r} must be non-negative")
     merged = merge_points(points)
     by_distance: dict[int, dict[float, tuple[int, int, int]]] = {}
+    observables = {pt.distance: pt.num_observables for pt in merged}
     for pt in merged:
         # Several rounds at one (d, p): keep the one with the most shots.
         curve = by_distance.setdefault(pt.distance, {})
@@ -146,8 +153,9 @@ def crossings(
             [[*by_distance[d_small][p], *by_distance[d_large][p]] for p in ps], dtype=np.float64
         )
         shots_s, errors_s, rounds_s, shots_l, errors_l, rounds_l = data.T
+        values = (observables[d_small], observables[d_large])
         best = _pair_root(log_p, (errors_s, shots_s, rounds_s), (errors_l, shots_l, rounds_l),
-                          quantity)
+                          quantity, values)
         if best is None:
             continue
         low = high = best
@@ -157,7 +165,7 @@ def crossings(
                     log_p,
                     (rng.binomial(shots_s.astype(np.int64), errors_s / shots_s), shots_s, rounds_s),
                     (rng.binomial(shots_l.astype(np.int64), errors_l / shots_l), shots_l, rounds_l),
-                    quantity,
+                    quantity, values,
                 )
                 for _ in range(bootstrap)
             ]

@@ -17,7 +17,12 @@ _QUANTITIES = ("per_round", "per_shot")
 
 
 class PointLike(Protocol):
-    """What the analysis reads from a data point (``qec.sampling.TaskStats`` satisfies it)."""
+    """What the analysis reads from a data point (``qec.sampling.TaskStats`` satisfies it).
+
+    Optionally also ``discards``, ``num_observables`` (k, for the error per round) and, for
+    statistics of a non-binomial estimator, ``estimator`` with a ``logical_error()`` method
+    that supplies the point's own interval.
+    """
 
     distance: int
     rounds: int
@@ -33,6 +38,12 @@ class Point:
     As in sinter (and ``qec.sampling.TaskStats``), ``shots`` counts every shot taken, discarded
     ones included; the logical error rate is ``errors / (shots - discards)``.
 
+    A point of a non-binomial estimator (importance sampling, rare-event methods) carries its
+    own ``interval`` on the error per shot. Its counts are then *effective* counts: the binomial
+    counts with the same estimate and standard error (``shots = e (1 - e) / sigma^2``,
+    ``errors = e shots``), which is how it enters fits that weigh points by their binomial
+    uncertainty; tables and figures show its own interval.
+
     Attributes:
         distance: code distance, positive.
         rounds: rounds of stabilizer measurement per shot, positive.
@@ -40,6 +51,8 @@ class Point:
         shots: shots taken, non-negative.
         errors: shots with a logical error.
         discards: shots discarded by postselection; ``errors + discards <= shots``.
+        num_observables: the number of logical observables (k) a shot must keep.
+        interval: the point's own interval on the error per shot, or None for binomial counts.
 
     Examples:
         >>> Point(distance=3, rounds=3, physical_error_rate=0.001, shots=1000, errors=7)
@@ -52,9 +65,21 @@ class Point:
     shots: int
     errors: int
     discards: int = 0
+    num_observables: int = 1
+    interval: Interval | None = None
+
+    def __repr__(self) -> str:
+        text = (f"Point(distance={self.distance!r}, rounds={self.rounds!r}, "
+                f"physical_error_rate={self.physical_error_rate!r}, shots={self.shots!r}, "
+                f"errors={self.errors!r}, discards={self.discards!r}")
+        if self.num_observables != 1:
+            text += f", num_observables={self.num_observables!r}"
+        if self.interval is not None:
+            text += f", interval={self.interval!r}"
+        return text + ")"
 
     def __post_init__(self) -> None:
-        for name in ("distance", "rounds", "shots", "errors", "discards"):
+        for name in ("distance", "rounds", "shots", "errors", "discards", "num_observables"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise ValueError(f"{name}={value!r} must be an integer")
@@ -63,8 +88,12 @@ class Point:
             raise ValueError(f"distance={self.distance!r} must be positive")
         if self.rounds < 1:
             raise ValueError(f"rounds={self.rounds!r} must be positive")
+        if self.num_observables < 1:
+            raise ValueError(f"num_observables={self.num_observables!r} must be positive")
+        if self.interval is not None and not isinstance(self.interval, Interval):
+            raise ValueError(f"interval={self.interval!r} must be a qec.data.Interval or None")
         p = self.physical_error_rate
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p < 1:
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 < p < 1:
             raise ValueError(f"physical_error_rate={p!r} must be in (0, 1)")
         object.__setattr__(self, "physical_error_rate", float(p))
         if self.shots < 0:
@@ -110,7 +139,11 @@ def as_points(points: Iterable[PointLike], *, what: str = "points") -> list[Poin
             for name in ("distance", "rounds", "physical_error_rate"):
                 if values[name] is None:
                     raise ValueError(f"{what}: {item!r} has {name}=None; its metadata lacks it")
-            point = Point(**values, discards=int(getattr(item, "discards", 0) or 0))
+            values["num_observables"] = int(getattr(item, "num_observables", 1) or 1)
+            if getattr(item, "estimator", "binomial") != "binomial":
+                point = _estimated_point(item, values)
+            else:
+                point = Point(**values, discards=int(getattr(item, "discards", 0) or 0))
         if point.kept_shots == 0:
             raise ValueError(
                 f"{what}: the point distance={point.distance}, rounds={point.rounds}, "
@@ -119,6 +152,27 @@ def as_points(points: Iterable[PointLike], *, what: str = "points") -> list[Poin
             )
         result.append(point)
     return result
+
+
+def _estimated_point(item: PointLike, values: dict[str, object]) -> Point:
+    """A point of a non-binomial estimator: its own interval and its effective counts."""
+    interval = item.logical_error()  # type: ignore[attr-defined]
+    z = _normal_quantile(interval.confidence)
+    sigma = max(interval.half_width / z, 1e-300)
+    e = min(max(interval.estimate, 0.0), 1.0)
+    shots = max(1, round(e * (1 - e) / sigma**2)) if 0 < e < 1 else max(1, int(values["shots"]))
+    errors = min(shots, round(e * shots))
+    return Point(distance=values["distance"], rounds=values["rounds"],  # type: ignore[arg-type]
+                 physical_error_rate=values["physical_error_rate"],  # type: ignore[arg-type]
+                 shots=shots, errors=errors,
+                 num_observables=values["num_observables"],  # type: ignore[arg-type]
+                 interval=interval)
+
+
+def _normal_quantile(confidence: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(0.5 + confidence / 2))
 
 
 def merge_points(points: Iterable[PointLike]) -> list[Point]:
@@ -137,19 +191,33 @@ def merge_points(points: Iterable[PointLike]) -> list[Point]:
         [Point(distance=3, rounds=3, physical_error_rate=0.01, shots=40, errors=3, discards=0)]
     """
     totals: dict[tuple[int, int, float], list[int]] = {}
+    estimated: dict[tuple[int, int, float], Point] = {}
+    observables: dict[tuple[int, int, float], int] = {}
     for point in as_points(points):
         key = (point.distance, point.rounds, point.physical_error_rate)
+        if observables.setdefault(key, point.num_observables) != point.num_observables:
+            raise ValueError(f"points at distance={key[0]}, rounds={key[1]}, p={key[2]} have "
+                             "different numbers of observables; they are different experiments")
+        if point.interval is not None or key in estimated:
+            if key in estimated or key in totals:
+                raise ValueError(
+                    f"a point at distance={key[0]}, rounds={key[1]}, p={key[2]} has its own "
+                    "interval (a non-binomial estimator) and cannot be merged with another one")
+            estimated[key] = point
+            continue
         total = totals.setdefault(key, [0, 0, 0])
         total[0] += point.shots
         total[1] += point.errors
         total[2] += point.discards
-    return [
+    merged = [
         Point(
             distance=d, rounds=r, physical_error_rate=p, shots=shots, errors=errors,
-            discards=discards,
+            discards=discards, num_observables=observables[(d, r, p)],
         )
-        for (d, r, p), (shots, errors, discards) in sorted(totals.items())
+        for (d, r, p), (shots, errors, discards) in totals.items()
     ]
+    merged.extend(estimated.values())
+    return sorted(merged, key=lambda pt: (pt.distance, pt.rounds, pt.physical_error_rate))
 
 
 def logical_error(point: PointLike, *, quantity: Quantity = "per_round", confidence: float = 0.95
@@ -174,10 +242,17 @@ def logical_error(point: PointLike, *, quantity: Quantity = "per_round", confide
         0.5
     """
     check_quantity(quantity)
-    kept = point.shots - getattr(point, "discards", 0)
-    interval = binomial_interval(errors=point.errors, shots=kept, confidence=confidence)
+    own = getattr(point, "interval", None)
+    if own is not None and abs(own.confidence - confidence) < 1e-12:
+        interval = own
+    elif getattr(point, "estimator", "binomial") != "binomial":
+        interval = point.logical_error(confidence=confidence)  # type: ignore[attr-defined]
+    else:
+        kept = point.shots - getattr(point, "discards", 0)
+        interval = binomial_interval(errors=point.errors, shots=kept, confidence=confidence)
     if quantity == "per_round":
-        return interval.per_round(rounds=point.rounds)
+        return interval.per_round(rounds=point.rounds,
+                                  values=int(getattr(point, "num_observables", 1) or 1))
     return interval
 
 
@@ -194,18 +269,31 @@ def rates_and_sigmas(points: list[Point], *, quantity: Quantity) -> tuple[np.nda
         shots=np.array([pt.kept_shots for pt in points], dtype=np.float64),
         rounds=np.array([pt.rounds for pt in points], dtype=np.float64),
         quantity=quantity,
+        values=np.array([pt.num_observables for pt in points], dtype=np.float64),
     )
 
 
 def rates_and_sigmas_of_counts(*, errors: np.ndarray, shots: np.ndarray, rounds: np.ndarray,
-                               quantity: Quantity) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`rates_and_sigmas` on arrays of counts (float64, one entry per point)."""
+                               quantity: Quantity, values: np.ndarray | None = None
+                               ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rates_and_sigmas` on arrays of counts (float64, one entry per point).
+
+    ``values`` is the number of observables of each point (default 1), with the semantics of
+    :func:`qec.data.per_round_error`; the uncertainty follows by the chain rule.
+    """
     rate = errors / shots
     q = (errors + 0.5) / (shots + 1)
     sigma = np.sqrt(q * (1 - q) / shots)
     if quantity == "per_round":
-        base = np.clip(1 - 2 * rate, 1e-12, 1)
-        per_round = (1 - base ** (1 / rounds)) / 2
-        derivative = base ** (1 / rounds - 1) / rounds
-        return per_round, sigma * derivative
+        k = np.ones_like(rate) if values is None else np.asarray(values, dtype=np.float64)
+        # Per observable: s1 = 1 - (1 - S)^(1/k); per round: e1 = (1 - (1 - 2 s1)^(1/r)) / 2;
+        # any of the k in one round: e = 1 - (1 - e1)^k. (k = 1 gives the plain conversion.)
+        s1 = 1 - np.clip(1 - rate, 1e-300, 1) ** (1 / k)
+        base = np.clip(1 - 2 * s1, 1e-12, 1)
+        e1 = (1 - base ** (1 / rounds)) / 2
+        per_round = 1 - (1 - e1) ** k
+        ds1 = np.clip(1 - rate, 1e-300, 1) ** (1 / k - 1) / k
+        de1 = base ** (1 / rounds - 1) / rounds
+        de = k * (1 - e1) ** (k - 1)
+        return per_round, sigma * de * de1 * ds1
     return rate, sigma

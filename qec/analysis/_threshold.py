@@ -305,12 +305,13 @@ def fit_threshold(
     shots = np.array([pt.kept_shots for pt in used], dtype=np.int64)
     rounds = np.array([pt.rounds for pt in used], dtype=np.float64)
     rates = np.array([pt.errors for pt in used], dtype=np.float64) / shots
+    values = np.array([pt.num_observables for pt in used], dtype=np.float64)
     rng = np.random.default_rng(seed)
     samples = []
     for _ in range(bootstrap):
         ys, sigmas = rates_and_sigmas_of_counts(
             errors=rng.binomial(shots, rates).astype(np.float64), shots=shots.astype(np.float64),
-            rounds=rounds, quantity=quantity,
+            rounds=rounds, quantity=quantity, values=values,
         )
         sample, _ = model.fit(ys, sigmas, params)
         samples.append(sample[:2])

@@ -24,6 +24,10 @@ def add_series_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--basis", default=None, help="only tasks of this memory basis")
     parser.add_argument("--decoder", default=None, help="only tasks of this decoder")
     parser.add_argument(
+        "--where", action="append", default=[], metavar="KEY=VALUE",
+        help="only tasks whose metadata KEY has VALUE (numbers compare as numbers); repeat "
+             "for several, e.g. --where leakage=0.001 --where rounds_rule=3d")
+    parser.add_argument(
         "--quantity", choices=tuple(QUANTITIES), default="per-round",
         help="fit (and plot) the logical error per round (default, as qec threshold does) or "
              "per shot; with rounds = d the per-shot curves cross at a lower p",
@@ -49,8 +53,14 @@ def load_series(args: argparse.Namespace) -> tuple[dict[tuple[tuple[str, Any], .
 
     if not args.db.exists():
         raise CliError(f"--db {str(args.db)!r}: no such database file")
-    filters = {key: getattr(args, key) for key in ("code", "noise", "basis", "decoder")
-               if getattr(args, key) is not None}
+    filters: dict[str, Any] = {key: getattr(args, key) for key in ("code", "noise", "basis",
+                                                                   "decoder")
+                               if getattr(args, key) is not None}
+    for item in args.where:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise CliError(f"--where={item!r} must be KEY=VALUE, like leakage=0.001")
+        filters[key.strip()] = _parse_value(value)
     with ResultStore(args.db, create=False) as store:
         stats = store.read_stats(**filters)
     described = ", ".join(f"{k}={v}" for k, v in filters.items()) or "no filter"
@@ -72,17 +82,21 @@ def load_series(args: argparse.Namespace) -> tuple[dict[tuple[tuple[str, Any], .
     return split_series(sampled), len(stats) - len(sampled)
 
 
-def _single_series(series: dict[tuple[tuple[str, Any], ...], list[Any]]) -> tuple[str, list[Any]]:
-    from qec.analysis import series_label
+def _parse_value(text: str) -> Any:
+    """A --where value: JSON when it parses (numbers, true/false, null), else the text."""
+    import json
 
-    if len(series) > 1:
-        labels = "; ".join(series_label(key) for key in series)
-        raise CliError(
-            f"the database holds {len(series)} series ({labels}); choose one with "
-            "--code/--noise/--basis/--decoder"
-        )
-    ((key, items),) = series.items()
-    return series_label(key), items
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _series_paths(out: pathlib.Path, count: int) -> list[pathlib.Path]:
+    """One figure path per series: ``out`` itself for one, ``stem-1.png``, ... for several."""
+    if count == 1:
+        return [out]
+    return [out.with_name(f"{out.stem}-{i}{out.suffix}") for i in range(1, count + 1)]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,26 +127,32 @@ def run(args: argparse.Namespace) -> int:
 
     if args.dpi <= 0:
         raise CliError(f"--dpi {args.dpi} must be positive")
+    from qec.analysis import series_label
+
     series, skipped = load_series(args)
-    label, stats = _single_series(series)
     quantity = QUANTITIES[args.quantity]
     out = args.out if args.out is not None else args.db.parent / f"{args.kind}.png"
     if skipped:
         sys.stderr.write(f"qec plot: skipped {skipped} tasks with no shots yet\n")
-    if args.kind == "threshold":
-        try:
-            fit = fit_threshold(stats, quantity=quantity, seed=args.seed)
-        except ValueError as exc:
-            sys.stderr.write(f"qec plot: no threshold marked: {exc}\n")
-            fit = None
-        ax = plot_threshold(stats, quantity=quantity, threshold=fit, title=label)
-    elif args.kind == "collapse":
-        ax = plot_collapse(fit_threshold(stats, quantity=quantity, seed=args.seed), title=label)
-    elif args.kind == "lambda":
-        ax = plot_lambda(fit_lambda(stats, physical_error_rate=args.p,
-                                    boundary_offset=args.boundary_offset), title=label)
-    else:
-        ax = plot_rounds(stats, boundary_offset=args.boundary_offset, title=label)
-    path = save_figure(ax, out, dpi=args.dpi)
-    sys.stdout.write(f"wrote {path}\n")
+    # Series never share a figure: each is drawn on its own, and the output says which is which.
+    for path, (key, stats) in zip(_series_paths(out, len(series)), series.items(), strict=True):
+        label = series_label(key)
+        if args.kind == "threshold":
+            try:
+                fit = fit_threshold(stats, quantity=quantity, seed=args.seed)
+            except ValueError as exc:
+                sys.stderr.write(f"qec plot: no threshold marked ({label}): {exc}\n")
+                fit = None
+            ax = plot_threshold(stats, quantity=quantity, threshold=fit, title=label)
+        elif args.kind == "collapse":
+            ax = plot_collapse(fit_threshold(stats, quantity=quantity, seed=args.seed),
+                               title=label)
+        elif args.kind == "lambda":
+            ax = plot_lambda(fit_lambda(stats, physical_error_rate=args.p,
+                                        boundary_offset=args.boundary_offset), title=label)
+        else:
+            ax = plot_rounds(stats, boundary_offset=args.boundary_offset, title=label)
+        written = save_figure(ax, path, dpi=args.dpi)
+        suffix = f"  (series: {label})" if len(series) > 1 else ""
+        sys.stdout.write(f"wrote {written}{suffix}\n")
     return 0

@@ -44,6 +44,7 @@ __all__ = [
     "check_decoder",
     "decoder_info",
     "decoder_infos",
+    "decoder_is_known",
     "decoder_names",
     "get_decoder",
     "register_decoder",
@@ -229,8 +230,12 @@ def _load_entry_points() -> None:
 
 
 def reload_entry_points() -> None:
-    """Reads the ``qec.decoders`` entry points again (after installing a package in-process)."""
+    """Reads the ``qec.decoders`` entry points again (after installing a package in-process):
+    decoders of packages no longer found are dropped, new ones are added."""
     global _entry_points_loaded
+    for name, entry in _REGISTRY.items():
+        if entry.info.source == "plugin":
+            _REGISTRY.remove(name)
     _entry_points_loaded = False
     _load_entry_points()
 
@@ -270,6 +275,19 @@ def canonical_decoder_name(name: str, *, custom_decoders: Mapping[str, Any] | No
     if sinter_name is not None:
         return sinter_name
     raise _unknown(name, custom_decoders)
+
+
+def decoder_is_known(name: object) -> bool:
+    """Whether ``name`` resolves without custom decoders (qec's registry, plugins, sinter).
+
+    Examples:
+        >>> decoder_is_known("Vacuous"), decoder_is_known("mine")
+        (True, False)
+    """
+    if not isinstance(name, str) or not name.strip():
+        return False
+    _load_entry_points()
+    return _REGISTRY.find(name) is not None or _sinter_name(name) is not None
 
 
 def _check_name(name: Any) -> None:

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import sinter
 
-from qec.data import Task, TaskStats
+from qec.data import MaxErrors, TargetRelativeError, Task, TaskStats
+from qec.data._stopping import check_rule
 from qec.decoders import decoder_info, resolve_decoder
 from qec.sampling._executors import Executor, make_executor
 from qec.sampling._progress import ProgressDisplay, TaskProgress, make_progress
@@ -37,7 +38,6 @@ from qec.store import ResultStore
 
 __all__ = ["SamplingSession", "collect", "sample_shots"]
 
-_Z95 = 1.959963984540054  # two-sided 95% normal quantile, for target_relative_error
 _MAX_SEED = 2**63
 
 
@@ -55,15 +55,26 @@ def _check_decoder_object(name: str, decoder: Any) -> None:
             f"custom_decoders[{name!r}]={decoder!r} must be a sinter.Decoder or sinter.Sampler")
 
 
-def _check_limits(*, max_shots: Any, max_errors: Any, target_relative_error: Any) -> None:
+def _stopping_rules(*, max_shots: Any, max_errors: Any, target_relative_error: Any,
+                    stop_when: Any) -> tuple[Any, ...]:
+    """Checks the limits and returns the stopping rules they make (``max_shots`` aside)."""
     _check_positive_int("max_shots", max_shots)
     _check_positive_int("max_errors", max_errors, allow_none=True)
     if target_relative_error is not None and (
             isinstance(target_relative_error, bool)
-            or not isinstance(target_relative_error, (int, float))
+            or not isinstance(target_relative_error, (int, float, np.floating))
             or not 0 < target_relative_error < math.inf):
         raise ValueError(
             f"target_relative_error={target_relative_error!r} must be a positive number")
+    rules: list[Any] = []
+    if max_errors is not None:
+        rules.append(MaxErrors(max_errors))
+    if target_relative_error is not None:
+        rules.append(TargetRelativeError(target_relative_error))
+    if stop_when is not None:
+        extra = list(stop_when) if isinstance(stop_when, (list, tuple)) else [stop_when]
+        rules.extend(check_rule(rule) for rule in extra)
+    return tuple(rules)
 
 
 def _check_decoder_names(tasks: Iterable[Task], custom_decoders: Mapping[str, Any] | None
@@ -78,7 +89,7 @@ class _TaskState:
     payload: TaskPayload
     goal_shots: int
     goal_errors: int | None
-    target_relative_error: float | None
+    rules: tuple[Any, ...]
     label: str
     shots: int = 0
     errors: int = 0
@@ -96,33 +107,26 @@ class _TaskState:
         return self.run_seconds / self.run_shots if self.run_shots else None
 
     def met(self, shots: Any, errors: Any, discards: Any) -> Any:
-        """Whether totals meet a stopping condition (elementwise on arrays)."""
-        stop = np.asarray(shots) >= self.goal_shots
-        if self.goal_errors is not None:
-            stop = stop | (np.asarray(errors) >= self.goal_errors)
-        if self.target_relative_error is not None:
-            errors = np.asarray(errors, dtype=np.float64)
-            kept = np.maximum(np.asarray(shots) - np.asarray(discards), 1)
-            rate = errors / kept
-            need = _Z95**2 * (1 - rate) / self.target_relative_error**2
-            stop = stop | ((errors > 0) & (errors >= need))
+        """Whether totals meet ``max_shots`` or a stopping rule (elementwise on arrays)."""
+        shots, errors, discards = (np.asarray(x) for x in (shots, errors, discards))
+        stop = shots >= self.goal_shots
+        for rule in self.rules:
+            stop = stop | np.asarray(rule.met(shots=shots, errors=errors, discards=discards),
+                                     dtype=bool)
         return stop
 
-    def errors_needed(self) -> float | None:
-        """Errors still needed by the error conditions (None when there are none)."""
-        targets = []
-        if self.goal_errors is not None:
-            targets.append(self.goal_errors)
-        if self.target_relative_error is not None:
-            targets.append(_Z95**2 / self.target_relative_error**2)
-        return None if not targets else max(0.0, min(targets) - self.errors)
+    def rule_shots_left(self) -> float | None:
+        """The fewest shots any stopping rule still expects to need (None: no estimate)."""
+        estimates = [rule.shots_left(shots=self.shots, errors=self.errors,
+                                     discards=self.discards) for rule in self.rules]
+        known = [e for e in estimates if e is not None]
+        return min(known) if known else None
 
     def shots_left_estimate(self) -> float:
         left = float(self.goal_shots - self.shots)
-        needed = self.errors_needed()
-        if needed is not None and self.errors > 0:
-            rate = self.errors / max(1, self.shots - self.discards)
-            left = min(left, needed / rate)
+        needed = self.rule_shots_left()
+        if needed is not None:
+            left = min(left, needed)
         return max(0.0, left)
 
 
@@ -262,16 +266,21 @@ class SamplingSession:
         max_shots: int,
         max_errors: int | None = None,
         target_relative_error: float | None = None,
+        stop_when: Any = None,
     ) -> list[TaskStats]:
         """Samples each task until one stopping condition holds for its *stored* totals.
 
         Args:
             tasks: the tasks (duplicates are sampled once).
             max_shots: stop a task once it has this many shots in total.
-            max_errors: stop a task once it has this many errors (None: no limit).
+            max_errors: stop a task once it has this many errors (None: no limit); the
+                :class:`qec.data.MaxErrors` rule.
             target_relative_error: stop a task once the 95% half-width of its logical error
                 rate (normal approximation, ``1.96 sqrt((1 - rate) / errors)``) is at most this
-                fraction of the rate (None: no target).
+                fraction of the rate (None: no target); the
+                :class:`qec.data.TargetRelativeError` rule.
+            stop_when: more stopping rules (one or a list), any object with the methods of
+                :class:`qec.data.StoppingRule`; a task stops when any rule is met.
 
         Returns:
             The stored statistics of each task, in the order given.
@@ -279,11 +288,11 @@ class SamplingSession:
         Raises:
             ValueError: for invalid limits or an unknown decoder.
         """
-        _check_limits(max_shots=max_shots, max_errors=max_errors,
-                      target_relative_error=target_relative_error)
+        rules = _stopping_rules(max_shots=max_shots, max_errors=max_errors,
+                                target_relative_error=target_relative_error, stop_when=stop_when)
         tasks = _unique(tasks)
         states = self._states(tasks, goals=[(int(max_shots), max_errors)] * len(tasks),
-                              target_relative_error=target_relative_error, absolute=True)
+                              rules=rules, absolute=True)
         self._run(states)
         return [self.store.stats_for(t.strong_id) for t in tasks]
 
@@ -305,12 +314,12 @@ class SamplingSession:
             merged.setdefault(task.strong_id, [task, 0])[1] += int(shots)
         tasks = [task for task, _ in merged.values()]
         states = self._states(tasks, goals=[(n, None) for _, n in merged.values()],
-                              target_relative_error=None, absolute=False)
+                              rules=(), absolute=False)
         self._run(states)
         return [self.store.stats_for(task.strong_id) for task, _ in work]
 
     def _states(self, tasks: list[Task], *, goals: list[tuple[int, int | None]],
-                target_relative_error: float | None, absolute: bool) -> list[_TaskState]:
+                rules: tuple[Any, ...], absolute: bool) -> list[_TaskState]:
         payloads = []
         for task in tasks:
             if not isinstance(task, Task):
@@ -330,7 +339,7 @@ class SamplingSession:
             if not absolute:
                 shots += stored.shots
             state = _TaskState(task=task, payload=payload, goal_shots=shots, goal_errors=errors,
-                               target_relative_error=target_relative_error, label=label)
+                               rules=rules, label=label)
             self._refresh(state, stored)
             states.append(state)
         return states
@@ -386,10 +395,9 @@ class SamplingSession:
             shots = CHUNK_SHOTS
         else:
             shots = min(self.max_batch_seconds / max(per_shot, 1e-9), 64 * state.largest_batch)
-            needed = state.errors_needed()
-            if needed is not None and state.errors > 0:
-                rate = state.errors / max(1, state.shots - state.discards)
-                still_needed = 1.1 * needed / rate - in_flight
+            needed = state.rule_shots_left()
+            if needed is not None:
+                still_needed = 1.1 * needed - in_flight
                 if still_needed <= 0 and state.pending:
                     return None  # the batches in flight should be enough: wait for them
                 shots = min(shots, still_needed)
@@ -502,6 +510,7 @@ def collect(
     max_shots: int,
     max_errors: int | None = None,
     target_relative_error: float | None = None,
+    stop_when: Any = None,
     workers: int | None = None,
     dask: Any = None,
     seed: int | None = None,
@@ -533,14 +542,15 @@ def collect(
     """
     tasks = _unique(tasks)
     # Every argument is checked before the database is opened or created.
-    _check_limits(max_shots=max_shots, max_errors=max_errors,
-                  target_relative_error=target_relative_error)
+    _stopping_rules(max_shots=max_shots, max_errors=max_errors,
+                    target_relative_error=target_relative_error, stop_when=stop_when)
     _check_decoder_names(tasks, custom_decoders)
     with SamplingSession(db=db, workers=workers, dask=dask, seed=seed,
                          custom_decoders=custom_decoders, progress=progress,
                          max_batch_seconds=max_batch_seconds) as session:
         return session.collect(tasks, max_shots=max_shots, max_errors=max_errors,
-                               target_relative_error=target_relative_error)
+                               target_relative_error=target_relative_error,
+                               stop_when=stop_when)
 
 
 def sample_shots(

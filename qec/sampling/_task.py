@@ -7,7 +7,7 @@ from typing import Any
 from qec.circuits import memory_circuit
 from qec.codes import code_from_name, spec_metadata
 from qec.data import Task
-from qec.decoders import canonical_decoder_name
+from qec.decoders import canonical_decoder_name, decoder_is_known
 from qec.noise import NoiseModel, canonical_noise_name
 
 __all__ = ["memory_task"]
@@ -47,7 +47,8 @@ def memory_task(
         basis: ``"X"`` or ``"Z"``.
         noise: a noise model name for :meth:`qec.NoiseModel.from_name`.
         p: the physical error rate.
-        decoder: the decoder name.
+        decoder: the decoder name (a name qec resolves is stored canonically; another one,
+            of a decoder given to ``collect(custom_decoders=...)``, as it is).
         leakage: leakage probability per qubit per two-qubit gate, or None for no leakage.
         leakage_removal: ``"none"``, ``"mlr"`` or ``"dqlr"`` (see :func:`qec.memory_circuit`).
         removal_period: rounds between DQLR steps.
@@ -80,7 +81,8 @@ def memory_task(
     """
     code_name, spec_parameters = spec_metadata(code)
     noise = canonical_noise_name(noise)
-    decoder = canonical_decoder_name(decoder)
+    if decoder_is_known(decoder):  # else a custom decoder's name, for collect(custom_decoders=)
+        decoder = canonical_decoder_name(decoder)
     model = NoiseModel.from_name(noise, p)
     if leakage is not None:
         model = model.with_leakage(leakage_per_gate=leakage)

@@ -66,13 +66,23 @@ def test_plot_no_matching_tasks(threshold_db, tmp_path, capsys):
     assert not (tmp_path / "f.png").exists()
 
 
-def test_plot_several_series_asks_for_a_filter(threshold_db, tmp_path, capsys):
+def test_plot_draws_several_series_separately_and_says_which_is_which(threshold_db, tmp_path,
+                                                                     capsys):
     write_points(threshold_db, [Point(distance=3, rounds=1, physical_error_rate=0.1, shots=10,
                                       errors=1)], noise="phenomenological")
-    assert main(["plot", "--db", str(threshold_db), "--out", str(tmp_path / "f.png")]) == 2
-    assert "holds 2 series" in capsys.readouterr().err
+    assert main(["plot", "--db", str(threshold_db), "--out", str(tmp_path / "f.png")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and not (tmp_path / "f.png").exists()
+    assert out[0].startswith(f"wrote {tmp_path / 'f-1.png'}") and "noise=code-capacity" in out[0]
+    assert out[1].startswith(f"wrote {tmp_path / 'f-2.png'}") and "noise=phenomenological" in out[1]
+    for name in ("f-1.png", "f-2.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
     assert main(["plot", "--db", str(threshold_db), "--noise", "code-capacity",
                  "--out", str(tmp_path / "f.png")]) == 0
+    assert capsys.readouterr().out == f"wrote {tmp_path / 'f.png'}\n"
+    assert main(["plot", "--db", str(threshold_db), "--where", "noise=phenomenological",
+                 "--out", str(tmp_path / "g.png")]) == 0
+    assert (tmp_path / "g.png").exists()
 
 
 def test_plot_collapse_without_crossing_is_a_one_line_error(tmp_path, capsys):
