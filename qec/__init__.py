@@ -12,7 +12,7 @@ Examples:
     24
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 import importlib
 from typing import Any

@@ -7,7 +7,7 @@ a time: mean, p50, p99) and batch throughput, with ratios to PyMatching. Writes 
 table.csv and figure.png (accuracy against latency) and prints the table.
 
 Run: .venv/bin/python experiments/benchmarks/bench_decoders.py [--out DIR] [--shots N]
-(the same as ``qec bench-decoders --out DIR``; the logic lives in ``qec.decoders``).
+(the same as ``qec bench-decoders --out DIR``; the logic lives in ``qec.studies``).
 """
 
 from __future__ import annotations

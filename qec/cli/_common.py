@@ -32,7 +32,7 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dask", default=None, metavar="ADDRESS",
         help="run on Dask: a scheduler address (tcp://host:8786), or 'local' for a local "
-             "cluster of --workers workers (needs pip install 'qec[dask]')")
+             "cluster of --workers workers (needs pip install 'qec-lab[dask]')")
     parser.add_argument("--seed", type=int, default=None,
                         help="root seed: the same seed gives the same results")
 

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import stim
 
-INSTALL_HINT = "pip install 'qec[decoders]'"
+INSTALL_HINT = "pip install 'qec-lab[decoders]'"
 
 
 def detector_error_model_for_circuit(circuit: stim.Circuit) -> stim.DetectorErrorModel:

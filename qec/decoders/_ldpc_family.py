@@ -1,6 +1,6 @@
 """Decoders built on Roffe's ``ldpc`` package: BP+OSD and belief-matching.
 
-Each needs the ``decoders`` extra (``pip install 'qec[decoders]'``); without it, compiling (or
+Each needs the ``decoders`` extra (``pip install 'qec-lab[decoders]'``); without it, compiling (or
 ``check_decoder``) raises an ``ImportError`` that says so.
 """
 

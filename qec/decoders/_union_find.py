@@ -1,6 +1,6 @@
 """Weighted union-find on the matching graph, via the ``mwpf`` package.
 
-Needs the ``decoders`` extra (``pip install 'qec[decoders]'``); without it, compiling (or
+Needs the ``decoders`` extra (``pip install 'qec-lab[decoders]'``); without it, compiling (or
 ``check_decoder``) raises an ``ImportError`` that says so.
 """
 

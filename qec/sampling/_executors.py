@@ -33,7 +33,7 @@ __all__ = [
     "make_executor",
 ]
 
-DASK_INSTALL_HINT = "To fix this: pip install 'qec[dask]'"
+DASK_INSTALL_HINT = "To fix this: pip install 'qec-lab[dask]'"
 _QUEUE_DEPTH = 2  # batches queued per worker, so that none idles between batches
 _DASK_QUEUE_DEPTH = 4  # more with Dask, whose round trip per task is longer
 _DASK_REFRESH_SECONDS = 2.0  # how often the Dask executor asks the scheduler for its workers
@@ -220,7 +220,7 @@ class DaskExecutor:
         connect_timeout: seconds to wait for a scheduler before giving up.
 
     Raises:
-        ValueError: Dask is not installed (the message says ``pip install 'qec[dask]'``), or the
+        ValueError: Dask is not installed (the message says ``pip install 'qec-lab[dask]'``), or the
             scheduler cannot be reached within ``connect_timeout``.
     """
 

@@ -30,7 +30,7 @@ def test_circuit_to_file(tmp_path, capsys):
 
 def test_help_and_version(capsys):
     assert main(["--version"]) == 0
-    assert capsys.readouterr().out.strip() == "qec 0.1.0"
+    assert capsys.readouterr().out.strip() == "qec 0.2.0"
     assert main(["--help"]) == 0
     assert "circuit" in capsys.readouterr().out
     assert main(["circuit", "--help"]) == 0
@@ -73,10 +73,10 @@ def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
     import qec.cli._circuit as circuit_command
 
     def needs_an_extra(args):
-        raise ImportError("this needs dask. To fix this: pip install 'qec[dask]'")
+        raise ImportError("this needs dask. To fix this: pip install 'qec-lab[dask]'")
 
     monkeypatch.setattr(circuit_command, "run", needs_an_extra)
-    assert_one_line_error(capsys, ["circuit"], "pip install 'qec[dask]'")
+    assert_one_line_error(capsys, ["circuit"], "pip install 'qec-lab[dask]'")
 
 
 def test_closed_stdout_is_exit_1_without_traceback(monkeypatch, capfd):

@@ -153,7 +153,7 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, tasks):
 
 def test_missing_dask_says_how_to_install(tmp_path, tasks, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
-    with pytest.raises(ValueError, match=r"pip install 'qec\[dask\]'"):
+    with pytest.raises(ValueError, match=r"pip install 'qec-lab\[dask\]'"):
         collect(tasks, db=tmp_path / "r.db", max_shots=100, dask="local")
 
 
