@@ -186,3 +186,28 @@ def test_single_logical_accessors_refuse_codes_with_several():
     code = CSSCode.toric(distance=3)
     with pytest.raises(ValueError, match=r"k=2 logical qubits; use logical_xs"):
         _ = code.logical_x
+
+
+class _ColouredSteane(CSSCode):
+    """The Steane code with a colour on every detector, through the annotation hook."""
+
+    def detector_annotations(self, stabilizer):
+        colour = [s.measure_qubit for s in self.stabilizers if s.basis == stabilizer.basis].index(
+            stabilizer.measure_qubit)
+        return (colour + (0 if stabilizer.basis == "X" else 3),)
+
+
+def test_detector_annotations_add_a_fourth_coordinate():
+    steane = CSSCode.steane()
+    code = _ColouredSteane(x_checks=steane.x_checks, z_checks=steane.z_checks, distance=3)
+    circuit = qec.memory_circuit(code, rounds=3, basis="X", noise=qec.NoiseModel.sd6(0.001))
+    coords = circuit.get_detector_coordinates()
+    assert all(len(c) == 4 for c in coords.values())
+    assert {c[3] for c in coords.values()} == {0, 1, 2, 3, 4, 5}
+    assert {c[2] for c in coords.values()} == {0, 1, 2, 3}  # the round, shifted as before
+    plain = qec.memory_circuit(steane, rounds=3, basis="X", noise=qec.NoiseModel.sd6(0.001))
+    assert all(len(c) == 3 for c in plain.get_detector_coordinates().values())
+    def errors(c):
+        return [str(i) for i in c.detector_error_model().flattened() if i.type == "error"]
+
+    assert errors(plain) == errors(circuit)  # the same model: only the coordinates differ
