@@ -26,7 +26,8 @@ from __future__ import annotations
 __all__ = ["LAYERS", "layer_of"]
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("data", ("qec.data", "qec._validate", "qec._registry", "qec._errors", "qec._layers")),
+    ("data", ("qec.data", "qec._validate", "qec._registry", "qec._errors", "qec._layers",
+              "qec._lazy")),
     ("noise and codes", ("qec.noise", "qec.codes", "qec.leakage._tags")),
     ("circuits", ("qec.circuits",)),
     ("decoders", ("qec.decoders",)),

@@ -22,9 +22,7 @@ Examples:
     True
 """
 
-import importlib
-from typing import Any
-
+from qec._lazy import lazy_attributes
 from qec.leakage._tags import pauli_equivalent
 from qec.noise import LEAKED_READOUTS, PARTNER_ERRORS, LeakageModel
 
@@ -42,18 +40,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'qec.leakage' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = [
     "HERALD_DECODER",
     "LEAKED_READOUTS",
@@ -68,3 +54,5 @@ __all__ = [
     "pauli_equivalent",
     "sample_leakage",
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -15,8 +15,7 @@ Examples:
     3
 """
 
-import importlib
-from typing import Any
+from qec._lazy import lazy_attributes
 
 # The members load on first use: the command line reads StudyConfig's defaults to build its
 # parser, and the studies import the whole sampling and plotting stack.
@@ -28,18 +27,6 @@ _LAZY = {
                     "qec.studies._dqlr"),
     "StudyConfig": "qec.studies._dqlr_config",
 }
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'qec.studies' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
 
 
 __all__ = [
@@ -58,3 +45,5 @@ __all__ = [
     "summarize_sweep",
     "sweep_tasks",
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
