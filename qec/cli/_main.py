@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
+import sqlite3
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from qec._errors import ExecutorError
 from qec.cli._common import CliError
@@ -63,8 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         The exit status: 0 on success, 2 on a user error (or a missing optional extra),
-        1 when stdout was closed early or the workers or Dask cluster failed, 130 when
-        interrupted.
+        1 when stdout was closed early or the workers or Dask cluster failed, and 128 plus the
+        signal's number when interrupted: 130 (SIGINT, Ctrl-C), 143 (SIGTERM), 129 (SIGHUP).
+        An interrupted command says how many batches are stored; re-running resumes.
 
     Examples:
         >>> main(["circuit", "--code", "repetition", "--distance", "3", "--rounds", "1",
@@ -80,6 +86,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "_run", None) is None:
         parser.print_help(sys.stderr)
         return 2
+    with _terminate_like_interrupt():
+        return _run(args)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, ending the command the way Ctrl-C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """While the command runs, SIGTERM and SIGHUP raise :class:`_Terminated` (a
+    KeyboardInterrupt), so that they stop the workers and report like Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated(signum)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, handler)
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+def _stored_batches(args: argparse.Namespace) -> str:
+    """``"; 12 batches are stored in PATH"`` for a command with a database, else ``""``."""
+    db = getattr(args, "db", None)
+    if db is None and getattr(args, "command", None) == "threshold":
+        db = args.out / "threshold.db"
+    if db is None or not os.path.isfile(db):
+        return ""
+    try:
+        connection = sqlite3.connect(f"file:{os.fspath(db)}?mode=ro", uri=True, timeout=5)
+        try:
+            (count,) = connection.execute(
+                "SELECT COUNT(*) FROM batches WHERE shots IS NOT NULL").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return ""
+    return f"; {count:,} completed batches are stored in {os.fspath(db)}: run it again to resume"
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args._run(args) or 0)
     except (CliError, ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
@@ -95,9 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except KeyboardInterrupt:
-        sys.stderr.write(f"qec {args.command}: interrupted\n")
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        name = signal.Signals(signum).name
+        sys.stderr.write(f"qec {args.command}: interrupted by {name}{_stored_batches(args)}\n")
+        return 128 + int(signum)
 
 
 def _error_line(command: str, exc: BaseException) -> None:

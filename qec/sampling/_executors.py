@@ -71,7 +71,8 @@ class Executor(Protocol):
 class _LocalWorker:
     def __init__(self, context: Any) -> None:
         self.connection, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=local_worker_main, args=(child,), daemon=True)
+        self.process = context.Process(target=local_worker_main, args=(child, os.getpid()),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.sent: set[str] = set()

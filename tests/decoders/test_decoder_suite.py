@@ -126,7 +126,7 @@ def test_hypergraph_decoders_accept_undecomposed_models(name):
 def test_missing_optional_dependency_says_how_to_install(monkeypatch, name, module):
     monkeypatch.setitem(sys.modules, module, None)  # makes `import <module>` fail
     dem = stim.DetectorErrorModel("error(0.1) D0 L0")
-    message = rf"decoder '{name}' needs the Python package '{module}'.*'qec\[decoders\]'"
+    message = rf"decoder '{name}' needs the Python package '{module}'.*'qec-lab\[decoders\]'"
     with pytest.raises(ImportError, match=message):
         get_decoder(name).compile_decoder_for_dem(dem=dem)
     with pytest.raises(ImportError, match=message):

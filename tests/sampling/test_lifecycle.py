@@ -1,0 +1,82 @@
+"""Worker processes never outlive their command, whatever signal ends it."""
+
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="reads the process table in /proc")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _start(tmp_path):
+    command = [sys.executable, "-m", "qec", "threshold", "--distances", "5,7", "--p",
+               "0.004:0.01:4", "--max-shots", "100000000", "--max-errors", "100000000",
+               "--workers", "2", "--out", str(tmp_path), "--seed", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        time.sleep(0.2)
+        workers = _children(process.pid)
+    assert len(workers) == 2, f"no workers started: {workers}"
+    time.sleep(2.0)  # let some batches complete
+    return process, workers
+
+
+def _assert_gone(workers, *, within=10.0):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)], "workers outlived their command"
+
+
+def test_sigkill_of_the_command_ends_its_workers_and_closes_its_pipes(tmp_path):
+    process, workers = _start(tmp_path)
+    os.kill(process.pid, signal.SIGKILL)
+    # The workers hold none of the command's streams: reading them to the end returns.
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    _assert_gone(workers)
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129),
+                                                (signal.SIGINT, 130)])
+def test_sigterm_sighup_and_sigint_stop_cleanly_and_say_what_was_kept(tmp_path, signum, status):
+    process, workers = _start(tmp_path)
+    os.kill(process.pid, signum)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == status, err
+    lines = [line for line in err.splitlines() if not line.startswith("qec:")]
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"qec threshold: interrupted by {signal.Signals(signum).name}; ")
+    assert "completed batches are stored in" in lines[0] and "run it again to resume" in lines[0]
+    assert "Traceback" not in err
+    _assert_gone(workers)
