@@ -74,18 +74,22 @@ CREATE INDEX IF NOT EXISTS batches_by_task ON batches (strong_id, seed);
 
 
 class ResultStore:
-    """Sampling results in a SQLite file (created when missing).
+    """Sampling results in a SQLite file.
 
     Args:
-        path: the database file. Created, with its parent directory, if it does not exist
-            (unless ``create`` is False).
-        create: create a missing database; when False a missing file is a ``ValueError`` (for
-            commands that only read, such as ``qec export`` and ``qec plot``).
+        path: the database file.
+        create: create a missing database (with its parent directory); the default, False,
+            makes a missing file a ``ValueError``, so that a misspelled path is an error rather
+            than a new empty database. Only code that samples creates databases.
+        read_only: open without writing anything, not even the WAL switch or a schema
+            migration: for reading results (``qec fit``, ``qec plot``, ``qec export``), also
+            from a read-only medium or a file the user may not write. Writing methods then fail.
 
     Raises:
-        ValueError: if the file cannot be opened, does not exist and ``create`` is False, is not
-            a SQLite database, is a SQLite database of another application, or was written with
-            another schema version.
+        ValueError: if the file cannot be opened, does not exist (and ``create`` is False), is
+            empty or not a SQLite database, is a SQLite database of another application, was
+            written with another schema version. (A version-1 database is migrated when opened
+            for writing, and read as it is when opened read-only.)
 
     Examples:
         >>> import tempfile, stim
@@ -93,7 +97,7 @@ class ResultStore:
         >>> circuit = stim.Circuit("X_ERROR(0.1) 0\\nM 0\\nOBSERVABLE_INCLUDE(0) rec[-1]")
         >>> task = Task(circuit=circuit, decoder="pymatching", json_metadata={"p": 0.1})
         >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     with ResultStore(f"{tmp}/results.db") as store:
+        ...     with ResultStore(f"{tmp}/results.db", create=True) as store:
         ...         store.add_task(task)
         ...         batch = store.claim_batch(task.strong_id, seed=1, num_chunks=1)
         ...         store.complete_batch(batch.id, shots=100, errors=9, discards=0, seconds=0.1)
@@ -101,24 +105,35 @@ class ResultStore:
         [(100, 9)]
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
+                 read_only: bool = False) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise ValueError(f"db={path!r} must be a database path (or an open ResultStore)")
         self.path = pathlib.Path(path)
+        self.read_only = bool(read_only)
         if self.path.is_dir():
             raise ValueError(f"database path {str(self.path)!r} is a directory, not a file")
         existed = self.path.exists()
-        if not existed and not create:
+        if not existed and (read_only or not create):
             raise ValueError(f"database {str(self.path)!r} does not exist")
-        if existed and not os.access(self.path, os.R_OK | os.W_OK):
-            raise ValueError(f"database {str(self.path)!r} is not readable and writable")
+        access = os.R_OK if read_only else os.R_OK | os.W_OK
+        if existed and not os.access(self.path, access):
+            wanted = "readable" if read_only else "readable and writable"
+            raise ValueError(f"database {str(self.path)!r} is not {wanted}")
+        if existed and self.path.stat().st_size == 0 and (read_only or not create):
+            raise ValueError(f"{str(self.path)!r} is an empty file, not a qec results database")
         if not existed:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ValueError(f"cannot create database {str(self.path)!r}: {exc}") from None
         try:
-            self._connection = sqlite3.connect(
-                str(self.path), timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None
-            )
+            if read_only:
+                self._connection = _connect_read_only(self.path)
+            else:
+                self._connection = sqlite3.connect(
+                    str(self.path), timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None
+                )
         except sqlite3.Error as exc:
             raise ValueError(f"cannot open database {str(self.path)!r}: {exc}") from None
         try:
@@ -144,6 +159,9 @@ class ResultStore:
                 f"{str(self.path)!r} is a SQLite database of another application (tables: "
                 f"{', '.join(sorted(tables))}), not a qec results database"
             )
+        if self.read_only:
+            self._check_version(migrate=False)
+            return
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA foreign_keys = ON")
@@ -158,12 +176,21 @@ class ResultStore:
                         "INSERT INTO qec_schema (application, version) VALUES (?, ?)",
                         (_APPLICATION, SCHEMA_VERSION),
                     )
-        row = connection.execute("SELECT application, version FROM qec_schema").fetchone()
+        self._check_version(migrate=True)
+
+    _version: int = SCHEMA_VERSION
+
+    def _check_version(self, *, migrate: bool) -> None:
+        row = self._connection.execute("SELECT application, version FROM qec_schema").fetchone()
         if row is None or row[0] != _APPLICATION:
             raise ValueError(
                 f"{str(self.path)!r} has no qec schema record; it is not a qec database")
+        self._version = row[1]
+        if row[1] == 1 and not migrate:
+            return  # read as version 1: what migration would write is computed when reading
         if row[1] == 1:
             self._migrate_from_1()
+            self._version = SCHEMA_VERSION
         elif row[1] != SCHEMA_VERSION:
             raise ValueError(
                 f"{str(self.path)!r} has qec schema version {row[1]}, but this qec reads version "
@@ -389,6 +416,8 @@ class ResultStore:
         return result
 
     def _read(self, *, where: str, parameters: tuple[Any, ...]) -> list[TaskStats]:
+        if self._version == 1:
+            return self._read_version_1(where=where, parameters=parameters)
         rows = self._connection.execute(
             "SELECT t.strong_id, t.decoder, t.json_metadata, COALESCE(SUM(b.shots), 0), "
             "COALESCE(SUM(b.errors), 0), COALESCE(SUM(b.discards), 0), "
@@ -435,6 +464,31 @@ class ResultStore:
             )
         return result
 
+    def _read_version_1(self, *, where: str, parameters: tuple[Any, ...]) -> list[TaskStats]:
+        """Reads a version-1 database without migrating it (read-only): no float sums, and
+        the number of observables read from each stored circuit, as migration would."""
+        import stim
+
+        rows = self._connection.execute(
+            "SELECT t.strong_id, t.decoder, t.json_metadata, t.circuit, COALESCE(SUM(b.shots), 0), "
+            "COALESCE(SUM(b.errors), 0), COALESCE(SUM(b.discards), 0), "
+            "COALESCE(SUM(b.seconds), 0.0) "
+            f"FROM tasks t LEFT JOIN batches b ON b.strong_id = t.strong_id WHERE {where} "
+            "GROUP BY t.strong_id ORDER BY MIN(t.rowid)", parameters).fetchall()
+        result = []
+        for strong_id, decoder, metadata, circuit, shots, errors, discards, seconds in rows:
+            counts: collections.Counter[str] = collections.Counter()
+            for (text,) in self._connection.execute(
+                    "SELECT custom_counts FROM batches WHERE strong_id = ? AND "
+                    "custom_counts IS NOT NULL AND shots IS NOT NULL", (strong_id,)):
+                counts.update(json.loads(text))
+            observables = max(1, stim.Circuit(circuit).num_observables) if circuit else 1
+            result.append(TaskStats(strong_id=strong_id, decoder=decoder,
+                                    json_metadata=json.loads(metadata), shots=shots,
+                                    errors=errors, discards=discards, seconds=seconds,
+                                    custom_counts=dict(counts), num_observables=observables))
+        return result
+
     def batch_rows(self) -> list[tuple[str, int | None, int | None, int | None, int | None]]:
         """Every batch as ``(strong_id, seed, first_chunk, num_chunks, shots)`` (shots None if
         pending), for audits and tests."""
@@ -448,6 +502,20 @@ class ResultStore:
 
 
 _MISSING = object()
+
+
+def _connect_read_only(path: pathlib.Path) -> sqlite3.Connection:
+    """A connection that never writes: ``mode=ro``, or ``immutable=1`` where even the WAL's
+    shared-memory file cannot be made (a read-only directory or medium)."""
+    uri = path.resolve().as_uri()
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_MS / 1000,
+                                 isolation_level=None)
+    try:
+        connection.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+        return connection
+    except sqlite3.OperationalError:
+        connection.close()
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
 
 
 def _sums_json(sums: Mapping[str, float] | None) -> str | None:

@@ -23,7 +23,7 @@ def _task(p=0.05, **metadata):
 
 def test_claims_commits_and_sums(tmp_path):
     task = _task()
-    with ResultStore(tmp_path / "r.db") as store:
+    with ResultStore(tmp_path / "r.db", create=True) as store:
         store.add_task(task)
         store.add_task(task)  # idempotent
         a = store.claim_batch(task.strong_id, seed=1, num_chunks=3)
@@ -47,7 +47,7 @@ def test_claims_commits_and_sums(tmp_path):
 
 def test_read_stats_filters_on_metadata(tmp_path):
     tasks = [_task(p=0.01, distance=3), _task(p=0.02, distance=3), _task(p=0.01, distance=5)]
-    with ResultStore(tmp_path / "r.db") as store:
+    with ResultStore(tmp_path / "r.db", create=True) as store:
         store.add_tasks(tasks)
         assert len(store.read_stats()) == 3
         assert [s.json_metadata["p"] for s in store.read_stats(distance=3)] == [0.01, 0.02]
@@ -61,7 +61,7 @@ def test_read_stats_filters_on_metadata(tmp_path):
 def test_add_stats_records_imported_tasks(tmp_path):
     stats = TaskStats(strong_id="s1", decoder="pymatching", json_metadata={"p": 0.1},
                       shots=100, errors=3)
-    with ResultStore(tmp_path / "r.db") as store:
+    with ResultStore(tmp_path / "r.db", create=True) as store:
         assert store.add_stats([stats, stats]) == 2
         [read] = store.read_stats()
         assert (read.shots, read.errors) == (200, 6)
@@ -70,7 +70,7 @@ def test_add_stats_records_imported_tasks(tmp_path):
 
 def test_reopening_keeps_everything(tmp_path):
     task = _task()
-    with ResultStore(tmp_path / "r.db") as store:
+    with ResultStore(tmp_path / "r.db", create=True) as store:
         store.add_task(task)
         batch = store.claim_batch(task.strong_id, seed=None, num_chunks=1)
         store.complete_batch(batch.id, shots=10, errors=1, discards=0, seconds=0.1)
@@ -82,30 +82,30 @@ def test_bad_database_files(tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("not a database\n" * 100)
     with pytest.raises(ValueError, match="is not a usable SQLite database"):
-        ResultStore(text)
+        ResultStore(text, create=True)
     assert text.read_text() == "not a database\n" * 100  # untouched
 
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as connection:
         connection.execute("CREATE TABLE things (x)")
     with pytest.raises(ValueError, match="a SQLite database of another application"):
-        ResultStore(other)
+        ResultStore(other, create=True)
 
     old = tmp_path / "old.db"
-    ResultStore(old).close()
+    ResultStore(old, create=True).close()
     with sqlite3.connect(old) as connection:
         connection.execute("UPDATE qec_schema SET version = ?", (SCHEMA_VERSION + 1,))
     with pytest.raises(ValueError, match=f"schema version {SCHEMA_VERSION + 1}, but this qec"):
-        ResultStore(old)
+        ResultStore(old, create=True)
 
     with pytest.raises(ValueError, match="is a directory"):
-        ResultStore(tmp_path)
+        ResultStore(tmp_path, create=True)
     with pytest.raises(ValueError, match="cannot create database"):
-        ResultStore(text / "inside.db")  # the parent is a file
+        ResultStore(text / "inside.db", create=True)  # the parent is a file
     with pytest.raises(ValueError, match="does not exist"):
         ResultStore(tmp_path / "missing.db", create=False)
     with pytest.raises(ValueError, match="num_chunks=0 must be positive"):
-        ResultStore(tmp_path / "fine.db").claim_batch("x", seed=1, num_chunks=0)
+        ResultStore(tmp_path / "fine.db", create=True).claim_batch("x", seed=1, num_chunks=0)
 
 
 _RUNNER = textwrap.dedent("""
@@ -149,7 +149,7 @@ def test_kill_9_mid_run_then_resume(tmp_path):
     assert process.poll() is None, process.stderr.read().decode()
     os.killpg(process.pid, signal.SIGKILL)  # the runner and its worker, at once
     process.wait()
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         assert store.integrity_check() == "ok"
         count, committed_shots = _completed(db)
         assert count >= 20
@@ -160,10 +160,10 @@ def test_kill_9_mid_run_then_resume(tmp_path):
         ranges = sorted((r[2], r[2] + r[3]) for r in rows if r[0] == task_id)
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(ranges))
     # Resuming finishes each task at exactly its budget.
-    target = max(s.shots for s in ResultStore(db).read_stats()) + 3000
+    target = max(s.shots for s in ResultStore(db, create=True).read_stats()) + 3000
     resumed = _start(tmp_path, db, target, 5, 0.5)
     assert resumed.wait(timeout=60) == 0, resumed.stderr.read().decode()
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         assert [s.shots for s in store.read_stats()] == [target, target]
         assert store.integrity_check() == "ok"
 
@@ -171,11 +171,11 @@ def test_kill_9_mid_run_then_resume(tmp_path):
 @pytest.mark.timeout(120)
 def test_two_concurrent_writers_both_complete(tmp_path):
     db = tmp_path / "r.db"
-    ResultStore(db).close()
+    ResultStore(db, create=True).close()
     runs = [_start(tmp_path, db, 60_000, 7, 0.002) for _ in range(2)]
     for run in runs:
         assert run.wait(timeout=90) == 0, run.stderr.read().decode()
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         stats = store.read_stats()
         rows = store.batch_rows()
         assert store.integrity_check() == "ok"

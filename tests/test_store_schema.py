@@ -60,7 +60,7 @@ def test_a_version_1_database_is_migrated_and_keeps_everything(tmp_path):
     path = tmp_path / "old.db"
     toric, surface = _toric_task(), _surface_task()
     _write_version_1(path, [toric, surface])
-    with ResultStore(path) as store:
+    with ResultStore(path, create=True) as store:
         by_id = {s.strong_id: s for s in store.read_stats()}
         assert store.integrity_check() == "ok"
         rows = store.batch_rows()
@@ -75,26 +75,26 @@ def test_a_version_1_database_is_migrated_and_keeps_everything(tmp_path):
     columns = {row[1] for row in connection.execute("PRAGMA table_info(batches)")}
     assert "sums" in columns
     connection.close()
-    with ResultStore(path) as store:  # opening again does nothing more
+    with ResultStore(path, create=True) as store:  # opening again does nothing more
         assert [s.shots for s in store.read_stats()] == [2048, 2048]
 
 
 def test_a_newer_schema_is_refused_not_misread(tmp_path):
     path = tmp_path / "new.db"
-    ResultStore(path).close()
+    ResultStore(path, create=True).close()
     connection = sqlite3.connect(path)
     connection.execute("UPDATE qec_schema SET version = ?", (SCHEMA_VERSION + 1,))
     connection.commit()
     connection.close()
     with pytest.raises(ValueError, match=rf"schema version {SCHEMA_VERSION + 1}, but this qec "
                                          rf"reads version {SCHEMA_VERSION}"):
-        ResultStore(path)
+        ResultStore(path, create=True)
 
 
 def test_observables_and_sums_round_trip(tmp_path):
     toric = _toric_task()
     assert toric.num_observables == 2
-    with ResultStore(tmp_path / "r.db") as store:
+    with ResultStore(tmp_path / "r.db", create=True) as store:
         store.add_task(toric)
         for weight in (1e-6, 3e-6):
             batch = store.claim_batch(toric.strong_id, seed=1, num_chunks=1)
@@ -124,7 +124,7 @@ def test_per_round_error_counts_every_observable():
 
 
 def test_a_misspelled_filter_is_an_error_listing_the_keys(tmp_path):
-    with ResultStore(tmp_path / "r.db") as store:
+    with ResultStore(tmp_path / "r.db", create=True) as store:
         store.add_task(_surface_task())
         assert len(store.read_stats(distance=3)) == 1
         assert store.read_stats(distance=5) == []
@@ -142,3 +142,88 @@ def test_export_carries_the_number_of_observables(tmp_path):
                          shots=10, errors=1, sums={"weight": 0.1, "weight_sq": 0.01})
     with pytest.raises(ValueError, match=r"float accumulators \['weight', 'weight_sq'\]"):
         weighted.to_sinter()
+
+
+def _file_state(path):
+    """The database file's bytes and the WAL's (SQLite readers of a WAL database may create an
+    empty WAL and its shared-memory index beside it; neither holds data)."""
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes(), wal.read_bytes() if wal.exists() else b""
+
+
+def test_a_misspelled_path_is_an_error_not_a_new_database(tmp_path):
+    with pytest.raises(ValueError, match=r"does not exist"):
+        ResultStore(tmp_path / "typo.db")
+    assert not (tmp_path / "typo.db").exists()
+    with pytest.raises(ValueError, match=r"db=None must be a database path"):
+        ResultStore(None)
+
+
+def test_read_only_opening_changes_nothing_and_reads_everything(tmp_path):
+    path = tmp_path / "r.db"
+    task = _surface_task()
+    with ResultStore(path, create=True) as store:
+        store.add_task(task)
+        batch = store.claim_batch(task.strong_id, seed=1, num_chunks=1)
+        store.complete_batch(batch.id, shots=1024, errors=7, discards=0, seconds=0.1)
+    before = _file_state(path)
+    with ResultStore(path, read_only=True) as store:
+        [stats] = store.read_stats()
+        assert (stats.shots, stats.errors) == (1024, 7)
+        with pytest.raises(Exception, match="readonly"):
+            store.add_task(_toric_task())
+    assert _file_state(path) == before
+
+
+def test_read_only_reads_a_version_1_database_without_migrating_it(tmp_path):
+    path = tmp_path / "old.db"
+    toric = _toric_task()
+    _write_version_1(path, [toric])
+    before = path.read_bytes()
+    with ResultStore(path, read_only=True) as store:
+        [stats] = store.read_stats()
+    assert (stats.shots, stats.errors, stats.num_observables) == (2048, 10, 2)
+    assert path.read_bytes() == before
+
+
+def test_an_empty_file_gets_no_schema_written_into_it(tmp_path, capsys):
+    from qec.cli import main
+
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    for argv in (["fit", "--db", str(empty)], ["export", "--db", str(empty)],
+                 ["plot", "--db", str(empty), "--out", str(tmp_path / "f.png")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "is an empty file, not a qec results database" in err and err.count("\n") == 1
+    assert empty.read_bytes() == b""
+    with pytest.raises(ValueError, match="empty file"):
+        ResultStore(empty)
+
+
+def test_fit_plot_and_export_read_a_database_they_may_not_write(tmp_path, capsys, monkeypatch):
+    import os
+
+    from qec.cli import main
+
+    path = tmp_path / "r.db"
+    with ResultStore(path, create=True) as store:
+        for d in (3, 5):
+            task = Task(circuit=_surface_task().circuit, decoder="pymatching",
+                        json_metadata={"code": "surface", "distance": d, "rounds": d,
+                                       "p": 0.003})
+            store.add_task(task)
+            batch = store.claim_batch(task.strong_id, seed=1, num_chunks=1)
+            store.complete_batch(batch.id, shots=1024, errors=20 + d, discards=0, seconds=0.1)
+    before = _file_state(path)
+    real_access = os.access
+    # As root every file is writable; make this one look as it does to a user without rights.
+    monkeypatch.setattr(os, "access", lambda p, mode: real_access(p, mode) and not (
+        mode & os.W_OK and str(p).startswith(str(path))))
+    assert main(["export", "--db", str(path)]) == 0
+    assert capsys.readouterr().out.count("pymatching") == 2
+    assert main(["fit", "--db", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["series"]
+    assert main(["plot", "--db", str(path), "--out", str(tmp_path / "f.png")]) == 0
+    assert _file_state(path) == before
+    assert main(["import", "--db", str(path), str(tmp_path / "none.csv")]) == 2

@@ -59,7 +59,7 @@ def _shots(tool: str, out: Path) -> int:
     if tool == "qec":
         from qec.store import ResultStore
 
-        with ResultStore(out / "qec.db") as store:
+        with ResultStore(out / "qec.db", read_only=True) as store:
             return sum(s.shots for s in store.read_stats())
     return sum(s.shots for s in sinter.read_stats_from_csv_files(out / "sinter.csv"))
 

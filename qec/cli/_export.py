@@ -32,7 +32,7 @@ def export_sinter_csv(db: str | Path) -> str:
     """
     from qec.store import ResultStore
 
-    with ResultStore(db, create=False) as store:
+    with ResultStore(db, read_only=True) as store:
         stats = [s for s in store.read_stats() if s.shots > 0]
     lines = [sinter.CSV_HEADER] + [s.to_sinter().to_csv_line() for s in stats]
     return "\n".join(lines) + "\n"

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from qec.store import ResultStore
 
     stats = [TaskStats.from_sinter(s) for s in read_sinter_csv(args.csv)]
-    with ResultStore(args.db) as store:
+    with ResultStore(args.db, create=True) as store:
         added = store.add_stats(stats)
     if not args.quiet:
         shots = sum(s.shots for s in stats)

@@ -61,7 +61,7 @@ def load_series(args: argparse.Namespace) -> tuple[dict[tuple[tuple[str, Any], .
         if not equals or not key.strip():
             raise CliError(f"--where={item!r} must be KEY=VALUE, like leakage=0.001")
         filters[key.strip()] = _parse_value(value)
-    with ResultStore(args.db, create=False) as store:
+    with ResultStore(args.db, read_only=True) as store:
         stats = store.read_stats(**filters)
     described = ", ".join(f"{k}={v}" for k, v in filters.items()) or "no filter"
     if not stats:

@@ -228,7 +228,7 @@ class SamplingSession:
             self._executor = make_executor(workers=workers, dask=dask)
         self._owns_store = not isinstance(db, ResultStore)
         try:
-            self.store = ResultStore(db) if self._owns_store else db
+            self.store = ResultStore(db, create=True) if self._owns_store else db
         except ValueError:
             if self._executor is not None:
                 self._executor.close()

@@ -53,5 +53,5 @@ def write_points(path, points: Iterable[Point], *, noise: str = "code-capacity",
         stats.append(TaskStats(strong_id=strong_id, decoder=decoder, json_metadata=metadata,
                                shots=pt.shots, errors=pt.errors, discards=pt.discards,
                                seconds=1.0))
-    with ResultStore(path) as store:
+    with ResultStore(path, create=True) as store:
         store.add_stats(stats)

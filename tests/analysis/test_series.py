@@ -107,7 +107,7 @@ def test_estimated_points_are_stored_resumed_fitted_and_plotted(tmp_path):
     points = synthetic_sweep(threshold=0.1, nu=1.5, distances=(5, 7, 9),
                              ps=np.linspace(0.09, 0.11, 7), shots=20_000, seed=3)
     path = tmp_path / "w.db"
-    with ResultStore(path) as store:
+    with ResultStore(path, create=True) as store:
         for i, pt in enumerate(points):
             rate = pt.errors / pt.shots
             sigma = math.sqrt(rate * (1 - rate) / pt.shots)

@@ -51,12 +51,12 @@ def test_collect_json_metadata_from_names_and_resume(tmp_path, capsys, circuit_f
     assert (library.strong_id, library.shots, library.errors) == (
         rows[0]["strong_id"], rows[0]["shots"], rows[0]["errors"])
     # Running again resumes: nothing new is sampled.
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         batches = store.batch_rows()
     assert main(_argv(circuit_files, db, "--decoders", "pymatching,pymatching-correlated",
                       "--json", "--quiet")) == 0
     assert json.loads(capsys.readouterr().out)["tasks"] == rows
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         assert store.batch_rows() == batches
 
 
@@ -72,7 +72,7 @@ def test_collect_table_quiet_and_no_metadata(tmp_path, capsys):
     assert captured.err.startswith("qec: ")  # plain progress lines: stderr is not a terminal
     assert main(_argv([path], db, "--metadata", "none", "--quiet")) == 0
     assert capsys.readouterr() == ("", "")
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         [stats] = store.read_stats()
     assert stats.json_metadata == {} and stats.shots > 0
 

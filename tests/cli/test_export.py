@@ -17,7 +17,7 @@ def test_export_import_round_trip(tmp_path, capsys):
     csv = tmp_path / "stats.csv"
     assert main(["export", "--db", str(db), "--format", "sinter-csv", "--out", str(csv)]) == 0
     read = sinter.read_stats_from_csv_files(csv)
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         ours = {s.strong_id: s for s in store.read_stats()}
     assert len(read) == 4
     for stats in read:

@@ -40,7 +40,7 @@ def test_leakage_json_summary_figures_and_store(tmp_path, capsys):
         assert matplotlib.image.imread(figure).shape == (480, 640, 4)
     assert json.loads((out / "leakage_summary.json").read_text())["strategies"].keys() == \
         summary["strategies"].keys()
-    with ResultStore(out / "leakage.db") as store:
+    with ResultStore(out / "leakage.db", create=True) as store:
         stored = store.read_stats(study="dqlr")
     assert len(stored) == 4 and all(s.shots > 0 for s in stored)
     assert {s.json_metadata["variant"] for s in stored} == {"baseline", "mlr", "dqlr", "pauli"}

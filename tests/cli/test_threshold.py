@@ -31,13 +31,13 @@ def test_threshold_json_figure_and_resume(tmp_path, capsys):
     assert {"threshold", "threshold_ci", "nu", "crossings", "fit_error"} <= set(summary)
     image = matplotlib.image.imread(out / "threshold.png")
     assert image.shape == (480, 640, 4)
-    with ResultStore(out / "threshold.db") as store:
+    with ResultStore(out / "threshold.db", create=True) as store:
         rows = store.batch_rows()
     # Running again resumes: everything is finished, nothing is sampled.
     assert main([*SMALL, "--out", str(out), "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["tasks"] == summary["tasks"]
-    with ResultStore(out / "threshold.db") as store:
+    with ResultStore(out / "threshold.db", create=True) as store:
         assert store.batch_rows() == rows
 
 
@@ -145,7 +145,7 @@ def test_bad_database_files_and_nothing_lost(tmp_path, capsys):
     assert text.read_text() == "hello\n" * 50
 
     old = tmp_path / "old.db"
-    ResultStore(old).close()
+    ResultStore(old, create=True).close()
     with sqlite3.connect(old) as connection:
         connection.execute("UPDATE qec_schema SET version = 99")
     assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(old)],
@@ -156,21 +156,21 @@ def test_bad_database_files_and_nothing_lost(tmp_path, capsys):
 
     db = tmp_path / "good.db"
     assert main([*SMALL, "--out", str(tmp_path), "--db", str(db), "--quiet"]) == 0
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         before = [(s.strong_id, s.shots, s.errors) for s in store.read_stats()]
     # A failed run on the same database loses nothing.
     assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(db), "--decoder",
                              "nope"], "decoder='nope'")
     assert_one_line_error(capsys, [*SMALL, "--out", str(tmp_path), "--db", str(db), "--p", "2"],
                     "p=2.0 must be strictly between 0 and 1")
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         assert [(s.strong_id, s.shots, s.errors) for s in store.read_stats()] == before
         assert store.integrity_check() == "ok"
 
 
 def test_unreadable_database_is_one_line_and_untouched(tmp_path, capsys, monkeypatch):
     db = tmp_path / "locked.db"
-    ResultStore(db).close()
+    ResultStore(db, create=True).close()
     content = db.read_bytes()
     db.chmod(0)
     if os.access(db, os.R_OK):  # running as root, which reads anything: simulate the denial

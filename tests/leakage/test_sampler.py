@@ -29,7 +29,7 @@ def test_through_the_engine_and_the_store(tmp_path):
     stats = collect(tasks, db=db, max_shots=3000, workers=1, seed=1, custom_decoders=samplers)
     assert [s.shots for s in stats] == [3000, 3000]
     assert all(0 < s.errors < 3000 and s.custom_counts["heralded_shots"] > 0 for s in stats)
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         stored = store.read_stats(leakage_removal="dqlr")
     assert [(s.strong_id, s.shots, s.errors) for s in stored] == [
         (stats[0].strong_id, 3000, stats[0].errors)]

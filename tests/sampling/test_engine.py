@@ -36,14 +36,14 @@ def test_max_shots_and_max_errors_stop_exactly_at_a_chunk(tmp_path, tasks):
     for s in stats:
         assert s.errors >= 30
         assert s.shots < 50_000
-    with ResultStore(tmp_path / "r.db") as store:
+    with ResultStore(tmp_path / "r.db", create=True) as store:
         rows = store.batch_rows()
     assert all(shots is not None for *_, shots in rows)  # no claim left pending
     # Re-running the finished tasks samples nothing more.
     again = collect(tasks, db=tmp_path / "r.db", max_shots=50_000, max_errors=30, workers=2,
                     seed=3)
     assert _totals(again) == _totals(stats)
-    with ResultStore(tmp_path / "r.db") as store:
+    with ResultStore(tmp_path / "r.db", create=True) as store:
         assert store.batch_rows() == rows
 
 
@@ -207,7 +207,7 @@ def test_a_failing_run_loses_nothing_already_stored(tmp_path, tasks):
     with pytest.raises(RuntimeError, match="decoder exploded"):
         collect([*tasks, broken], db=db, max_shots=6000, workers=1, seed=1,
                 custom_decoders={"broken": BrokenDecoder()})
-    with ResultStore(db) as store:
+    with ResultStore(db, create=True) as store:
         after = {s.strong_id: s for s in store.read_stats()}
         assert all(shots is not None for *_, shots in store.batch_rows())
         assert store.integrity_check() == "ok"
