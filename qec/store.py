@@ -28,6 +28,7 @@ import dataclasses
 import json
 import os
 import pathlib
+import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
@@ -67,7 +68,9 @@ CREATE TABLE IF NOT EXISTS batches (
     custom_counts TEXT,
     claimed_at REAL NOT NULL,
     completed_at REAL,
-    sums TEXT
+    sums TEXT,
+    owner TEXT,
+    claimed_shots INTEGER
 );
 CREATE INDEX IF NOT EXISTS batches_by_task ON batches (strong_id, seed);
 """
@@ -210,6 +213,8 @@ class ResultStore:
             connection.execute(
                 "ALTER TABLE tasks ADD COLUMN num_observables INTEGER NOT NULL DEFAULT 1")
             connection.execute("ALTER TABLE batches ADD COLUMN sums TEXT")
+            connection.execute("ALTER TABLE batches ADD COLUMN owner TEXT")
+            connection.execute("ALTER TABLE batches ADD COLUMN claimed_shots INTEGER")
             rows = connection.execute(
                 "SELECT strong_id, circuit FROM tasks WHERE circuit IS NOT NULL").fetchall()
             for strong_id, text in rows:
@@ -274,31 +279,83 @@ class ResultStore:
         return None if row is None else row[0]
 
     # Batches.
-    def claim_batch(self, strong_id: str, *, seed: int | None, num_chunks: int) -> Batch:
-        """Claims the next ``num_chunks`` unused chunk indices of a task for one seed.
+    def claim_batch(self, strong_id: str, *, seed: int | None, num_chunks: int,
+                    shots: int | None = None, max_total_shots: int | None = None
+                    ) -> Batch | None:
+        """Claims the next ``num_chunks`` chunk indices of a task for one seed.
 
         Chunk ``k`` of a task sampled with root seed ``seed`` always uses the same random
-        numbers, so two claims (even from two processes) never get the same chunk.
+        numbers, so two claims (even from two processes) never get the same chunk. A claim
+        left pending by a process that has died (killed mid-batch) is taken over first, lowest
+        chunks first, so that its chunks are sampled with their own seeds rather than skipped:
+        a resumed run sees exactly the chunks an uninterrupted one would. A claim of a live
+        process is never taken.
+
+        Args:
+            strong_id: the task.
+            seed: the root seed of the run.
+            num_chunks: the number of chunks wanted (fewer may be granted).
+            shots: the shots the claim is for (default ``num_chunks`` full chunks of
+                :data:`CHUNK_SHOTS_FOR_BUDGET`); counted against ``max_total_shots`` by every
+                process until it completes.
+            max_total_shots: a budget shared by every process on this database: completed
+                shots plus the live claims of all processes never exceed it.
 
         Returns:
-            The claimed :class:`Batch` (not yet counted in any statistics).
+            The claimed :class:`Batch` (not yet counted in any statistics), or None when the
+            budget leaves nothing to claim.
         """
         if num_chunks < 1:
             raise ValueError(f"num_chunks={num_chunks!r} must be positive")
+        wanted_shots = num_chunks * CHUNK_SHOTS_FOR_BUDGET if shots is None else int(shots)
+        me = owner_id()
         with self._write() as connection:
+            pending = connection.execute(
+                "SELECT id, seed, first_chunk, num_chunks, owner, claimed_shots FROM batches "
+                "WHERE strong_id = ? AND shots IS NULL ORDER BY first_chunk", (strong_id,),
+            ).fetchall()
+            live = [row for row in pending if not owner_is_dead(row[4])]
+            if max_total_shots is not None:
+                (done,) = connection.execute(
+                    "SELECT COALESCE(SUM(shots), 0) FROM batches WHERE strong_id = ? AND "
+                    "shots IS NOT NULL", (strong_id,)).fetchone()
+                in_flight = sum((row[5] if row[5] is not None else
+                                 row[3] * CHUNK_SHOTS_FOR_BUDGET) for row in live)
+                available = int(max_total_shots) - done - in_flight
+                if available <= 0:
+                    return None
+                if available < wanted_shots:
+                    wanted_shots = available
+                    num_chunks = max(1, -(-available // CHUNK_SHOTS_FOR_BUDGET))
+            abandoned = [row for row in pending if row[1] == seed and owner_is_dead(row[4])]
+            now = time.time()
+            if abandoned:
+                batch_id, _, first, count, dead_owner, _ = abandoned[0]
+                take = min(count, num_chunks)
+                wanted_shots = min(wanted_shots, take * CHUNK_SHOTS_FOR_BUDGET)
+                connection.execute(
+                    "UPDATE batches SET owner = ?, num_chunks = ?, claimed_shots = ?, "
+                    "claimed_at = ? WHERE id = ?", (me, take, wanted_shots, now, batch_id))
+                if take < count:  # the rest stays abandoned, for the next claim
+                    connection.execute(
+                        "INSERT INTO batches (strong_id, seed, first_chunk, num_chunks, "
+                        "claimed_at, owner) VALUES (?, ?, ?, ?, ?, ?)",
+                        (strong_id, seed, first + take, count - take, now, dead_owner))
+                return Batch(id=batch_id, strong_id=strong_id, seed=seed, first_chunk=first,
+                             num_chunks=take, shots=wanted_shots)
             (first,) = connection.execute(
                 "SELECT COALESCE(MAX(first_chunk + num_chunks), 0) FROM batches "
                 "WHERE strong_id = ? AND seed IS ?",
                 (strong_id, seed),
             ).fetchone()
             cursor = connection.execute(
-                "INSERT INTO batches (strong_id, seed, first_chunk, num_chunks, claimed_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (strong_id, seed, first, num_chunks, time.time()),
+                "INSERT INTO batches (strong_id, seed, first_chunk, num_chunks, claimed_at, "
+                "owner, claimed_shots) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (strong_id, seed, first, num_chunks, now, me, wanted_shots),
             )
             batch_id = cursor.lastrowid
         return Batch(id=batch_id, strong_id=strong_id, seed=seed, first_chunk=first,
-                     num_chunks=num_chunks)
+                     num_chunks=num_chunks, shots=wanted_shots)
 
     def complete_batch(
         self,
@@ -337,6 +394,15 @@ class ResultStore:
             )
             if cursor.rowcount != 1:
                 raise ValueError(f"batch id={batch_id} is not a pending claim of this database")
+
+    def abandoned_claims(self, strong_id: str | None = None) -> int:
+        """The number of pending claims whose process has died (their chunks are re-sampled
+        by the next run that claims the same task and seed)."""
+        rows = self._connection.execute(
+            "SELECT owner FROM batches WHERE shots IS NULL" + (
+                " AND strong_id = ?" if strong_id else ""), (strong_id,) if strong_id else ()
+        ).fetchall()
+        return sum(owner_is_dead(owner) for (owner,) in rows)
 
     def release_batches(self, batch_ids: Iterable[int]) -> None:
         """Deletes claims that will never complete (only pending ones; results are never lost)."""
@@ -503,6 +569,69 @@ class ResultStore:
 
 _MISSING = object()
 
+CHUNK_SHOTS_FOR_BUDGET = 1024
+"""Shots per chunk (the sampling engine's ``CHUNK_SHOTS``), for claims that do not say."""
+
+
+def _start_time(pid: int) -> str | None:
+    """The start time of a process in clock ticks since boot (Linux), to tell a process from
+    a later one that reuses its pid; None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+_OWNER: str | None = None
+
+
+def owner_id() -> str:
+    """This process as a claim owner: ``host:pid:start time``.
+
+    Examples:
+        >>> owner_id().count(":") >= 2
+        True
+    """
+    global _OWNER
+    pid = os.getpid()
+    if _OWNER is None or _OWNER.split(":")[1] != str(pid):  # recomputed after a fork
+        _OWNER = f"{socket.gethostname()}:{pid}:{_start_time(pid) or ''}"
+    return _OWNER
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """Whether the process that made a claim has ended (so its claim may be taken over).
+
+    A claim without an owner (written by qec 0.1) counts as abandoned. A process on another
+    host is taken to be alive: a claim is never stolen on a guess.
+
+    Examples:
+        >>> owner_is_dead(owner_id()), owner_is_dead(None)
+        (False, True)
+    """
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid_text, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # exists, owned by another user
+    now = _start_time(pid)
+    if started and now is not None and now != started:
+        return True  # the pid was reused by a later process
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().rsplit(")", 1)[1].split()[0] == "Z"  # a zombie has ended
+    except OSError:
+        return False
+
 
 def _connect_read_only(path: pathlib.Path) -> sqlite3.Connection:
     """A connection that never writes: ``mode=ro``, or ``immutable=1`` where even the WAL's
@@ -534,6 +663,7 @@ class Batch:
         seed: the root seed of the run that claimed it.
         first_chunk: the first chunk index; chunk ``k`` is seeded from ``(seed, strong_id, k)``.
         num_chunks: the number of chunks claimed.
+        shots: the shots claimed (the last chunk may be partial).
     """
 
     id: int
@@ -541,3 +671,4 @@ class Batch:
     seed: int | None
     first_chunk: int
     num_chunks: int
+    shots: int = 0

@@ -101,6 +101,8 @@ class _TaskState:
     run_shots: int = 0
     run_seconds: float = 0.0
     largest_batch: int = 0
+    shared_budget: bool = True
+    blocked: bool = False
 
     @property
     def seconds_per_shot(self) -> float | None:
@@ -339,7 +341,7 @@ class SamplingSession:
             if not absolute:
                 shots += stored.shots
             state = _TaskState(task=task, payload=payload, goal_shots=shots, goal_errors=errors,
-                               rules=rules, label=label)
+                               rules=rules, label=label, shared_budget=absolute)
             self._refresh(state, stored)
             states.append(state)
         return states
@@ -374,9 +376,17 @@ class SamplingSession:
                         (w for w in wanted if w[0].seconds_per_shot is None),
                         next((w for w in wanted if w[0].task.strong_id in compiled), wanted[0]))
                     cursor = (states.index(state) + 1) % len(states)
-                    executor.submit(self._claim(state, shots), state.payload, slot=slot)
+                    spec = self._claim(state, shots)
+                    if spec is not None:
+                        executor.submit(spec, state.payload, slot=slot)
                 for result in executor.wait(timeout=0.25):
                     self._accept(result)
+                for state in states:
+                    if state.blocked and not state.pending:
+                        # Another process holds the rest of this task's budget: read what
+                        # it has stored (its claims may complete, or be abandoned).
+                        state.blocked = False
+                        self._refresh(state)
                 self._show(states, final=False)
         finally:
             self._release([s for s in states if s.pending])
@@ -384,6 +394,8 @@ class SamplingSession:
 
     def _wanted_shots(self, state: _TaskState) -> int | None:
         """The size of the next batch of a task, or None if it needs none now."""
+        if state.blocked:
+            return None
         in_flight = sum(spec.shots for spec in state.pending.values())
         remaining = state.goal_shots - state.shots - in_flight
         if remaining <= 0:
@@ -404,17 +416,27 @@ class SamplingSession:
         chunks = max(1, math.ceil(shots / CHUNK_SHOTS))
         return int(min(remaining, chunks * CHUNK_SHOTS))
 
-    def _claim(self, state: _TaskState, shots: int) -> BatchSpec:
-        """Claims the next chunks of a task in the store, as a batch of ``shots`` shots."""
+    def _claim(self, state: _TaskState, shots: int) -> BatchSpec | None:
+        """Claims the next chunks of a task in the store, as a batch of at most ``shots`` shots.
+
+        The store may grant fewer: the chunks a dead process left claimed come first, and with
+        an absolute goal every process's live claims count against ``max_shots``. None means
+        nothing can be claimed now (other processes hold the rest of the budget).
+        """
         chunks = math.ceil(shots / CHUNK_SHOTS)
-        batch = self.store.claim_batch(state.task.strong_id, seed=self.seed, num_chunks=chunks)
+        batch = self.store.claim_batch(
+            state.task.strong_id, seed=self.seed, num_chunks=chunks, shots=shots,
+            max_total_shots=state.goal_shots if state.shared_budget else None)
+        if batch is None:
+            state.blocked = True
+            return None
         spec = BatchSpec(
             batch_id=batch.id,
             strong_id=state.task.strong_id,
             seed=self.seed,
             first_chunk=batch.first_chunk,
-            num_chunks=chunks,
-            last_chunk_shots=shots - (chunks - 1) * CHUNK_SHOTS,
+            num_chunks=batch.num_chunks,
+            last_chunk_shots=batch.shots - (batch.num_chunks - 1) * CHUNK_SHOTS,
         )
         state.pending[batch.id] = spec
         state.order.append(batch.id)
