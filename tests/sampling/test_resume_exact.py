@@ -17,8 +17,8 @@ from qec.cli import main
 from qec.store import ResultStore, owner_id, owner_is_dead
 from tests.sampling.sampling_circuits import repetition_task
 
-SWEEP = ["threshold", "--distances", "3,5", "--p", "0.004,0.008", "--max-shots", "400000",
-         "--max-errors", "4000", "--seed", "5", "--quiet"]
+SWEEP = ["threshold", "--distances", "3,5", "--p", "0.004,0.008", "--max-shots", "2000000",
+         "--max-errors", "40000", "--seed", "5", "--quiet"]
 
 
 def _rows(db) -> list[tuple]:
@@ -47,7 +47,7 @@ def test_killed_any_number_of_times_resumes_to_the_uninterrupted_numbers(tmp_pat
     rng = random.Random(killer_seed)
     for _ in range(3):
         _run_and_kill([*SWEEP, "--workers", "2", "--db", str(killed), "--out", str(tmp_path)],
-                      after=rng.uniform(1.5, 4.0))
+                      after=rng.uniform(1.0, 3.0))
     with ResultStore(killed, read_only=True) as store:
         stored = sum(s.shots for s in store.read_stats())
         abandoned = store.abandoned_claims()
