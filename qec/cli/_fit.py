@@ -9,6 +9,8 @@ from typing import Any
 from qec.cli._common import CliError, print_json
 from qec.cli._plot import QUANTITIES, add_series_options, load_series
 
+MAX_BOOTSTRAP = 100_000
+
 NAME = "fit"
 HELP = "fit the threshold (finite-size scaling) and Lambda of each series in a database"
 
@@ -114,6 +116,12 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 < args.confidence < 1:
         raise CliError(f"--confidence {args.confidence} must be strictly between 0 and 1")
+    if not (args.window > 0 and args.window < float("inf")):
+        raise CliError(f"--window {args.window} must be a positive number (the fit keeps points "
+                       "with |p/p_th - 1| d^(1/nu) <= WINDOW)")
+    if not 1 <= args.bootstrap <= MAX_BOOTSTRAP:
+        raise CliError(f"--bootstrap {args.bootstrap} must be from 1 to {MAX_BOOTSTRAP:,} "
+                       "(each redraw is a full fit; 200 give intervals to about 5%)")
     series, skipped = load_series(args)
     results = []
     for key, stats in series.items():

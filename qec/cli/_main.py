@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
+import io
 import os
 import signal
 import sqlite3
@@ -78,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         QUBIT_COORDS...
         True
     """
+    if sys.stdout is None:  # started with stdout closed (`>&-`): writing it fails, as in a shell
+        sys.stdout = _ClosedStream()
     parser = build_parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -153,14 +157,51 @@ def _run(args: argparse.Namespace) -> int:
         _error_line(args.command, exc)
         return 1
     except BrokenPipeError:  # e.g. `qec decoders --json | head`: the reader went away
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return 1
+    except OSError as exc:
+        if _is_stdout_failure(exc):  # stdout closed (`>&-`) or full (`>/dev/full`)
+            _silence_stdout()
+            return 1
+        _error_line(args.command, exc)
+        return 2
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         name = signal.Signals(signum).name
         sys.stderr.write(f"qec {args.command}: interrupted by {name}{_stored_batches(args)}\n")
         return 128 + int(signum)
+
+
+class _ClosedStream(io.TextIOBase):
+    """Stands for a closed stdout: every write fails with EBADF, as writing fd 1 would."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def flush(self) -> None:
+        """Nothing is buffered, so there is nothing to fail."""
+
+
+def _is_stdout_failure(exc: OSError) -> bool:
+    """Whether an OSError came from writing stdout: closed, full, or a pipe with no reader."""
+    if exc.errno not in (errno.EBADF, errno.ENOSPC, errno.EPIPE, errno.EIO):
+        return False
+    if isinstance(sys.stdout, _ClosedStream):
+        return True
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return getattr(exc, "filename", None) is None
+
+
+def _silence_stdout() -> None:
+    """Points stdout at /dev/null, so that the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives until the process ends)
 
 
 def _error_line(command: str, exc: BaseException) -> None:

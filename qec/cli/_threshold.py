@@ -29,6 +29,8 @@ NAME = "threshold"
 HELP = "sample a threshold sweep (default: surface code, SI1000, d=3,5,7) and plot it"
 
 DEFAULT_P = "0.004:0.016:12"
+MAX_P_VALUES = 200
+"""The most physical error rates (and distances) a sweep takes: each pair is a task."""
 DEFAULT_MAX_SHOTS = 2_000_000
 DEFAULT_MAX_ERRORS = 20_000
 
@@ -60,6 +62,9 @@ def parse_p_values(text: str) -> list[float]:
             ) from None
         if count < 2 or not low < high:
             raise CliError(f"--p={text!r}: a range lo:hi:n needs lo < hi and n >= 2")
+        if count > MAX_P_VALUES:
+            raise CliError(f"--p={text!r}: n={count:,} physical error rates is more than the "
+                           f"{MAX_P_VALUES} a sweep may have (each is a separate task)")
         if not (low > 0 and high < 1):
             raise CliError(f"--p={text!r}: the range must lie strictly between 0 and 1")
         values = [float(f"{v:.4g}") for v in np.geomspace(low, high, count)]

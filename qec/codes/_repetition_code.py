@@ -41,7 +41,7 @@ class RepetitionCode(StabilizerCode):
     distance: int
 
     def __post_init__(self) -> None:
-        validate_distance(self.distance)
+        object.__setattr__(self, "distance", validate_distance(self.distance))
 
     def _build_layout(self) -> Layout:
         d = self.distance

@@ -48,7 +48,7 @@ class RotatedSurfaceCode(StabilizerCode):
     distance: int
 
     def __post_init__(self) -> None:
-        validate_distance(self.distance)
+        object.__setattr__(self, "distance", validate_distance(self.distance))
 
     def _build_layout(self) -> Layout:
         d = self.distance

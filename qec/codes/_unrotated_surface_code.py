@@ -47,7 +47,7 @@ class UnrotatedSurfaceCode(StabilizerCode):
     distance: int
 
     def __post_init__(self) -> None:
-        validate_distance(self.distance)
+        object.__setattr__(self, "distance", validate_distance(self.distance))
 
     def _build_layout(self) -> Layout:
         size = 2 * self.distance - 1

@@ -183,6 +183,18 @@ class LocalExecutor:
         self._workers = []
 
 
+def _check_address(distributed: Any, address: str) -> None:
+    """Refuses an address Dask cannot parse before a client is made of it (a client that fails
+    in its constructor later prints a timeout traceback while it is collected)."""
+    try:
+        _, location = distributed.comm.parse_address(address)
+        distributed.comm.addressing.parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"dask={address!r} is not a Dask scheduler address ({exc}); give one like "
+            "tcp://HOST:8786, or 'local' for a local cluster") from None
+
+
 def _import_distributed() -> Any:
     try:
         import distributed
@@ -244,6 +256,7 @@ class DaskExecutor:
         elif isinstance(address, str) and address:
             # This executor reports a lost scheduler itself (ExecutorError), so the client it
             # owns does not also log tracebacks of it; the level is restored on close().
+            _check_address(distributed, address)
             client_logger = logging.getLogger("distributed.client")
             self._restore_log_level = (client_logger, client_logger.level)
             client_logger.setLevel(logging.CRITICAL)

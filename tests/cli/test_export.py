@@ -51,6 +51,23 @@ def test_export_and_import_errors(tmp_path, capsys):
     bad.write_text("not,a,sinter,file\n1,2,3,4\n")
     assert main(["import", str(bad), "--db", str(tmp_path / "x.db")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("qec import: error: cannot read sinter CSV") and err.count("\n") == 1
+    assert err.startswith(f"qec import: error: {bad}:1: cannot read sinter CSV")
+    assert err.count("\n") == 1
     assert main(["import", str(tmp_path / "nope.csv"), "--db", str(tmp_path / "x.db")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_impossible_csv_rows_are_named_by_file_and_line(tmp_path, capsys):
+    header = "shots,errors,discards,seconds,decoder,strong_id,json_metadata,custom_counts\n"
+    good = '100,5,0,0.1,pymatching,a,"{""d"":3}",\n'
+    for row, fragment in [('-5,0,0,0.1,pymatching,b,"{}",\n', "shots=-5, errors=0"),
+                          ('10,11,0,0.1,pymatching,b,"{}",\n', "errors + discards <= shots"),
+                          ('ten,1,0,0.1,pymatching,b,"{}",\n', "unreadable row"),
+                          ('10,1,0,0.1,pymatching,b,"{not json",\n', "unreadable row")]:
+        path = tmp_path / "rows.csv"
+        path.write_text(header + good + row)
+        assert main(["import", str(path), "--db", str(tmp_path / "x.db")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"qec import: error: {path}:3: ") and fragment in err, err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "x.db").exists()
