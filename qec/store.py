@@ -73,6 +73,13 @@ CREATE TABLE IF NOT EXISTS batches (
     claimed_shots INTEGER
 );
 CREATE INDEX IF NOT EXISTS batches_by_task ON batches (strong_id, seed);
+CREATE TABLE IF NOT EXISTS plans (
+    plan TEXT NOT NULL,
+    iteration INTEGER NOT NULL,
+    strong_id TEXT NOT NULL,
+    target INTEGER NOT NULL,
+    PRIMARY KEY (plan, iteration, strong_id)
+);
 """
 
 
@@ -215,6 +222,10 @@ class ResultStore:
             connection.execute("ALTER TABLE batches ADD COLUMN sums TEXT")
             connection.execute("ALTER TABLE batches ADD COLUMN owner TEXT")
             connection.execute("ALTER TABLE batches ADD COLUMN claimed_shots INTEGER")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS plans (plan TEXT NOT NULL, iteration INTEGER NOT NULL, "
+                "strong_id TEXT NOT NULL, target INTEGER NOT NULL, "
+                "PRIMARY KEY (plan, iteration, strong_id))")
             rows = connection.execute(
                 "SELECT strong_id, circuit FROM tasks WHERE circuit IS NOT NULL").fetchall()
             for strong_id, text in rows:
@@ -394,6 +405,37 @@ class ResultStore:
             )
             if cursor.rowcount != 1:
                 raise ValueError(f"batch id={batch_id} is not a pending claim of this database")
+
+    def record_plan(self, plan: str, iteration: int, targets: Mapping[str, int]
+                    ) -> dict[str, int]:
+        """Records the shot targets of one step of an adaptive plan (a precision sweep), once.
+
+        An adaptive sweep decides each step from the statistics of the step before; recording
+        the decisions lets a resumed (or a concurrent) run finish a step exactly as it was
+        decided, so that interrupting it does not change its numbers.
+
+        Returns:
+            The targets stored for that step: these, or the ones another run recorded first.
+        """
+        with self._write() as connection:
+            connection.executemany(
+                "INSERT OR IGNORE INTO plans (plan, iteration, strong_id, target) "
+                "VALUES (?, ?, ?, ?)",
+                [(plan, int(iteration), sid, int(n)) for sid, n in targets.items()])
+            rows = connection.execute(
+                "SELECT strong_id, target FROM plans WHERE plan = ? AND iteration = ?",
+                (plan, int(iteration))).fetchall()
+        return dict(rows)
+
+    def read_plan(self, plan: str) -> dict[int, dict[str, int]]:
+        """Every recorded step of a plan: ``{iteration: {strong_id: target shots}}``."""
+        if self._version == 1:
+            return {}
+        steps: dict[int, dict[str, int]] = {}
+        for iteration, strong_id, target in self._connection.execute(
+                "SELECT iteration, strong_id, target FROM plans WHERE plan = ?", (plan,)):
+            steps.setdefault(iteration, {})[strong_id] = target
+        return steps
 
     def abandoned_claims(self, strong_id: str | None = None) -> int:
         """The number of pending claims whose process has died (their chunks are re-sampled

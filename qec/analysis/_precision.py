@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import time
 from collections.abc import Sequence
@@ -152,6 +154,13 @@ class PrecisionSweep:
         return math.inf if self.fit is None else relative_half_width(self.fit)
 
 
+def _plan_id(tasks: Sequence[Any], **settings: Any) -> str:
+    """A name for one precision sweep's plan: its tasks and every setting that steers it."""
+    text = json.dumps({"tasks": sorted(t.strong_id for t in tasks), **settings},
+                      sort_keys=True, default=str)
+    return "precision:" + hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
 def precision_sweep(
     session: Any,
     tasks: Sequence[Any],
@@ -171,12 +180,17 @@ def precision_sweep(
     Every task first gets ``initial_shots`` (counting shots already stored). Then, repeatedly:
     fit (:func:`fit_threshold`), stop if ``relative_half_width <= precision``, otherwise sample
     a batch of ``batch_fraction`` times the shots so far, split by :func:`allocate_shots`
-    (per second of sampling, using each task's measured seconds per shot). While the data
+    (per unit of cost, a shot costing in proportion to its circuit's detectors). While the data
     cannot be fitted yet (no crossing, too few points near it), the batch is spread evenly.
 
+    Reproducible: each step's per-task targets are recorded in the store before they are
+    sampled, and sampled as absolute totals, so with a seeded session a sweep that is killed
+    and resumed (any number of times) ends with the numbers of one that was not.
+
     Args:
-        session: a ``qec.sampling.SamplingSession`` (anything with ``sample_shots(work)``
-            returning the updated ``TaskStats`` and ``store.stats_for(strong_id)``).
+        session: a ``qec.sampling.SamplingSession`` (anything with ``sample_to(work)``
+            returning the updated ``TaskStats``, and a ``store`` with ``stats_for``,
+            ``read_plan`` and ``record_plan``).
         tasks: ``qec.sampling.Task`` objects of the sweep, with the standard metadata.
         precision: the target relative half-width, in (0, 1).
         initial_shots: shots per task before the first fit, positive.
@@ -204,15 +218,22 @@ def precision_sweep(
     if not tasks:
         raise ValueError("tasks is empty: there is nothing to sample")
     start = time.monotonic()
-    stored = [session.store.stats_for(t.strong_id) for t in tasks]
-    top_up = [(t, initial_shots - (s.shots if s is not None else 0))
-              for t, s in zip(tasks, stored, strict=True)]
-    top_up = [(t, n) for t, n in top_up if n > 0]
-    if top_up:
-        session.sample_shots(top_up)
+    plan = _plan_id(tasks, precision=precision, initial_shots=initial_shots,
+                    batch_fraction=batch_fraction, quantity=quantity, confidence=confidence,
+                    bootstrap=bootstrap, seed=seed, session_seed=getattr(session, "seed", None))
+    recorded = session.store.read_plan(plan)
+    # The cost of a shot at each point: its number of detectors, which decoding time follows;
+    # unlike measured seconds it is the same in every run, so a seeded sweep is reproducible.
+    costs = [float(max(1, t.circuit.num_detectors)) for t in tasks]
     stats = [session.store.stats_for(t.strong_id) for t in tasks]
+    targets = recorded.get(0) or {t.strong_id: max(initial_shots, s.shots if s else 0)
+                                  for t, s in zip(tasks, stats, strict=True)}
     fit = None
     for iteration in range(max_iterations + 1):
+        # Each step's targets are recorded before sampling: a resumed run finishes the step as
+        # it was decided, whatever the statistics it finds half-way.
+        targets = session.store.record_plan(plan, iteration, targets)
+        stats = session.sample_to([(t, targets[t.strong_id]) for t in tasks])
         try:
             fit = fit_threshold(stats, quantity=quantity, confidence=confidence,
                                 bootstrap=bootstrap, seed=seed)
@@ -224,16 +245,16 @@ def precision_sweep(
                                   seconds=time.monotonic() - start, stats=tuple(stats))
         if iteration == max_iterations or total >= max_shots:
             break
-        budget = max(len(tasks), int(batch_fraction * total))
-        if fit is None:
-            shots = [budget // len(tasks)] * len(tasks)
-        else:
-            seconds = [getattr(s, "seconds", 0.0) / s.shots if s.shots else 0.0 for s in stats]
-            shots = allocate_shots(stats, fit=fit, budget=budget, seconds_per_shot=seconds)
-        work = [(t, n) for t, n in zip(tasks, shots, strict=True) if n > 0]
-        updated = dict(zip((t.strong_id for t, _ in work), session.sample_shots(work),
-                           strict=True))
-        stats = [updated.get(t.strong_id, s) for t, s in zip(tasks, stats, strict=True)]
+        planned = recorded.get(iteration + 1)
+        if planned is None:
+            budget = max(len(tasks), int(batch_fraction * total))
+            if fit is None:
+                shots = [budget // len(tasks)] * len(tasks)
+            else:
+                shots = allocate_shots(stats, fit=fit, budget=budget, seconds_per_shot=costs)
+            planned = {t.strong_id: s.shots + int(n)
+                       for t, s, n in zip(tasks, stats, shots, strict=True)}
+        targets = planned
     return PrecisionSweep(fit=fit, reached=False, iterations=iteration,
                           shots=sum(s.shots for s in stats),
                           seconds=time.monotonic() - start, stats=tuple(stats))

@@ -320,6 +320,32 @@ class SamplingSession:
         self._run(states)
         return [self.store.stats_for(task.strong_id) for task, _ in work]
 
+    def sample_to(self, work: Iterable[tuple[Task, int]]) -> list[TaskStats]:
+        """Takes each task to exactly the given *total* number of stored shots.
+
+        Unlike :meth:`sample_shots`, the goal is absolute, so a run that was interrupted and
+        resumed (or two runs at once) end with the same totals, the same chunks.
+
+        Args:
+            work: ``(task, total shots)`` pairs.
+
+        Returns:
+            The stored statistics of each task afterwards, in the order given.
+        """
+        work = list(work)
+        goals: dict[str, list[Any]] = {}
+        for task, shots in work:
+            if not isinstance(task, Task):
+                raise ValueError(f"work item task={task!r} must be a qec.sampling.Task")
+            _check_positive_int("shots", shots)
+            entry = goals.setdefault(task.strong_id, [task, 0])
+            entry[1] = max(entry[1], int(shots))
+        tasks = [task for task, _ in goals.values()]
+        states = self._states(tasks, goals=[(n, None) for _, n in goals.values()], rules=(),
+                              absolute=True)
+        self._run(states)
+        return [self.store.stats_for(task.strong_id) for task, _ in work]
+
     def _states(self, tasks: list[Task], *, goals: list[tuple[int, int | None]],
                 rules: tuple[Any, ...], absolute: bool) -> list[_TaskState]:
         payloads = []

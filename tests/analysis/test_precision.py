@@ -1,4 +1,5 @@
 import dataclasses
+import types
 
 import numpy as np
 import pytest
@@ -24,6 +25,11 @@ class _Task:
     distance: int
     p: float
 
+    @property
+    def circuit(self):
+        # The sweep weighs a shot's cost by its circuit's detectors: d^2 - 1 per round here.
+        return types.SimpleNamespace(num_detectors=self.distance**2 - 1)
+
 
 class _FakeSession:
     """Draws binomial errors from the scaling form instead of running circuits."""
@@ -33,6 +39,24 @@ class _FakeSession:
         self.totals: dict[str, Point] = {}
         self.store = self
         self.calls = 0
+        self.plans: dict[str, dict[int, dict[str, int]]] = {}
+
+    def read_plan(self, plan):
+        return {k: dict(v) for k, v in self.plans.get(plan, {}).items()}
+
+    def record_plan(self, plan, iteration, targets):
+        return dict(self.plans.setdefault(plan, {}).setdefault(iteration, dict(targets)))
+
+    def sample_to(self, work):
+        more = []
+        for task, target in work:
+            have = self.totals.get(task.strong_id)
+            missing = target - (have.shots if have is not None else 0)
+            if missing > 0:
+                more.append((task, missing))
+        if more:
+            self.sample_shots(more)
+        return [self.totals[task.strong_id] for task, _ in work]
 
     def stats_for(self, strong_id):
         return self.totals.get(strong_id)

@@ -116,3 +116,33 @@ def test_the_budget_counts_every_live_claim(tmp_path):
         c = store.claim_batch(task.strong_id, seed=1, num_chunks=3, shots=3000,
                               max_total_shots=5000)
         assert c.shots == 2000
+
+
+PRECISION = ["threshold", "--distances", "3,5", "--p", "0.005:0.012:6", "--precision", "0.03",
+             "--max-shots", "2000000", "--seed", "1", "--quiet"]
+LEAKY = ["threshold", "--distances", "3,5", "--p", "0.004,0.008", "--leakage", "0.002",
+         "--leakage-removal", "dqlr", "--max-shots", "1000000", "--max-errors", "20000",
+         "--seed", "2", "--quiet"]
+
+
+@pytest.mark.timeout(400)
+@pytest.mark.parametrize(("sweep", "kills"), [(PRECISION, (1.0, 2.5)), (LEAKY, (1.5, 3.0))],
+                         ids=["precision", "leakage"])
+def test_precision_and_leakage_sweeps_resume_to_the_uninterrupted_numbers(tmp_path, sweep,
+                                                                          kills):
+    reference = tmp_path / "ref.db"
+    assert main([*sweep, "--workers", "2", "--db", str(reference), "--out", str(tmp_path)]) == 0
+    again = tmp_path / "again.db"  # run twice, with another worker count: the same numbers
+    assert main([*sweep, "--workers", "1", "--db", str(again), "--out", str(tmp_path)]) == 0
+    assert _rows(again) == _rows(reference)
+    killed = tmp_path / "killed.db"
+    for after in kills:
+        _run_and_kill([*sweep, "--workers", "2", "--db", str(killed), "--out", str(tmp_path)],
+                      after=after)
+    with ResultStore(killed, read_only=True) as store:
+        stored = sum(s.shots for s in store.read_stats())
+    with ResultStore(reference, read_only=True) as store:
+        total = sum(s.shots for s in store.read_stats())
+    assert 0 < stored < total  # killed mid-run
+    assert main([*sweep, "--workers", "2", "--db", str(killed), "--out", str(tmp_path)]) == 0
+    assert _rows(killed) == _rows(reference)
