@@ -187,8 +187,9 @@ def _check_address(distributed: Any, address: str) -> None:
     """Refuses an address Dask cannot parse before a client is made of it (a client that fails
     in its constructor later prints a timeout traceback while it is collected)."""
     try:
-        _, location = distributed.comm.parse_address(address)
-        distributed.comm.addressing.parse_host_port(location)
+        protocol, location = distributed.comm.parse_address(address)
+        if protocol in ("tcp", "tls", "ws", "wss", "ucx"):  # network addresses need a port
+            distributed.comm.addressing.parse_host_port(location)
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"dask={address!r} is not a Dask scheduler address ({exc}); give one like "
