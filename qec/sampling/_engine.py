@@ -307,18 +307,7 @@ class SamplingSession:
         Returns:
             The stored statistics of each task afterwards, in the order given.
         """
-        work = list(work)
-        merged: dict[str, list[Any]] = {}
-        for task, shots in work:
-            if not isinstance(task, Task):
-                raise ValueError(f"work item task={task!r} must be a qec.sampling.Task")
-            _check_positive_int("shots", shots)
-            merged.setdefault(task.strong_id, [task, 0])[1] += int(shots)
-        tasks = [task for task, _ in merged.values()]
-        states = self._states(tasks, goals=[(n, None) for _, n in merged.values()],
-                              rules=(), absolute=False)
-        self._run(states)
-        return [self.store.stats_for(task.strong_id) for task, _ in work]
+        return self._sample_work(work, absolute=False)
 
     def sample_to(self, work: Iterable[tuple[Task, int]]) -> list[TaskStats]:
         """Takes each task to exactly the given *total* number of stored shots.
@@ -332,6 +321,11 @@ class SamplingSession:
         Returns:
             The stored statistics of each task afterwards, in the order given.
         """
+        return self._sample_work(work, absolute=True)
+
+    def _sample_work(self, work: Iterable[tuple[Task, int]], *, absolute: bool
+                     ) -> list[TaskStats]:
+        """Repeated tasks add up their shots (relative) or take the largest total (absolute)."""
         work = list(work)
         goals: dict[str, list[Any]] = {}
         for task, shots in work:
@@ -339,10 +333,10 @@ class SamplingSession:
                 raise ValueError(f"work item task={task!r} must be a qec.sampling.Task")
             _check_positive_int("shots", shots)
             entry = goals.setdefault(task.strong_id, [task, 0])
-            entry[1] = max(entry[1], int(shots))
+            entry[1] = max(entry[1], int(shots)) if absolute else entry[1] + int(shots)
         tasks = [task for task, _ in goals.values()]
         states = self._states(tasks, goals=[(n, None) for _, n in goals.values()], rules=(),
-                              absolute=True)
+                              absolute=absolute)
         self._run(states)
         return [self.store.stats_for(task.strong_id) for task, _ in work]
 
