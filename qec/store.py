@@ -73,6 +73,11 @@ CREATE TABLE IF NOT EXISTS batches (
     claimed_shots INTEGER
 );
 CREATE INDEX IF NOT EXISTS batches_by_task ON batches (strong_id, seed);
+CREATE TABLE IF NOT EXISTS leases (
+    strong_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    taken_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS plans (
     plan TEXT NOT NULL,
     iteration INTEGER NOT NULL,
@@ -223,6 +228,9 @@ class ResultStore:
             connection.execute("ALTER TABLE batches ADD COLUMN owner TEXT")
             connection.execute("ALTER TABLE batches ADD COLUMN claimed_shots INTEGER")
             connection.execute(
+                "CREATE TABLE IF NOT EXISTS leases (strong_id TEXT PRIMARY KEY, owner TEXT NOT "
+                "NULL, taken_at REAL NOT NULL)")
+            connection.execute(
                 "CREATE TABLE IF NOT EXISTS plans (plan TEXT NOT NULL, iteration INTEGER NOT NULL, "
                 "strong_id TEXT NOT NULL, target INTEGER NOT NULL, "
                 "PRIMARY KEY (plan, iteration, strong_id))")
@@ -291,8 +299,8 @@ class ResultStore:
 
     # Batches.
     def claim_batch(self, strong_id: str, *, seed: int | None, num_chunks: int,
-                    shots: int | None = None, max_total_shots: int | None = None
-                    ) -> Batch | None:
+                    shots: int | None = None, max_total_shots: int | None = None,
+                    exclusive: bool = False) -> Batch | None:
         """Claims the next ``num_chunks`` chunk indices of a task for one seed.
 
         Chunk ``k`` of a task sampled with root seed ``seed`` always uses the same random
@@ -311,16 +319,28 @@ class ResultStore:
                 process until it completes.
             max_total_shots: a budget shared by every process on this database: completed
                 shots plus the live claims of all processes never exceed it.
+            exclusive: take (or hold) the task's lease first: while a live process holds it,
+                no other process claims chunks of the task. With an error-based stopping rule
+                this keeps the task's committed chunks a prefix, so that it stops at the chunk
+                where a single run would, however many processes share the database.
 
         Returns:
             The claimed :class:`Batch` (not yet counted in any statistics), or None when the
-            budget leaves nothing to claim.
+            budget leaves nothing to claim or another live process holds the lease.
         """
         if num_chunks < 1:
             raise ValueError(f"num_chunks={num_chunks!r} must be positive")
         wanted_shots = num_chunks * CHUNK_SHOTS_FOR_BUDGET if shots is None else int(shots)
         me = owner_id()
         with self._write() as connection:
+            if exclusive:
+                row = connection.execute("SELECT owner FROM leases WHERE strong_id = ?",
+                                         (strong_id,)).fetchone()
+                if row is not None and row[0] != me and not owner_is_dead(row[0]):
+                    return None
+                connection.execute(
+                    "INSERT OR REPLACE INTO leases (strong_id, owner, taken_at) VALUES (?, ?, ?)",
+                    (strong_id, me, time.time()))
             pending = connection.execute(
                 "SELECT id, seed, first_chunk, num_chunks, owner, claimed_shots FROM batches "
                 "WHERE strong_id = ? AND shots IS NULL ORDER BY first_chunk", (strong_id,),
@@ -405,6 +425,14 @@ class ResultStore:
             )
             if cursor.rowcount != 1:
                 raise ValueError(f"batch id={batch_id} is not a pending claim of this database")
+
+    def release_leases(self, strong_ids: Iterable[str]) -> None:
+        """Gives up this process's leases of these tasks (see ``claim_batch(exclusive=)``)."""
+        rows = [(sid, owner_id()) for sid in strong_ids]
+        if rows and self._version != 1:
+            with self._write() as connection:
+                connection.executemany(
+                    "DELETE FROM leases WHERE strong_id = ? AND owner = ?", rows)
 
     def record_plan(self, plan: str, iteration: int, targets: Mapping[str, int]
                     ) -> dict[str, int]:

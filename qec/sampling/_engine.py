@@ -410,6 +410,7 @@ class SamplingSession:
                 self._show(states, final=False)
         finally:
             self._release([s for s in states if s.pending])
+            self.store.release_leases(s.task.strong_id for s in states if s.rules)
         self._show(states, final=True)
 
     def _wanted_shots(self, state: _TaskState) -> int | None:
@@ -446,10 +447,21 @@ class SamplingSession:
         chunks = math.ceil(shots / CHUNK_SHOTS)
         batch = self.store.claim_batch(
             state.task.strong_id, seed=self.seed, num_chunks=chunks, shots=shots,
-            max_total_shots=state.goal_shots if state.shared_budget else None)
+            max_total_shots=state.goal_shots if state.shared_budget else None,
+            exclusive=bool(state.rules))
         if batch is None:
             state.blocked = True
             return None
+        if state.rules:
+            # The claim holds the task's lease, so no other process commits to it now: its
+            # stored totals are final. If another process met the rule just before handing
+            # the lease over, stop here rather than sample past a single run's last chunk.
+            self._refresh(state)
+            if state.done:
+                self.store.release_batches([batch.id])
+                self._release([state])
+                self.store.release_leases([state.task.strong_id])
+                return None
         spec = BatchSpec(
             batch_id=batch.id,
             strong_id=state.task.strong_id,
@@ -485,6 +497,8 @@ class SamplingSession:
             self._commit(state, batch_id, result)
             if state.done:
                 self._release([state])
+                if state.rules:
+                    self.store.release_leases([state.task.strong_id])
                 return
 
     def _commit(self, state: _TaskState, batch_id: int, result: BatchResult) -> None:

@@ -146,3 +146,21 @@ def test_precision_and_leakage_sweeps_resume_to_the_uninterrupted_numbers(tmp_pa
     assert 0 < stored < total  # killed mid-run
     assert main([*sweep, "--workers", "2", "--db", str(killed), "--out", str(tmp_path)]) == 0
     assert _rows(killed) == _rows(reference)
+
+
+@pytest.mark.timeout(400)
+def test_concurrent_runs_stop_at_the_max_errors_chunk_of_a_single_run(tmp_path):
+    sweep = ["threshold", "--distances", "3,5", "--p", "0.004,0.008", "--max-shots",
+             "5000000", "--max-errors", "8000", "--seed", "4", "--quiet", "--workers", "1"]
+    single = tmp_path / "single.db"
+    assert main([*sweep, "--db", str(single), "--out", str(tmp_path)]) == 0
+    shared = tmp_path / "shared.db"
+    runs = [subprocess.Popen([sys.executable, "-m", "qec", *sweep, "--db", str(shared),
+                              "--out", str(tmp_path)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE) for _ in range(2)]
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    assert _rows(shared) == _rows(single)
+    with ResultStore(shared, read_only=True) as store:
+        assert all(r[4] is not None for r in store.batch_rows())  # nothing left claimed
