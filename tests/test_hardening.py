@@ -186,3 +186,25 @@ def test_fuzz_the_fit_command_exits_0_or_2_with_at_most_one_line(capsys, tmp_pat
     captured = capsys.readouterr()
     assert status in (0, 2), captured.err
     assert captured.err.count("\n") <= 1 and "Traceback" not in captured.err
+
+
+def test_an_endpoint_that_is_not_a_dask_scheduler_fails_in_bounded_time(tmp_path):
+    import http.server
+    import threading
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        start = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "qec", "threshold", "--dask",
+             f"tcp://127.0.0.1:{server.server_address[1]}", "--distances", "3", "--p",
+             "0.004,0.008", "--max-shots", "1000", "--out", str(tmp_path)],
+            capture_output=True, text=True, timeout=60)
+        elapsed = time.monotonic() - start
+    finally:
+        server.shutdown()
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "could not connect to the Dask scheduler" in done.stderr
+    assert elapsed < 20  # the connection timeout (5 s) and the handshake's grace, not forever
+    assert not (tmp_path / "threshold.db").exists()

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from qec._errors import ExecutorError
+from qec._errors import ExecutorError, SchedulerUnreachable
 from qec.cli._common import CliError
 
 # Each module defines NAME (str), HELP (str), add_arguments(parser) and run(args) -> int.
@@ -147,6 +147,13 @@ def _stored_batches(args: argparse.Namespace) -> str:
 def _run(args: argparse.Namespace) -> int:
     try:
         return int(args._run(args) or 0)
+    except SchedulerUnreachable as exc:
+        # Nothing is written yet; end now, since Dask may hold a half-open connection to the
+        # endpoint (one that is not a Dask scheduler) until its peer closes it.
+        _error_line(args.command, exc)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(2)
     except (CliError, ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         _error_line(args.command, exc)
         return 2

@@ -17,11 +17,12 @@ import multiprocessing.connection
 import os
 import queue
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from qec._errors import ExecutorError
+from qec._errors import ExecutorError, SchedulerUnreachable
 from qec.sampling._worker import BatchResult, BatchSpec, TaskPayload, local_worker_main
 
 __all__ = [
@@ -183,6 +184,30 @@ class LocalExecutor:
         self._workers = []
 
 
+def _connect_within(distributed: Any, address: str, seconds: float) -> Any:
+    """A ``distributed.Client`` of ``address``, or TimeoutError after ``seconds`` (plus a
+    little for the handshake). Dask's own timeout covers the TCP connection, not an endpoint
+    that accepts it and never answers (a web server, say), so the client is made in a
+    thread that is abandoned when it does not finish in time."""
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = distributed.Client(address, timeout=f"{seconds}s",
+                                                   set_as_default=False)
+        except BaseException as exc:  # handed back to the caller below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="qec-dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 2.0)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer from {address} in {seconds + 2:g} s: not a Dask scheduler")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["client"]
+
+
 def _check_address(distributed: Any, address: str) -> None:
     """Refuses an address Dask cannot parse before a client is made of it (a client that fails
     in its constructor later prints a timeout traceback while it is collected)."""
@@ -262,11 +287,10 @@ class DaskExecutor:
             self._restore_log_level = (client_logger, client_logger.level)
             client_logger.setLevel(logging.CRITICAL)
             try:
-                self._client = distributed.Client(
-                    address, timeout=f"{connect_timeout}s", set_as_default=False)
+                self._client = _connect_within(distributed, address, connect_timeout)
             except (OSError, TimeoutError) as exc:
                 client_logger.setLevel(self._restore_log_level[1])
-                raise ValueError(
+                raise SchedulerUnreachable(
                     f"could not connect to the Dask scheduler at --dask={address!r} within "
                     f"{connect_timeout:g} s ({type(exc).__name__}); start one with `dask "
                     "scheduler` or use --dask local"
