@@ -91,7 +91,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     with _terminate_like_interrupt():
-        return _run(args)
+        try:
+            return _run(args)
+        except SchedulerUnreachable as exc:
+            _error_line(args.command, exc)
+            if argv is None:
+                # The `qec` command itself: nothing is written yet, and Dask may hold a
+                # half-open connection to the endpoint until its peer closes it, which would
+                # keep the interpreter from exiting; end the process now.
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(2)
+            return 2
 
 
 class _Terminated(KeyboardInterrupt):
@@ -147,13 +158,8 @@ def _stored_batches(args: argparse.Namespace) -> str:
 def _run(args: argparse.Namespace) -> int:
     try:
         return int(args._run(args) or 0)
-    except SchedulerUnreachable as exc:
-        # Nothing is written yet; end now, since Dask may hold a half-open connection to the
-        # endpoint (one that is not a Dask scheduler) until its peer closes it.
-        _error_line(args.command, exc)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(2)
+    except SchedulerUnreachable:
+        raise  # main() decides how to end
     except (CliError, ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         _error_line(args.command, exc)
         return 2
