@@ -213,7 +213,8 @@ class CSSCode(StabilizerCode):
 
     @classmethod
     def four_two_two(cls) -> CSSCode:
-        """The [[4,2,2]] code: checks XXXX and ZZZZ (it detects any single error).
+        """The [[4,2,2]] code: one all-X and one all-Z check on four qubits (it detects any
+        single error).
 
         Examples:
             >>> CSSCode.four_two_two().parameters
