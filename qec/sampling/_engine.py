@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import sinter
 
+from qec._validate import positive_int
 from qec.data import MaxErrors, TargetRelativeError, Task, TaskStats
 from qec.data._stopping import check_rule
 from qec.decoders import decoder_info, resolve_decoder
@@ -41,13 +42,6 @@ __all__ = ["SamplingSession", "collect", "sample_shots"]
 _MAX_SEED = 2**63
 
 
-def _check_positive_int(name: str, value: Any, *, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}={value!r} must be a positive integer")
-
-
 def _check_decoder_object(name: str, decoder: Any) -> None:
     if not (isinstance(decoder, (sinter.Decoder, sinter.Sampler))
             or hasattr(decoder, "compile_decoder_for_dem") or hasattr(decoder, "decode_via_files")):
@@ -58,8 +52,9 @@ def _check_decoder_object(name: str, decoder: Any) -> None:
 def _stopping_rules(*, max_shots: Any, max_errors: Any, target_relative_error: Any,
                     stop_when: Any) -> tuple[Any, ...]:
     """Checks the limits and returns the stopping rules they make (``max_shots`` aside)."""
-    _check_positive_int("max_shots", max_shots)
-    _check_positive_int("max_errors", max_errors, allow_none=True)
+    positive_int("max_shots", max_shots)
+    if max_errors is not None:
+        positive_int("max_errors", max_errors)
     if target_relative_error is not None and (
             isinstance(target_relative_error, bool)
             or not isinstance(target_relative_error, (int, float, np.floating))
@@ -210,7 +205,8 @@ class SamplingSession:
         progress: Any = None,
         max_batch_seconds: float = 0.5,
     ) -> None:
-        _check_positive_int("workers", workers, allow_none=True)
+        if workers is not None:
+            positive_int("workers", workers)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
                                  or not 0 <= seed < _MAX_SEED):
             raise ValueError(f"seed={seed!r} must be an integer in [0, 2**63)")
@@ -331,7 +327,7 @@ class SamplingSession:
         for task, shots in work:
             if not isinstance(task, Task):
                 raise ValueError(f"work item task={task!r} must be a qec.sampling.Task")
-            _check_positive_int("shots", shots)
+            positive_int("shots", shots)
             entry = goals.setdefault(task.strong_id, [task, 0])
             entry[1] = max(entry[1], int(shots)) if absolute else entry[1] + int(shots)
         tasks = [task for task, _ in goals.values()]
