@@ -5,7 +5,20 @@ physical_error_rate, shots, errors`` (optionally ``discards``), such as
 ``qec.sampling.TaskStats``, or the :class:`Point` value type for hand-made data.
 """
 
-from qec.analysis._crossings import Crossing, crossings
+from qec.analysis._crossings import (
+    Crossing,
+    CrossingReport,
+    DriftTest,
+    NoCrossing,
+    crossing_report,
+    crossings,
+    drift_test,
+)
+from qec.analysis._extrapolate import (
+    ThresholdExtrapolation,
+    crossing_shift,
+    extrapolate_threshold,
+)
 from qec.analysis._lambda import (
     DistanceProjection,
     LambdaFit,
@@ -21,7 +34,12 @@ from qec.analysis._precision import (
     relative_half_width,
 )
 from qec.analysis._series import AXIS_KEYS, SERIES_KEYS, series_key, series_label, split_series
-from qec.analysis._summary import lambda_dict, threshold_dict, threshold_summary
+from qec.analysis._summary import (
+    extrapolation_dict,
+    lambda_dict,
+    threshold_dict,
+    threshold_summary,
+)
 from qec.analysis._threshold import ThresholdFit, fit_threshold
 from qec.data._interval import (
     Interval,
@@ -35,18 +53,27 @@ __all__ = [
     "AXIS_KEYS",
     "SERIES_KEYS",
     "Crossing",
+    "CrossingReport",
     "DistanceProjection",
+    "DriftTest",
     "Interval",
     "LambdaFit",
+    "NoCrossing",
     "Point",
     "PointLike",
     "PrecisionSweep",
     "Quantity",
+    "ThresholdExtrapolation",
     "ThresholdFit",
     "allocate_shots",
     "binomial_interval",
     "boundary_amplitude",
+    "crossing_report",
+    "crossing_shift",
     "crossings",
+    "drift_test",
+    "extrapolate_threshold",
+    "extrapolation_dict",
     "fit_lambda",
     "fit_per_round_error",
     "fit_threshold",

@@ -6,28 +6,59 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
-from qec.analysis._crossings import Crossing, crossings
+from qec.analysis._crossings import Crossing, crossing_report
+from qec.analysis._extrapolate import (
+    DEFAULT_NU_RANGE,
+    ThresholdExtrapolation,
+    extrapolate_threshold,
+)
 from qec.analysis._lambda import LambdaFit
 from qec.analysis._points import PointLike, Quantity, merge_points
 from qec.analysis._threshold import ThresholdFit, fit_threshold
 
-__all__ = ["crossing_dict", "lambda_dict", "threshold_dict", "threshold_summary"]
+__all__ = [
+    "crossing_dict",
+    "extrapolation_dict",
+    "lambda_dict",
+    "threshold_dict",
+    "threshold_summary",
+]
+
+
+def _open(value: float, is_open: bool) -> float | None:
+    """A bound of an interval, or None where the interval runs past the sampled range."""
+    return None if is_open else value
 
 
 def crossing_dict(crossing: Crossing) -> dict[str, Any]:
-    """A crossing as ``{"distances", "physical_error_rate", "ci"}``."""
+    """A crossing as ``{"distances", "physical_error_rate", "ci"}``.
+
+    An end of ``ci`` is None where the interval runs past the edge of the sampled range.
+    """
     return {
         "distances": list(crossing.distances),
         "physical_error_rate": crossing.physical_error_rate,
-        "ci": [crossing.low, crossing.high],
+        "ci": [_open(crossing.low, crossing.open_low), _open(crossing.high, crossing.open_high)],
     }
 
 
 def threshold_dict(fit: ThresholdFit) -> dict[str, Any]:
-    """The fields of a :class:`ThresholdFit` as plain JSON values (no points)."""
+    """The fields of a :class:`ThresholdFit` as plain JSON values (no points).
+
+    ``threshold`` and ``threshold_ci`` are None when the fit is only a bound
+    (``threshold_lower_bound`` / ``threshold_upper_bound``); an end of ``threshold_ci`` is None
+    where the interval runs past the edge of the fitted range.
+    """
+    bounded = fit.bound is not None
     return {
-        "threshold": fit.threshold,
-        "threshold_ci": [fit.threshold_low, fit.threshold_high],
+        "threshold": None if bounded else fit.threshold,
+        "threshold_ci": None if bounded else [_open(fit.threshold_low, fit.open_low),
+                                              _open(fit.threshold_high, fit.open_high)],
+        "threshold_ci_statistical": None if bounded else [fit.statistical_low,
+                                                          fit.statistical_high],
+        "threshold_lower_bound": fit.threshold if fit.bound == "lower" else None,
+        "threshold_upper_bound": fit.threshold if fit.bound == "upper" else None,
+        "scale_factor": fit.scale_factor,
         "nu": fit.nu,
         "nu_ci": [fit.nu_low, fit.nu_high],
         "coefficients": list(fit.coefficients),
@@ -42,9 +73,29 @@ def threshold_dict(fit: ThresholdFit) -> dict[str, Any]:
         "points_used": len(fit.points),
         "points_excluded": fit.excluded,
         "crossings": [crossing_dict(c) for c in fit.crossings],
+        "crossings_missing": [m.describe() for m in fit.missing_crossings],
+        "drift": None if fit.drift is None else {
+            "chi2": fit.drift.chi2, "dof": fit.drift.dof, "p_value": fit.drift.p_value,
+            "significant": fit.drift.significant},
+        "warnings": list(fit.warnings),
     }
 
 
+def extrapolation_dict(result: ThresholdExtrapolation) -> dict[str, Any]:
+    """The fields of a :class:`ThresholdExtrapolation` as plain JSON values."""
+    return {
+        "threshold_extrapolated": result.threshold,
+        "threshold_extrapolated_ci": [result.low, result.high],
+        "extrapolation": {
+            "method": "crossing drift p*(d1, d2) = p_th + a g(d1, d2; omega, nu)",
+            "omega_range": list(result.omega_range),
+            "nu_range": list(result.nu_range),
+            "chi2": result.chi2,
+            "dof": result.dof,
+            "scale_factor": result.scale_factor,
+            "warnings": list(result.warnings),
+        },
+    }
 def lambda_dict(fit: LambdaFit) -> dict[str, Any]:
     """The fields of a :class:`LambdaFit` as plain JSON values."""
     return {
@@ -70,29 +121,31 @@ def threshold_summary(
     points: Iterable[PointLike],
     *,
     quantity: Quantity = "per_shot",
+    window: float = 1.0,
     confidence: float = 0.95,
     bootstrap: int = 200,
     seed: int = 0,
 ) -> dict[str, Any]:
     """The threshold estimate of a sweep as a JSON-ready dict; never raises for a missing fit.
 
-    Runs :func:`qec.analysis.fit_threshold` (default window) and returns
-    :func:`threshold_dict` of it plus ``"fit_error": None``. When the data cannot be fitted
-    (one distance, no crossing, too few points near it), the threshold fields are None,
-    ``"fit_error"`` holds the reason, and ``"crossings"`` still lists any pairwise crossings, so
-    a long sweep always ends with a summary.
+    Runs :func:`qec.analysis.fit_threshold` and, with three or more distances,
+    :func:`qec.analysis.extrapolate_threshold` (over the fitted nu's interval), and says which
+    of the two to quote (``"quote"``: ``"plain"``, ``"extrapolated"`` or None when the data
+    give only a bound or nothing). ``"warnings"`` gathers every reason not to trust a number,
+    as plain sentences: the fit's own, the extrapolation's (prefixed), and why a fit could not
+    be made. It is empty only when nothing is wrong.
 
     Args:
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``.
         quantity: fit the logical error ``"per_shot"`` (default) or ``"per_round"``.
+        window: the fit's inclusion bound (see :func:`qec.analysis.fit_threshold`).
         confidence: the coverage of the intervals.
         bootstrap: bootstrap redraws behind the intervals.
         seed: seeds the bootstrap.
 
     Returns:
-        A dict with keys ``threshold``, ``threshold_ci`` ([low, high]), ``nu``, ``nu_ci``,
-        ``chi2_per_dof``, ``distances_used``, ``physical_error_rates_used``, ``crossings``
-        (list of ``{"distances", "physical_error_rate", "ci"}``), ``fit_error`` and more.
+        The keys of :func:`threshold_dict` and :func:`extrapolation_dict` (None where not
+        made) plus ``quote``, ``fit_error`` and ``warnings``.
 
     Raises:
         ValueError: only for invalid points (zero shots, missing attributes) or parameters.
@@ -103,23 +156,61 @@ def threshold_summary(
         ...                                    shots=100, errors=3)])
         >>> summary["threshold"], summary["fit_error"]
         (None, 'a threshold fit needs points at two or more distances, got distances=[3]')
+        >>> summary["warnings"]
+        ['no threshold: a threshold fit needs points at two or more distances, got distances=[3]']
     """
     merged = merge_points(points)
+    warnings: list[str] = []
+    fit = None
     try:
-        fit = fit_threshold(merged, quantity=quantity, confidence=confidence,
+        fit = fit_threshold(merged, quantity=quantity, window=window, confidence=confidence,
                             bootstrap=bootstrap, seed=seed)
     except ValueError as exc:
-        found = crossings(merged, quantity=quantity, confidence=confidence, seed=seed)
-        return {
+        report = crossing_report(merged, quantity=quantity, confidence=confidence,
+                                 bootstrap=bootstrap, seed=seed)
+        result: dict[str, Any] = {
             "threshold": None,
             "threshold_ci": None,
+            "threshold_ci_statistical": None,
+            "threshold_lower_bound": None,
+            "threshold_upper_bound": None,
             "nu": None,
             "nu_ci": None,
             "chi2_per_dof": None,
             "quantity": quantity,
             "distances_used": [],
             "physical_error_rates_used": [],
-            "crossings": [crossing_dict(c) for c in found],
+            "crossings": [crossing_dict(c) for c in report.crossings],
+            "crossings_missing": [m.describe() for m in report.missing],
             "fit_error": str(exc),
         }
-    return {**threshold_dict(fit), "fit_error": None}
+        warnings.append(f"no threshold: {exc}")
+    else:
+        result = {**threshold_dict(fit), "fit_error": None}
+        warnings.extend(fit.warnings)
+    result.update({"threshold_extrapolated": None, "threshold_extrapolated_ci": None,
+                   "extrapolation": None})
+    extrapolated = None
+    if len({pt.distance for pt in merged}) >= 3:
+        nu_range = (fit.nu_low, fit.nu_high) if fit is not None else DEFAULT_NU_RANGE
+        try:
+            extrapolated = extrapolate_threshold(
+                merged, quantity=quantity, nu_range=nu_range, confidence=confidence,
+                bootstrap=max(bootstrap, 200), seed=seed)
+        except ValueError as exc:
+            warnings.append(f"no extrapolated threshold: {exc}")
+        else:
+            result.update(extrapolation_dict(extrapolated))
+            warnings.extend(f"extrapolation: {w}" for w in extrapolated.warnings)
+    drifting = fit is not None and fit.drift is not None and fit.drift.significant
+    if fit is not None and fit.bound is not None:
+        quote = None
+    elif extrapolated is not None and (fit is None or drifting):
+        quote = "extrapolated"
+    elif fit is not None:
+        quote = "plain"
+    else:
+        quote = None
+    result["quote"] = quote
+    result["warnings"] = warnings
+    return result

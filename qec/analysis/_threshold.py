@@ -8,7 +8,14 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from qec.analysis._crossings import Crossing, crossings
+from qec.analysis._crossings import (
+    Crossing,
+    CrossingReport,
+    DriftTest,
+    NoCrossing,
+    crossing_report,
+    drift_test,
+)
 from qec.analysis._points import (
     Point,
     PointLike,
@@ -22,6 +29,10 @@ from qec.analysis._points import (
 __all__ = ["ThresholdFit", "fit_threshold"]
 
 _MIN_FIT_POINTS = 6
+_MIN_POINTS_PER_DISTANCE = 3
+_POOR_FIT_LEVEL = 0.01
+"""A fit whose chi-squared tail probability is below this is reported as a poor fit."""
+_EDGE = 1e-6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,10 +42,16 @@ class ThresholdFit:
     The model is ``P_L = A + B x + C x^2`` with ``x = (p - threshold) d^(1/nu)``, where ``P_L`` is
     the logical error per round or per shot (``quantity``).
 
+    The reported interval ``[threshold_low, threshold_high]`` holds every error the fit knows
+    of: the statistical (bootstrap) interval, widened by :attr:`scale_factor` when the scaling
+    form fits worse than the statistics allow, and extended to the crossing of the largest
+    distances when the crossings drift with distance (:attr:`drift`). What the fit cannot
+    vouch for is in :attr:`warnings`, plain sentences, empty only when nothing is wrong.
+
     Attributes:
-        threshold: the fitted threshold p_th.
-        threshold_low: lower end of its bootstrap percentile interval.
-        threshold_high: upper end of its bootstrap percentile interval.
+        threshold: the fitted threshold p_th; with :attr:`bound` set, only a bound.
+        threshold_low: lower end of the reported interval.
+        threshold_high: upper end of the reported interval.
         nu: the fitted critical exponent (or the value it was fixed at).
         nu_low: lower end of its interval (equal to ``nu`` when fixed).
         nu_high: upper end of its interval (equal to ``nu`` when fixed).
@@ -48,6 +65,18 @@ class ThresholdFit:
         points: the (merged) points the fit used, sorted.
         excluded: how many points the window rule left out.
         crossings: the pairwise crossings of consecutive distances, over all points.
+        statistical_low: lower end of the bootstrap percentile interval alone.
+        statistical_high: upper end of the bootstrap percentile interval alone.
+        scale_factor: ``sqrt(chi2 / dof)`` when above 1, else 1: the factor the statistical
+            interval (of the threshold and of nu) was widened by, as the Particle Data Group
+            scales the errors of inconsistent measurements.
+        drift: the test of the crossings for drift with distance (None with fewer than two).
+        bound: ``"lower"`` when the fit ran into the upper edge of the sampled range (the data
+            say only ``p_th > threshold``), ``"upper"`` at the lower edge, else None.
+        open_low: the reported interval runs into the lower edge of the range fitted.
+        open_high: the reported interval runs into the upper edge.
+        missing_crossings: pairs of consecutive distances whose curves do not cross.
+        warnings: why the numbers may not be quoted as they stand; empty when nothing is wrong.
 
     Examples:
         >>> from qec.analysis import Point
@@ -75,14 +104,31 @@ class ThresholdFit:
     points: tuple[Point, ...]
     excluded: int
     crossings: tuple[Crossing, ...]
+    statistical_low: float | None = None
+    statistical_high: float | None = None
+    scale_factor: float = 1.0
+    drift: DriftTest | None = None
+    bound: str | None = None
+    open_low: bool = False
+    open_high: bool = False
+    missing_crossings: tuple[NoCrossing, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_quantity(self.quantity)
         object.__setattr__(self, "coefficients", tuple(float(c) for c in self.coefficients))
-        object.__setattr__(self, "points", tuple(self.points))
-        object.__setattr__(self, "crossings", tuple(self.crossings))
+        for name in ("points", "crossings", "missing_crossings", "warnings"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.statistical_low is None:
+            object.__setattr__(self, "statistical_low", self.threshold_low)
+        if self.statistical_high is None:
+            object.__setattr__(self, "statistical_high", self.threshold_high)
+        if self.bound not in (None, "lower", "upper"):
+            raise ValueError(f"bound={self.bound!r} must be None, 'lower' or 'upper'")
+        if not self.scale_factor >= 1:
+            raise ValueError(f"scale_factor={self.scale_factor!r} must be at least 1")
         for name in ("threshold", "threshold_low", "threshold_high", "nu", "nu_low", "nu_high",
-                     "chi2", "window", "confidence"):
+                     "chi2", "window", "confidence", "statistical_low", "statistical_high"):
             value = float(getattr(self, name))
             if not math.isfinite(value):
                 raise ValueError(f"{name}={value!r} must be finite")
@@ -103,6 +149,24 @@ class ThresholdFit:
     def chi2_per_dof(self) -> float:
         """The reduced chi-squared, ``chi2 / dof``: about 1 when the model fits the data."""
         return self.chi2 / self.dof
+
+    @property
+    def reliable(self) -> bool:
+        """True when :attr:`warnings` is empty: the interval can be quoted as it stands."""
+        return not self.warnings
+
+    def describe(self) -> str:
+        """The threshold as a line to quote: ``p_th = 0.1003 [0.0998, 0.1008]``, or a bound.
+
+        An open side of the interval is written as the edge it reached, with ``>=`` or ``<=``.
+        """
+        if self.bound is not None:
+            relation = ">" if self.bound == "lower" else "<"
+            return (f"p_th {relation} {self.threshold:.4g} (a bound: the fit ran into the edge "
+                    "of the sampled range)")
+        low = ("<= " if self.open_low else "") + f"{self.threshold_low:.4g}"
+        high = (">= " if self.open_high else "") + f"{self.threshold_high:.4g}"
+        return f"p_th = {self.threshold:.4g} [{low}, {high}]"
 
     @property
     def distances(self) -> tuple[int, ...]:
@@ -267,12 +331,15 @@ def fit_threshold(
             f"a threshold fit needs a sweep over two or more physical error rates, got "
             f"p={sampled_ps}"
         )
-    found = crossings(merged, quantity=quantity, confidence=confidence, seed=seed)
+    report = crossing_report(merged, quantity=quantity, confidence=confidence,
+                             bootstrap=bootstrap, seed=seed)
+    found = report.crossings
     if not found:
+        reasons = "; ".join(m.describe() for m in report.missing)
         raise ValueError(
             f"the curves of distances {distances} do not cross for p in "
-            f"[{sampled_ps[0]:g}, {sampled_ps[-1]:g}]: no points near a crossing to fit; "
-            "sample physical error rates on both sides of the threshold"
+            f"[{sampled_ps[0]:g}, {sampled_ps[-1]:g}]: no points near a crossing to fit "
+            f"({reasons}); sample physical error rates on both sides of the threshold"
         )
     ps = np.array([pt.physical_error_rate for pt in merged])
     ds = np.array([pt.distance for pt in merged], dtype=np.float64)
@@ -320,17 +387,28 @@ def fit_threshold(
     lows = np.quantile(samples_arr, tail, axis=0)
     highs = np.quantile(samples_arr, 1 - tail, axis=0)
     threshold, fitted_nu = float(params[0]), float(params[1])
+    dof = len(used) - n_params
+    assessment = _assess(
+        threshold=threshold, statistical=(min(threshold, float(lows[0])),
+                                          max(threshold, float(highs[0]))),
+        chi2=chi2, dof=dof, report=report, fitted_range=(float(ps[selection].min()),
+                                                         float(ps[selection].max())),
+        used=used, confidence=confidence,
+    )
+    nu_low, nu_high = fitted_nu, fitted_nu
+    if nu is None:
+        scale = assessment["scale_factor"]
+        nu_low = fitted_nu - scale * (fitted_nu - min(fitted_nu, float(lows[1])))
+        nu_high = fitted_nu + scale * (max(fitted_nu, float(highs[1])) - fitted_nu)
     a, b_rel, c_rel = (float(v) for v in params[2:])
     return ThresholdFit(
         threshold=threshold,
-        threshold_low=min(threshold, float(lows[0])),
-        threshold_high=max(threshold, float(highs[0])),
         nu=fitted_nu,
-        nu_low=fitted_nu if nu is not None else min(fitted_nu, float(lows[1])),
-        nu_high=fitted_nu if nu is not None else max(fitted_nu, float(highs[1])),
+        nu_low=nu_low,
+        nu_high=nu_high,
         coefficients=(a, b_rel / threshold, c_rel / threshold**2),
         chi2=chi2,
-        dof=len(used) - n_params,
+        dof=dof,
         quantity=quantity,
         window=window,
         confidence=confidence,
@@ -338,4 +416,88 @@ def fit_threshold(
         points=tuple(used),
         excluded=len(merged) - len(used),
         crossings=found,
+        missing_crossings=report.missing,
+        **assessment,
     )
+
+
+def _assess(*, threshold: float, statistical: tuple[float, float], chi2: float, dof: int,
+            report: CrossingReport, fitted_range: tuple[float, float], used: list[Point],
+            confidence: float) -> dict:
+    """The reported interval and the warnings of a fit: widening, drift, edges, thin data."""
+    from scipy.stats import chi2 as chi2_distribution
+
+    warnings = [m.describe() for m in report.missing]
+    for c in report.crossings:
+        for is_open, edge, side in ((c.open_low, c.low, "lower"), (c.open_high, c.high, "upper")):
+            if is_open:
+                warnings.append(
+                    f"the interval of the d={c.distances[0]}/d={c.distances[1]} crossing reaches "
+                    f"the {side} edge of the sampled range (p = {edge:.4g}): the crossing may lie "
+                    f"{'below' if side == 'lower' else 'above'} it; sample p beyond it")
+    stat_low, stat_high = statistical
+    scale = max(1.0, math.sqrt(chi2 / dof))
+    p_value = float(chi2_distribution.sf(chi2, dof))
+    low = threshold - scale * (threshold - stat_low)
+    high = threshold + scale * (stat_high - threshold)
+    if p_value < _POOR_FIT_LEVEL:
+        warnings.append(
+            f"the scaling form fits poorly: chi2/dof = {chi2 / dof:.3g} over {dof} dof "
+            f"(p-value {p_value:.2g}); the interval is widened by sqrt(chi2/dof) = {scale:.3g}, "
+            "which assumes the misfit is random scatter; narrow the window or fix nu to check")
+    drift = drift_test(report)
+    if drift is not None and drift.significant:
+        last = report.crossings[-1]
+        listed = ", ".join(f"d={c.distances[0]}/{c.distances[1]}: {c.physical_error_rate:.4g}"
+                           for c in report.crossings)
+        low, high = min(low, last.low), max(high, last.high)
+        warnings.append(
+            f"the crossings drift with distance by more than their statistical error ({listed}; "
+            f"chi2 = {drift.chi2:.3g} over {drift.dof} dof, p-value {drift.p_value:.2g}): "
+            "finite-size corrections bias the fit towards the small distances; its interval is "
+            f"extended to the d={last.distances[0]}/{last.distances[1]} crossing, and the "
+            "extrapolated estimate (which models the drift) is the one to quote")
+    p_low, p_high = fitted_range
+    bound = None
+    if threshold >= p_high * (1 - _EDGE):
+        bound = "lower"
+        warnings.append(
+            f"the fit ran into the upper edge of the range it fitted: p_th > {p_high:.4g} is a "
+            "bound, not an estimate; sample higher physical error rates")
+    elif threshold <= p_low * (1 + _EDGE):
+        bound = "upper"
+        warnings.append(
+            f"the fit ran into the lower edge of the range it fitted: p_th < {p_low:.4g} is a "
+            "bound, not an estimate; sample lower physical error rates")
+    open_low = low <= p_low * (1 + _EDGE)
+    open_high = high >= p_high * (1 - _EDGE)
+    low, high = max(low, p_low), min(high, p_high)
+    if bound is None:
+        for is_open, edge, side in ((open_low, p_low, "lower"), (open_high, p_high, "upper")):
+            if is_open:
+                warnings.append(
+                    f"the threshold's interval reaches the {side} edge of the fitted range "
+                    f"(p = {edge:.4g}): p_th may lie {'below' if side == 'lower' else 'above'} "
+                    "it; sample p beyond it")
+    counts = {}
+    for pt in used:
+        counts[pt.distance] = counts.get(pt.distance, 0) + 1
+    thin = sorted(d for d, n in counts.items() if n < _MIN_POINTS_PER_DISTANCE)
+    if thin or dof < 3:
+        described = ", ".join(f"d={d}: {counts[d]}" for d in thin)
+        warnings.append(
+            f"few points inside the window ({len(used)} points, {dof} dof"
+            + (f"; {described}" if thin else "")
+            + "): the fit cannot check its own form; sample more p near the crossing")
+    return {
+        "threshold_low": min(low, threshold),
+        "threshold_high": max(high, threshold),
+        "statistical_low": stat_low,
+        "statistical_high": stat_high,
+        "scale_factor": scale,
+        "drift": drift,
+        "bound": bound,
+        "open_low": open_low,
+        "open_high": open_high,
+        "warnings": tuple(warnings),
+    }
