@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qec.analysis._extrapolate import ThresholdExtrapolation
 from qec.analysis._lambda import LambdaFit, boundary_amplitude, fit_per_round_error
-from qec.analysis._points import PointLike, Quantity, logical_error, merge_points
+from qec.analysis._points import (
+    PointLike,
+    Quantity,
+    check_quantity,
+    logical_error,
+    merge_points,
+)
 from qec.analysis._threshold import ThresholdFit
 
 if TYPE_CHECKING:
@@ -160,27 +167,41 @@ def _label_log_axis(axis: object, values: np.ndarray, *, max_decades: float = ma
     axis.set_minor_formatter(NullFormatter())
 
 
-def _mark_threshold(ax: Axes, threshold: float | ThresholdFit, quantity: Quantity) -> None:
-    value = float(getattr(threshold, "threshold", threshold))
-    low = getattr(threshold, "threshold_low", None)
-    high = getattr(threshold, "threshold_high", None)
-    label = f"threshold {value:.3%}"
-    fitted_quantity = getattr(threshold, "quantity", quantity)
-    if low is not None and high is not None:
-        label += f" [{low:.3%}, {high:.3%}]"
-        ax.axvspan(low, high, color="0.5", alpha=0.2, linewidth=0)
-    if fitted_quantity != quantity:
-        label += f" (fit {fitted_quantity.replace('_', ' ')})"
-    ax.axvline(value, color="0.2", linestyle="--", linewidth=1, label=label)
+def _mark_threshold(ax: Axes, threshold: float | ThresholdFit) -> None:
+    if not isinstance(threshold, ThresholdFit):
+        value = float(threshold)
+        ax.axvline(value, color="0.2", linestyle="--", linewidth=1,
+                   label=f"threshold {value:.3%}")
+        return
+    if threshold.bound is not None:
+        relation = ">" if threshold.bound == "lower" else "<"
+        ax.axvline(threshold.threshold, color="0.2", linestyle=":", linewidth=1.5,
+                   label=f"p_th {relation} {threshold.threshold:.3%} (bound: fit at range edge)")
+        return
+    low = ("<=" if threshold.open_low else "") + f"{threshold.threshold_low:.3%}"
+    high = (">=" if threshold.open_high else "") + f"{threshold.threshold_high:.3%}"
+    ax.axvspan(threshold.threshold_low, threshold.threshold_high, color="0.5", alpha=0.2,
+               linewidth=0)
+    mark = " (see warnings)" if threshold.warnings else ""
+    ax.axvline(threshold.threshold, color="0.2", linestyle="--", linewidth=1,
+               label=f"threshold {threshold.threshold:.3%} [{low}, {high}]{mark}")
+
+
+def _mark_extrapolated(ax: Axes, extrapolated: ThresholdExtrapolation) -> None:
+    ax.axvspan(extrapolated.low, extrapolated.high, color="tab:red", alpha=0.12, linewidth=0)
+    ax.axvline(extrapolated.threshold, color="tab:red", linestyle="-.", linewidth=1,
+               label=f"extrapolated {extrapolated.threshold:.3%} [{extrapolated.low:.3%}, "
+                     f"{extrapolated.high:.3%}]")
 
 
 def plot_threshold(
     points: Iterable[PointLike],
     *,
     ax: Axes | None = None,
-    quantity: Quantity = "per_round",
+    quantity: Quantity | None = None,
     confidence: float = 0.95,
     threshold: float | ThresholdFit | None = None,
+    extrapolated: ThresholdExtrapolation | None = None,
     title: str | None = None,
 ) -> Axes:
     """Logical error against physical error rate, log-log, one curve per distance.
@@ -193,17 +214,22 @@ def plot_threshold(
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``
             (``qec.sampling.TaskStats``, :class:`qec.analysis.Point`); equal (d, rounds, p) merge.
         ax: the ``Axes`` to draw on; a new 640 x 480 figure when None.
-        quantity: plot the error ``"per_round"`` or ``"per_shot"``.
+        quantity: plot the error ``"per_shot"`` or ``"per_round"``; None (default) takes the
+            quantity of ``threshold`` when it is a fit, else ``"per_shot"``.
         confidence: the coverage of the bands.
         threshold: a threshold to mark with a vertical line: a number, or a
-            :class:`qec.analysis.ThresholdFit` (its interval is shaded).
+            :class:`qec.analysis.ThresholdFit` (its reported interval is shaded; a bound is
+            drawn dotted and labelled as one).
+        extrapolated: a :class:`qec.analysis.ThresholdExtrapolation` to mark beside it.
         title: the axes title.
 
     Returns:
         The ``Axes`` drawn on.
 
     Raises:
-        ValueError: if there are no points or a point has zero shots.
+        ValueError: if there are no points, a point has zero shots, or ``threshold`` is a fit
+            of another quantity than ``quantity`` (a per-shot threshold does not belong on
+            per-round curves: they cross elsewhere when the rounds grow with d).
 
     Examples:
         >>> from qec.analysis import Point
@@ -211,8 +237,16 @@ def plot_threshold(
         ...        for d, p, e in [(3, 0.005, 40), (3, 0.01, 150), (5, 0.005, 20), (5, 0.01, 200)]]
         >>> ax = plot_threshold(pts, threshold=0.008)
         >>> ax.get_xlabel(), ax.get_ylabel()
-        ('physical error rate p', 'logical error per round')
+        ('physical error rate p', 'logical error per shot')
     """
+    fitted = threshold.quantity if isinstance(threshold, ThresholdFit) else None
+    if quantity is None:
+        quantity = fitted or "per_shot"
+    check_quantity(quantity)
+    if fitted is not None and fitted != quantity:
+        raise ValueError(
+            f"threshold is a fit of the error {fitted.replace('_', ' ')} but quantity="
+            f"{quantity!r}: refit with quantity={quantity!r}, or plot quantity={fitted!r}")
     merged = merge_points(points)
     if not merged:
         raise ValueError("points is empty: there is nothing to plot")
@@ -240,7 +274,9 @@ def plot_threshold(
             ax.fill_between(ps, [iv.low for iv in intervals], [iv.high for iv in intervals],
                             color=line.get_color(), alpha=0.2, linewidth=0)
     if threshold is not None:
-        _mark_threshold(ax, threshold, quantity)
+        _mark_threshold(ax, threshold)
+    if extrapolated is not None:
+        _mark_extrapolated(ax, extrapolated)
     _label_log_axis(ax.xaxis, np.array([pt.physical_error_rate for pt in merged]))
     _label_log_axis(ax.yaxis, np.array(estimates), max_decades=2.5)
     ax.set_xlabel("physical error rate p")

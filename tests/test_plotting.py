@@ -1,4 +1,7 @@
+import dataclasses
+
 import matplotlib.image
+import numpy as np
 import pytest
 
 from qec.analysis import Point
@@ -23,13 +26,47 @@ def test_plot_threshold_writes_a_png_of_the_expected_size(tmp_path):
     assert labels[:2] == ["d=3", "d=5"]
     assert labels[2].startswith("threshold 0.900%")
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.get_ylabel() == "logical error per shot"  # the library's default quantity
+
+
+def test_plot_threshold_per_round_on_given_axes():
+    ax = new_axes()
+    assert plot_threshold(_points(), ax=ax, quantity="per_round") is ax
     assert ax.get_ylabel() == "logical error per round"
 
 
-def test_plot_threshold_per_shot_on_given_axes():
-    ax = new_axes()
-    assert plot_threshold(_points(), ax=ax, quantity="per_shot") is ax
-    assert ax.get_ylabel() == "logical error per shot"
+def _sweep():
+    from tests.analysis.synthetic import synthetic_sweep
+
+    return synthetic_sweep(threshold=0.1, nu=1.5, distances=(3, 5, 7), shots=20_000, seed=3,
+                           ps=np.linspace(0.09, 0.11, 7), rounds=5)
+
+
+def test_plot_threshold_refuses_a_fit_of_the_other_quantity():
+    from qec.analysis import fit_threshold
+
+    fit = fit_threshold(_sweep(), quantity="per_shot", bootstrap=10)
+    with pytest.raises(ValueError, match="threshold is a fit of the error per shot but "
+                                         "quantity='per_round'"):
+        plot_threshold(_sweep(), quantity="per_round", threshold=fit)
+    # Without a quantity, the figure takes the fit's.
+    assert plot_threshold(_sweep(), threshold=fit).get_ylabel() == "logical error per shot"
+
+
+def test_plot_threshold_marks_a_bound_as_a_bound_and_the_extrapolation():
+    from qec.analysis import extrapolate_threshold, fit_threshold
+
+    fit = fit_threshold(_sweep(), bootstrap=10)
+    bound = dataclasses.replace(fit, threshold=0.11, threshold_low=0.11, threshold_high=0.11,
+                                bound="lower")
+    ax = plot_threshold(_sweep(), threshold=bound)
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert any(label.startswith("p_th > ") and "bound" in label for label in labels), labels
+    sweep = _sweep()
+    ax = plot_threshold(sweep, threshold=fit_threshold(sweep, bootstrap=10),
+                        extrapolated=extrapolate_threshold(sweep, bootstrap=60))
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert any(label.startswith("extrapolated ") for label in labels), labels
 
 
 def test_save_figure_dpi_sets_pixels(tmp_path):

@@ -35,6 +35,8 @@ from qec.analysis._precision import (
 )
 from qec.analysis._series import AXIS_KEYS, SERIES_KEYS, series_key, series_label, split_series
 from qec.analysis._summary import (
+    ThresholdAssessment,
+    assess_threshold,
     extrapolation_dict,
     lambda_dict,
     threshold_dict,
@@ -63,9 +65,11 @@ __all__ = [
     "PointLike",
     "PrecisionSweep",
     "Quantity",
+    "ThresholdAssessment",
     "ThresholdExtrapolation",
     "ThresholdFit",
     "allocate_shots",
+    "assess_threshold",
     "binomial_interval",
     "boundary_amplitude",
     "crossing_report",

@@ -272,7 +272,8 @@ def crossing_report(
         low = high = root
         open_low = open_high = False
         if bootstrap:
-            column_samples = samples[:, column]
+            # A redraw beyond the upper edge counts as p = 1 (no interpolation with inf).
+            column_samples = np.minimum(samples[:, column], 1.0)
             low_q = float(np.quantile(column_samples, tail))
             high_q = float(np.quantile(column_samples, 1 - tail))
             open_low = not low_q > pair.ps[0]

@@ -189,8 +189,9 @@ def extrapolate_threshold(
     report = crossing_report(merged, quantity=quantity, confidence=confidence,
                              bootstrap=int(bootstrap), seed=seed)
     if report.missing:
-        reasons = "; ".join(m.describe() for m in report.missing)
-        raise ValueError(f"cannot extrapolate the crossings: {reasons}")
+        pairs = ", ".join(f"d={m.distances[0]}/{m.distances[1]}" for m in report.missing)
+        raise ValueError(f"cannot extrapolate the crossings: the curves of {pairs} do not cross "
+                         "inside the sampled range")
     found = report.crossings
     if len(found) < 2:
         raise ValueError(

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from qec.analysis._crossings import crossing_report
 from qec.analysis._points import Point, PointLike, Quantity, as_points
 from qec.analysis._threshold import ThresholdFit, fit_threshold
 
@@ -19,7 +20,11 @@ __all__ = ["PrecisionSweep", "allocate_shots", "precision_sweep", "relative_half
 
 
 def relative_half_width(fit: ThresholdFit) -> float:
-    """The threshold interval's half-width as a fraction of the threshold.
+    """The reported interval's half-width as a fraction of the threshold.
+
+    The reported interval is the one a fit prints: statistical, widened by its scale factor,
+    extended for crossing drift. A fit that is only a bound, or whose interval runs into an
+    edge of the fitted range, has no finite width: the result is then ``inf``.
 
     Examples:
         >>> from qec.analysis import Point
@@ -29,7 +34,33 @@ def relative_half_width(fit: ThresholdFit) -> float:
         >>> relative_half_width(fit_threshold(pts, bootstrap=20)) < 0.01
         True
     """
+    if fit.bound is not None or fit.open_low or fit.open_high:
+        return math.inf
     return (fit.threshold_high - fit.threshold_low) / 2 / fit.threshold
+
+
+def _unreachable(fit: ThresholdFit | None, stats: Sequence[Any], precision: float, *,
+                 quantity: Quantity) -> str | None:
+    """Why more shots at these distances and p cannot reach ``precision``, or None."""
+    if fit is None:
+        report = crossing_report(stats, quantity=quantity, bootstrap=0)
+        sides = {m.side for m in report.missing}
+        if report.crossings or len(sides) != 1:
+            return None
+        return (f"the curves do not cross in the sampled range ({report.missing[0].describe()}"
+                "): sample physical error rates on both sides of the threshold")
+    if fit.bound is not None:
+        return (f"the fit runs into the edge of the sampled range ({fit.describe()}): sample "
+                "physical error rates beyond it")
+    if fit.drift is None or not fit.drift.significant:
+        return None
+    last = fit.crossings[-1]
+    offset = abs(last.physical_error_rate - fit.threshold) / fit.threshold
+    if offset <= precision:
+        return None
+    return (f"finite-size drift: the d={last.distances[0]}/{last.distances[1]} crossing lies "
+            f"{offset:.2%} from the fitted threshold, more than the target {precision:.2%}, "
+            "and more shots at these distances do not move it; add larger distances")
 
 
 def _scaled_gradients(fit: ThresholdFit, points: Sequence[Point]) -> np.ndarray:
@@ -135,6 +166,8 @@ class PrecisionSweep:
     Attributes:
         fit: the last threshold fit.
         reached: whether the relative half-width met the target.
+        stopped: why it stopped: ``"reached"``, ``"max_shots ran out"``, ``"max_iterations ran
+            out"``, or a sentence saying why the target cannot be reached by sampling more.
         iterations: how many batches were sampled after the initial one.
         shots: total shots of all tasks at the end.
         seconds: wall-clock seconds spent (sampling and fitting).
@@ -143,6 +176,7 @@ class PrecisionSweep:
 
     fit: ThresholdFit | None
     reached: bool
+    stopped: str
     iterations: int
     shots: int
     seconds: float
@@ -175,7 +209,12 @@ def precision_sweep(
     bootstrap: int = 200,
     seed: int = 0,
 ) -> PrecisionSweep:
-    """Samples until the fitted threshold's half-width is at most ``precision`` of its value.
+    """Samples until the reported threshold interval's half-width is at most ``precision``.
+
+    The interval is the one the fit reports (:func:`relative_half_width`): widened for a poor
+    fit and extended for crossing drift, not the statistical interval alone. When the
+    crossings drift and the largest distances' crossing lies further from the fit than the
+    target, more shots cannot help: the sweep stops and says so.
 
     Every task first gets ``initial_shots`` (counting shots already stored). Then, repeatedly:
     fit (:func:`fit_threshold`), stop if ``relative_half_width <= precision``, otherwise sample
@@ -241,9 +280,18 @@ def precision_sweep(
             fit = None
         total = sum(s.shots for s in stats)
         if fit is not None and relative_half_width(fit) <= precision:
-            return PrecisionSweep(fit=fit, reached=True, iterations=iteration, shots=total,
-                                  seconds=time.monotonic() - start, stats=tuple(stats))
-        if iteration == max_iterations or total >= max_shots:
+            return PrecisionSweep(fit=fit, reached=True, stopped="reached", iterations=iteration,
+                                  shots=total, seconds=time.monotonic() - start,
+                                  stats=tuple(stats))
+        # A range that misses the threshold is only judged after one batch beyond the first,
+        # so that the noise of a small first sample does not end the sweep.
+        reason = (_unreachable(fit, stats, precision, quantity=quantity) if iteration >= 1
+                  else None)
+        if reason is None and total >= max_shots:
+            reason = "max_shots ran out"
+        elif reason is None and iteration == max_iterations:
+            reason = "max_iterations ran out"
+        if reason is not None:
             break
         planned = recorded.get(iteration + 1)
         if planned is None:
@@ -255,6 +303,6 @@ def precision_sweep(
             planned = {t.strong_id: s.shots + int(n)
                        for t, s, n in zip(tasks, stats, shots, strict=True)}
         targets = planned
-    return PrecisionSweep(fit=fit, reached=False, iterations=iteration,
+    return PrecisionSweep(fit=fit, reached=False, stopped=reason, iterations=iteration,
                           shots=sum(s.shots for s in stats),
                           seconds=time.monotonic() - start, stats=tuple(stats))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable
 from typing import Any
 
-from qec.analysis._crossings import Crossing, crossing_report
+from qec.analysis._crossings import Crossing, CrossingReport, crossing_report
 from qec.analysis._extrapolate import (
     DEFAULT_NU_RANGE,
     ThresholdExtrapolation,
@@ -17,6 +18,8 @@ from qec.analysis._points import PointLike, Quantity, merge_points
 from qec.analysis._threshold import ThresholdFit, fit_threshold
 
 __all__ = [
+    "ThresholdAssessment",
+    "assess_threshold",
     "crossing_dict",
     "extrapolation_dict",
     "lambda_dict",
@@ -117,6 +120,147 @@ def lambda_dict(fit: LambdaFit) -> dict[str, Any]:
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class ThresholdAssessment:
+    """A sweep's threshold estimates, which to quote, and why a number may not be trusted.
+
+    Attributes:
+        quantity: the logical error fitted, ``"per_shot"`` or ``"per_round"``.
+        fit: the finite-size-scaling fit, or None when none could be made.
+        fit_error: why there is no fit, or None.
+        extrapolated: the drift extrapolation (three or more distances), or None.
+        extrapolation_error: why there is no extrapolation with three or more distances.
+        report: the crossings of consecutive distances and the pairs that miss.
+        quote: ``"plain"``, ``"extrapolated"``, or None when the data give only a bound or
+            nothing.
+        warnings: every reason not to trust a number, as plain sentences; empty only when
+            nothing is wrong.
+    """
+
+    quantity: Quantity
+    fit: ThresholdFit | None
+    fit_error: str | None
+    extrapolated: ThresholdExtrapolation | None
+    extrapolation_error: str | None
+    report: CrossingReport
+    quote: str | None
+    warnings: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON-ready dict of :func:`threshold_summary`."""
+        if self.fit is not None:
+            result = {**threshold_dict(self.fit), "fit_error": None}
+        else:
+            result = {
+                "threshold": None,
+                "threshold_ci": None,
+                "threshold_ci_statistical": None,
+                "threshold_lower_bound": None,
+                "threshold_upper_bound": None,
+                "nu": None,
+                "nu_ci": None,
+                "chi2_per_dof": None,
+                "quantity": self.quantity,
+                "distances_used": [],
+                "physical_error_rates_used": [],
+                "crossings": [crossing_dict(c) for c in self.report.crossings],
+                "crossings_missing": [m.describe() for m in self.report.missing],
+                "fit_error": self.fit_error,
+            }
+            sides = {m.side for m in self.report.missing}
+            if not self.report.crossings and sides == {"above"}:
+                result["threshold_lower_bound"] = min(m.p_max for m in self.report.missing)
+            elif not self.report.crossings and sides == {"below"}:
+                result["threshold_upper_bound"] = max(m.p_min for m in self.report.missing)
+        result.update({"threshold_extrapolated": None, "threshold_extrapolated_ci": None,
+                       "extrapolation": None})
+        if self.extrapolated is not None:
+            result.update(extrapolation_dict(self.extrapolated))
+        result["quote"] = self.quote
+        result["warnings"] = list(self.warnings)
+        return result
+
+
+def assess_threshold(
+    points: Iterable[PointLike],
+    *,
+    quantity: Quantity = "per_shot",
+    window: float = 1.0,
+    confidence: float = 0.95,
+    bootstrap: int = 200,
+    seed: int = 0,
+) -> ThresholdAssessment:
+    """Fits the threshold, extrapolates it, and says which to quote; never raises for a fit.
+
+    Runs :func:`qec.analysis.fit_threshold` and, with three or more distances,
+    :func:`qec.analysis.extrapolate_threshold` (over the fitted nu's interval). The plain fit
+    is the one to quote unless its crossings drift with distance (then the extrapolation,
+    which models the drift) or it ran into the edge of the sampled range (then neither: the
+    data give a bound). Warnings gather the fit's own, the extrapolation's (prefixed
+    ``extrapolation:``), and why a fit could not be made.
+
+    Args:
+        points: objects with ``distance, rounds, physical_error_rate, shots, errors``.
+        quantity: fit the logical error ``"per_shot"`` (default) or ``"per_round"``.
+        window: the fit's inclusion bound (see :func:`qec.analysis.fit_threshold`).
+        confidence: the coverage of the intervals.
+        bootstrap: bootstrap redraws behind the intervals (the extrapolation uses at least 200).
+        seed: seeds the bootstrap.
+
+    Returns:
+        A :class:`ThresholdAssessment`.
+
+    Raises:
+        ValueError: only for invalid points (zero shots, missing attributes) or parameters.
+
+    Examples:
+        >>> from qec.analysis import Point
+        >>> result = assess_threshold([Point(distance=3, rounds=3, physical_error_rate=0.01,
+        ...                                  shots=100, errors=3)])
+        >>> result.fit is None, result.quote, result.warnings[0][:45]
+        (True, None, 'no threshold: a threshold fit needs points at')
+    """
+    merged = merge_points(points)
+    warnings: list[str] = []
+    fit = fit_error = None
+    report = crossing_report(merged, quantity=quantity, confidence=confidence,
+                             bootstrap=bootstrap, seed=seed)
+    try:
+        fit = fit_threshold(merged, quantity=quantity, window=window, confidence=confidence,
+                            bootstrap=bootstrap, seed=seed)
+    except ValueError as exc:
+        fit_error = str(exc)
+        warnings.append(f"no threshold: {exc}")
+        warnings.extend(m.describe() for m in report.missing if m.describe() not in str(exc))
+    else:
+        warnings.extend(fit.warnings)
+    extrapolated = extrapolation_error = None
+    if len({pt.distance for pt in merged}) >= 3:
+        nu_range = (fit.nu_low, fit.nu_high) if fit is not None else DEFAULT_NU_RANGE
+        try:
+            extrapolated = extrapolate_threshold(
+                merged, quantity=quantity, nu_range=nu_range, confidence=confidence,
+                bootstrap=max(bootstrap, 200), seed=seed)
+        except ValueError as exc:
+            extrapolation_error = str(exc)
+            warnings.append(f"no extrapolated threshold: {exc}")
+        else:
+            warnings.extend(f"extrapolation: {w}" for w in extrapolated.warnings)
+    drifting = fit is not None and fit.drift is not None and fit.drift.significant
+    if fit is not None and fit.bound is not None:
+        quote = None
+    elif extrapolated is not None and (fit is None or drifting):
+        quote = "extrapolated"
+    elif fit is not None:
+        quote = "plain"
+    else:
+        quote = None
+    return ThresholdAssessment(
+        quantity=quantity, fit=fit, fit_error=fit_error, extrapolated=extrapolated,
+        extrapolation_error=extrapolation_error, report=report, quote=quote,
+        warnings=tuple(dict.fromkeys(warnings)))
+
+
 def threshold_summary(
     points: Iterable[PointLike],
     *,
@@ -128,12 +272,10 @@ def threshold_summary(
 ) -> dict[str, Any]:
     """The threshold estimate of a sweep as a JSON-ready dict; never raises for a missing fit.
 
-    Runs :func:`qec.analysis.fit_threshold` and, with three or more distances,
-    :func:`qec.analysis.extrapolate_threshold` (over the fitted nu's interval), and says which
-    of the two to quote (``"quote"``: ``"plain"``, ``"extrapolated"`` or None when the data
-    give only a bound or nothing). ``"warnings"`` gathers every reason not to trust a number,
-    as plain sentences: the fit's own, the extrapolation's (prefixed), and why a fit could not
-    be made. It is empty only when nothing is wrong.
+    :func:`assess_threshold` as a dict: the keys of :func:`threshold_dict` (None where no fit
+    was made, ``fit_error`` saying why) and of :func:`extrapolation_dict` (None where not
+    made), plus ``quote`` (``"plain"``, ``"extrapolated"`` or None) and ``warnings``, plain
+    sentences, empty only when nothing is wrong.
 
     Args:
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``.
@@ -144,8 +286,7 @@ def threshold_summary(
         seed: seeds the bootstrap.
 
     Returns:
-        The keys of :func:`threshold_dict` and :func:`extrapolation_dict` (None where not
-        made) plus ``quote``, ``fit_error`` and ``warnings``.
+        A JSON-ready dict.
 
     Raises:
         ValueError: only for invalid points (zero shots, missing attributes) or parameters.
@@ -156,61 +297,6 @@ def threshold_summary(
         ...                                    shots=100, errors=3)])
         >>> summary["threshold"], summary["fit_error"]
         (None, 'a threshold fit needs points at two or more distances, got distances=[3]')
-        >>> summary["warnings"]
-        ['no threshold: a threshold fit needs points at two or more distances, got distances=[3]']
     """
-    merged = merge_points(points)
-    warnings: list[str] = []
-    fit = None
-    try:
-        fit = fit_threshold(merged, quantity=quantity, window=window, confidence=confidence,
-                            bootstrap=bootstrap, seed=seed)
-    except ValueError as exc:
-        report = crossing_report(merged, quantity=quantity, confidence=confidence,
-                                 bootstrap=bootstrap, seed=seed)
-        result: dict[str, Any] = {
-            "threshold": None,
-            "threshold_ci": None,
-            "threshold_ci_statistical": None,
-            "threshold_lower_bound": None,
-            "threshold_upper_bound": None,
-            "nu": None,
-            "nu_ci": None,
-            "chi2_per_dof": None,
-            "quantity": quantity,
-            "distances_used": [],
-            "physical_error_rates_used": [],
-            "crossings": [crossing_dict(c) for c in report.crossings],
-            "crossings_missing": [m.describe() for m in report.missing],
-            "fit_error": str(exc),
-        }
-        warnings.append(f"no threshold: {exc}")
-    else:
-        result = {**threshold_dict(fit), "fit_error": None}
-        warnings.extend(fit.warnings)
-    result.update({"threshold_extrapolated": None, "threshold_extrapolated_ci": None,
-                   "extrapolation": None})
-    extrapolated = None
-    if len({pt.distance for pt in merged}) >= 3:
-        nu_range = (fit.nu_low, fit.nu_high) if fit is not None else DEFAULT_NU_RANGE
-        try:
-            extrapolated = extrapolate_threshold(
-                merged, quantity=quantity, nu_range=nu_range, confidence=confidence,
-                bootstrap=max(bootstrap, 200), seed=seed)
-        except ValueError as exc:
-            warnings.append(f"no extrapolated threshold: {exc}")
-        else:
-            result.update(extrapolation_dict(extrapolated))
-            warnings.extend(f"extrapolation: {w}" for w in extrapolated.warnings)
-    drifting = fit is not None and fit.drift is not None and fit.drift.significant
-    if fit is not None and fit.bound is not None:
-        quote = None
-    elif extrapolated is not None and (fit is None or drifting):
-        quote = "extrapolated"
-    elif fit is not None:
-        quote = "plain"
-    else:
-        quote = None
-    result["quote"] = quote
-    result["warnings"] = warnings
-    return result
+    return assess_threshold(points, quantity=quantity, window=window, confidence=confidence,
+                            bootstrap=bootstrap, seed=seed).as_dict()

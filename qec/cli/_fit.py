@@ -7,7 +7,8 @@ import sys
 from typing import Any
 
 from qec.cli._common import CliError, print_json
-from qec.cli._plot import QUANTITIES, add_series_options, load_series
+from qec.cli._plot import add_series_options, load_series
+from qec.cli._report import QUANTITIES, lambda_warnings, threshold_lines
 
 MAX_BOOTSTRAP = 100_000
 
@@ -33,18 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _threshold_part(stats: list[Any], args: argparse.Namespace) -> dict[str, Any]:
-    from qec.analysis import crossings, fit_threshold, threshold_dict
-    from qec.analysis._summary import crossing_dict
+    from qec.analysis import threshold_summary
 
-    quantity = QUANTITIES[args.quantity]
-    try:
-        fit = fit_threshold(stats, quantity=quantity, window=args.window,
-                            confidence=args.confidence, bootstrap=args.bootstrap, seed=args.seed)
-    except ValueError as exc:
-        found = crossings(stats, quantity=quantity, confidence=args.confidence, seed=args.seed)
-        return {"threshold": None, "fit_error": str(exc),
-                "crossings": [crossing_dict(c) for c in found]}
-    return {**threshold_dict(fit), "fit_error": None}
+    return threshold_summary(stats, quantity=QUANTITIES[args.quantity], window=args.window,
+                             confidence=args.confidence, bootstrap=args.bootstrap,
+                             seed=args.seed)
 
 
 def _lambda_part(stats: list[Any], args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -71,28 +65,18 @@ def _lambda_part(stats: list[Any], args: argparse.Namespace) -> list[dict[str, A
 
 
 def _format_series(label: str, threshold: dict[str, Any], lambdas: list[dict[str, Any]],
-                   quantity: str) -> str:
+                   confidence: float) -> str:
     lines = [f"series: {label}"]
-    if threshold["threshold"] is None:
-        lines.append(f"  threshold: not fitted ({threshold['fit_error']})")
-    else:
-        low, high = threshold["threshold_ci"]
+    lines.extend("  " + line for line in threshold_lines(threshold, confidence=confidence))
+    if threshold["threshold"] is not None:
         nu_low, nu_high = threshold["nu_ci"]
         lines.append(
-            f"  threshold ({quantity}, finite-size scaling): {threshold['threshold']:.4%} "
-            f"[{low:.4%}, {high:.4%}]  nu = {threshold['nu']:.3f} [{nu_low:.3f}, {nu_high:.3f}]"
-        )
-        lines.append(
-            f"    chi2/dof = {threshold['chi2_per_dof']:.2f} ({threshold['dof']} dof), "
+            f"    nu = {threshold['nu']:.3f} [{nu_low:.3f}, {nu_high:.3f}], "
+            f"chi2/dof = {threshold['chi2_per_dof']:.2f} ({threshold['dof']} dof), "
             f"distances {','.join(map(str, threshold['distances_used']))}, "
             f"{threshold['points_used']} points used, {threshold['points_excluded']} excluded "
             f"(window {threshold['window']:g})"
         )
-    for crossing in threshold["crossings"]:
-        d1, d2 = crossing["distances"]
-        low, high = crossing["ci"]
-        lines.append(f"  crossing d={d1}/d={d2}: {crossing['physical_error_rate']:.4%} "
-                     f"[{low:.4%}, {high:.4%}]")
     if lambdas:
         lines.append("  Lambda (error per round eps_d; Lambda = eps_d / eps_(d+2)):")
         for row in lambdas:
@@ -107,6 +91,7 @@ def _format_series(label: str, threshold: dict[str, Any], lambdas: list[dict[str
             lines.append(f"    p={row['physical_error_rate']:g}: {eps}")
             lines.append(f"      Lambda (line fit) = {row['lambda']:.2f} [{low:.2f}, {high:.2f}]"
                          f"; pairwise {pairs}")
+            lines.extend(f"      warning: {text}" for text in row["warnings"])
     return "\n".join(lines)
 
 
@@ -125,11 +110,17 @@ def run(args: argparse.Namespace) -> int:
     series, skipped = load_series(args)
     results = []
     for key, stats in series.items():
+        threshold = _threshold_part(stats, args)
+        lambdas = _lambda_part(stats, args)
+        for row in lambdas:
+            row["warnings"] = ([] if row["fit_error"] is not None
+                               else lambda_warnings(row, threshold))
         results.append({
             "series": {name: value for name, value in key},
             "label": series_label(key),
-            "threshold": _threshold_part(stats, args),
-            "lambda": _lambda_part(stats, args),
+            "threshold": threshold,
+            "lambda": lambdas,
+            "warnings": threshold["warnings"] + [w for row in lambdas for w in row["warnings"]],
         })
     if args.json:
         print_json({"db": str(args.db), "quantity": QUANTITIES[args.quantity],
@@ -137,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if skipped:
         sys.stderr.write(f"qec fit: skipped {skipped} tasks with no shots yet\n")
-    text = "\n\n".join(_format_series(r["label"], r["threshold"], r["lambda"], args.quantity)
+    text = "\n\n".join(_format_series(r["label"], r["threshold"], r["lambda"], args.confidence)
                        for r in results)
     sys.stdout.write(text + "\n")
     return 0

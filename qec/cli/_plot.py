@@ -8,12 +8,12 @@ import sys
 from typing import Any
 
 from qec.cli._common import CliError
+from qec.cli._report import QUANTITIES, add_quantity_option
 
 NAME = "plot"
 HELP = "draw a figure (threshold curves, data collapse, Lambda, error vs rounds) from a database"
 
 KINDS = ("threshold", "collapse", "lambda", "rounds")
-QUANTITIES = {"per-round": "per_round", "per-shot": "per_shot"}
 
 
 def add_series_options(parser: argparse.ArgumentParser) -> None:
@@ -27,11 +27,7 @@ def add_series_options(parser: argparse.ArgumentParser) -> None:
         "--where", action="append", default=[], metavar="KEY=VALUE",
         help="only tasks whose metadata KEY has VALUE (numbers compare as numbers); repeat "
              "for several, e.g. --where leakage=0.001 --where rounds_rule=3d")
-    parser.add_argument(
-        "--quantity", choices=tuple(QUANTITIES), default="per-round",
-        help="fit (and plot) the logical error per round (default, as qec threshold does) or "
-             "per shot; with rounds = d the per-shot curves cross at a lower p",
-    )
+    add_quantity_option(parser)
     parser.add_argument(
         "--boundary-offset", action="store_true",
         help="fit the error per round as 1 - 2 P_L(r) = A (1 - 2 eps)^r (needs two or more "
@@ -116,7 +112,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draws the figure and writes it."""
-    from qec.analysis import fit_lambda, fit_threshold
+    from qec.analysis import assess_threshold, fit_lambda, fit_threshold
     from qec.plotting import (
         plot_collapse,
         plot_lambda,
@@ -138,12 +134,14 @@ def run(args: argparse.Namespace) -> int:
     for path, (key, stats) in zip(_series_paths(out, len(series)), series.items(), strict=True):
         label = series_label(key)
         if args.kind == "threshold":
-            try:
-                fit = fit_threshold(stats, quantity=quantity, seed=args.seed)
-            except ValueError as exc:
-                sys.stderr.write(f"qec plot: no threshold marked ({label}): {exc}\n")
-                fit = None
-            ax = plot_threshold(stats, quantity=quantity, threshold=fit, title=label)
+            assessment = assess_threshold(stats, quantity=quantity, seed=args.seed)
+            if assessment.fit is None:
+                sys.stderr.write(f"qec plot: no threshold marked ({label}): "
+                                 f"{assessment.fit_error}\n")
+            for text in assessment.warnings:
+                sys.stderr.write(f"qec plot: warning ({label}): {text}\n")
+            ax = plot_threshold(stats, quantity=quantity, threshold=assessment.fit,
+                                extrapolated=assessment.extrapolated, title=label)
         elif args.kind == "collapse":
             ax = plot_collapse(fit_threshold(stats, quantity=quantity, seed=args.seed),
                                title=label)

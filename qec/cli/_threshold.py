@@ -24,6 +24,7 @@ from qec.cli._common import (
     print_json,
     rate_cell,
 )
+from qec.cli._report import QUANTITIES, add_quantity_option, threshold_lines
 
 NAME = "threshold"
 HELP = "sample a threshold sweep (default: surface code, SI1000, d=3,5,7) and plot it"
@@ -167,15 +168,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"stop a point at this many logical errors (default {DEFAULT_MAX_ERRORS:,})")
     add_custom_decoders_option(parser)
     add_executor_options(parser)
+    add_quantity_option(parser)
     parser.add_argument("--out", type=Path, default=Path("results"),
                         help="directory for the figure (default results/)")
     parser.add_argument("--db", type=Path, default=None,
                         help="results database (default OUT/threshold.db); re-running resumes")
     parser.add_argument(
         "--precision", type=float, default=None, metavar="X",
-        help="instead of --max-errors, sample until the threshold's 95%% interval half-width "
-             "is at most X of its value (e.g. 0.02), spending shots where they narrow it most; "
-             "--max-shots then bounds the total over the sweep")
+        help="instead of --max-errors, sample until the reported 95%% interval of the "
+             "threshold (widened for a poor fit and extended for crossing drift) has a "
+             "half-width of at most X of its value (e.g. 0.02), spending shots where they "
+             "narrow it most; --max-shots then bounds the total over the sweep")
     add_output_options(parser)
 
 
@@ -230,37 +233,22 @@ def _code_and_distances(spec: str, distances: str | None) -> tuple[str, list[int
     return spec, [fixed]
 
 
-def _table(stats: list[Any]) -> str:
+def _table(stats: list[Any], quantity: str) -> str:
+    header = "error/shot" if quantity == "per_shot" else "error/round"
     lines = [f"{'d':>3} {'rounds':>6} {'p':>9} {'shots':>11} {'errors':>8} "
-             f"{'error/round':>11}  95% interval"]
+             f"{header:>11}  95% interval"]
     for s in stats:
-        rate = rate_cell(s.per_round_error() if s.kept_shots else None, 11)
+        interval = None
+        if s.kept_shots:
+            interval = s.logical_error() if quantity == "per_shot" else s.per_round_error()
         lines.append(f"{s.distance:>3} {s.rounds:>6} {s.physical_error_rate:>9.4g} "
-                     f"{s.shots:>11,} {s.errors:>8,} {rate}")
+                     f"{s.shots:>11,} {s.errors:>8,} {rate_cell(interval, 11)}")
     return "\n".join(lines)
-
-
-def _estimate_lines(summary: dict[str, Any]) -> list[str]:
-    lines = []
-    for c in summary["crossings"]:
-        low, high = c["ci"]
-        lines.append(f"crossing of the error per round, d={c['distances'][0]},{c['distances'][1]}: "
-                     f"p = {c['physical_error_rate']:.4g}  (95% interval {low:.4g} to {high:.4g})")
-    if summary["threshold"] is not None:
-        low, high = summary["threshold_ci"]
-        lines.append(
-            f"threshold (finite-size scaling of the error per round, "
-            f"d={','.join(map(str, summary['distances_used']))}"
-            f"): p_th = {summary['threshold']:.4g}  (95% interval {low:.4g} to {high:.4g}), "
-            f"nu = {summary['nu']:.3g}, chi2/dof = {summary['chi2_per_dof']:.3g}")
-    else:
-        lines.append(f"threshold: no fit ({summary['fit_error']})")
-    return lines
 
 
 def run(args: argparse.Namespace) -> int:
     """Builds the sweep, samples it into the database, then plots and summarises it."""
-    from qec.analysis import threshold_summary
+    from qec.analysis import assess_threshold
     from qec.plotting import plot_threshold, save_figure
     from qec.sampling import collect
 
@@ -281,14 +269,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         stats, precision = _precision_run(args, tasks, db, progress)
     sampled = [s for s in stats if s.kept_shots > 0]
-    # The figure shows the error per round, so the estimate marked on it is of the same
-    # quantity: with rounds growing with d, the per-shot curves cross at a lower p.
-    summary = threshold_summary(sampled, quantity="per_round", seed=0)
+    quantity = QUANTITIES[args.quantity]
+    # One quantity for the table, the fit, the figure and the JSON.
+    assessment = assess_threshold(sampled, quantity=quantity, seed=0)
+    summary = assessment.as_dict()
     if precision is not None:
         summary["precision"] = precision
+        if not precision["reached"]:
+            summary["warnings"].append(_precision_line(precision))
     figure = args.out / "threshold.png"
     ax = plot_threshold(
-        sampled, threshold=summary["threshold"],
+        sampled, quantity=quantity, threshold=assessment.fit,
+        extrapolated=assessment.extrapolated,
         title=f"{args.code} code, {args.noise} noise, {args.basis} basis, {args.decoder}")
     save_figure(ax, figure)
     if args.json:
@@ -300,10 +292,10 @@ def run(args: argparse.Namespace) -> int:
         })
     elif not args.quiet:
         out = sys.stdout
-        out.write(_table(stats) + "\n\n")
-        out.write("\n".join(_estimate_lines(summary)) + "\n")
+        out.write(_table(stats, quantity) + "\n\n")
         if precision is not None:
             out.write(_precision_line(precision) + "\n")
+        out.write("\n".join(threshold_lines(summary)) + "\n")
         out.write(f"results: {db}\nfigure: {figure}\n")
     return 0
 
@@ -316,11 +308,13 @@ def _precision_run(args: argparse.Namespace, tasks: list[Any], db: Path, progres
 
     with SamplingSession(db=db, workers=args.workers, dask=args.dask, seed=args.seed,
                          progress=progress, custom_decoders=args.custom) as session:
-        result = precision_sweep(session, tasks, precision=args.precision, quantity="per_round",
+        result = precision_sweep(session, tasks, precision=args.precision,
+                                 quantity=QUANTITIES[args.quantity],
                                  max_shots=args.max_shots * len(tasks))
     return list(result.stats), {
         "target": args.precision,
         "reached": result.reached,
+        "stopped": result.stopped,
         "relative_half_width": (result.relative_half_width
                                 if math.isfinite(result.relative_half_width) else None),
         "iterations": result.iterations,
@@ -329,7 +323,7 @@ def _precision_run(args: argparse.Namespace, tasks: list[Any], db: Path, progres
 
 
 def _precision_line(precision: dict[str, Any]) -> str:
-    state = "reached" if precision["reached"] else "NOT reached (--max-shots ran out)"
+    state = "reached" if precision["reached"] else f"NOT reached ({precision['stopped']})"
     width = precision["relative_half_width"]
     width_text = "unknown (no fit)" if width is None else f"{width:.3g}"
     return (f"precision target {precision['target']:.3g}: {state}; relative half-width "

@@ -42,11 +42,26 @@ def test_fit_prints_tables(tmp_path, capsys):
     assert main(["fit", "--db", str(path), "--bootstrap", "20"]) == 0
     out = capsys.readouterr().out
     assert "series: code=surface, noise=code-capacity, basis=Z, decoder=pymatching" in out
-    assert "threshold (per-round, finite-size scaling):" in out  # as qec threshold fits
-    assert "crossing d=3/d=5:" in out
+    assert "fitted quantity: the logical error per shot" in out  # as qec threshold fits
+    assert "threshold (finite-size scaling, d=3,5,7): p_th = 0.09" in out
+    assert "crossing d=3/5:" in out
     assert "Lambda (line fit) = 2.0" in out
-    assert main(["fit", "--db", str(path), "--bootstrap", "20", "--quantity", "per-shot"]) == 0
-    assert "threshold (per-shot, finite-size scaling):" in capsys.readouterr().out
+    assert main(["fit", "--db", str(path), "--bootstrap", "20", "--quantity", "per-round"]) == 0
+    assert "fitted quantity: the logical error per round" in capsys.readouterr().out
+
+
+def test_fit_warns_of_lambda_above_threshold(tmp_path, capsys):
+    path = tmp_path / "r.db"
+    # Lambda at p = 0.105 and 0.11 of a sweep whose threshold is 0.1: errors grow with d there.
+    write_points(path, synthetic_sweep(threshold=0.1, nu=1.5, distances=(3, 5, 7), shots=20_000,
+                                       seed=7, ps=np.linspace(0.09, 0.11, 5)))
+    assert main(["fit", "--db", str(path), "--json", "--bootstrap", "50"]) == 0
+    (series,) = json.loads(capsys.readouterr().out)["series"]
+    rows = {row["physical_error_rate"]: row for row in series["lambda"]}
+    assert any("above the threshold" in w for w in rows[0.11]["warnings"])
+    assert any("<= 1" in w for w in rows[0.11]["warnings"])
+    assert rows[0.09]["warnings"] == []  # below threshold: Lambda is a suppression factor
+    assert any("Lambda at p=0.11" in w for w in series["warnings"])
 
 
 def test_fit_with_filter_and_p(tmp_path, capsys):

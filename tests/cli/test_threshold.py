@@ -47,11 +47,15 @@ def test_threshold_table_and_quiet(tmp_path, capsys):
             "--code", "repetition", "--noise", "phenomenological", "--p", "0.02,0.04"]
     assert main(argv) == 0
     captured = capsys.readouterr()
-    assert "error/round" in captured.out and "threshold" in captured.out
+    assert "error/shot" in captured.out and "threshold" in captured.out
+    assert "fitted quantity: the logical error per shot" in captured.out
     assert captured.err.startswith("qec: ")  # plain progress lines: stderr is not a terminal
     assert db.exists() and (tmp_path / "fig" / "threshold.png").exists()
     assert main([*argv, "--quiet"]) == 0
     assert capsys.readouterr() == ("", "")
+    assert main([*argv, "--quantity", "per-round"]) == 0
+    out = capsys.readouterr().out
+    assert "error/round" in out and "fitted quantity: the logical error per round" in out
 
 
 def test_threshold_on_a_local_dask_cluster(tmp_path, capsys):
@@ -68,7 +72,7 @@ def test_threshold_on_a_local_dask_cluster(tmp_path, capsys):
 
 
 def test_precision_driven_sweep(tmp_path, capsys):
-    argv = ["threshold", "--distances", "3,5,7", "--p", "0.006:0.012:4", "--precision", "0.05",
+    argv = ["threshold", "--distances", "3,5,7", "--p", "0.003:0.007:4", "--precision", "0.05",
             "--workers", "2", "--seed", "1", "--out", str(tmp_path), "--json", "--quiet"]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
