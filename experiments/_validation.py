@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qec.analysis import ThresholdFit, crossings, fit_lambda, fit_threshold
+from qec.analysis import ThresholdAssessment, assess_threshold, fit_lambda
 from qec.plotting import plot_collapse, plot_lambda, plot_rounds, plot_threshold, save_figure
 from qec.sampling import collect, memory_task
 
@@ -40,32 +40,41 @@ def sample(name: str, *, code: str, noise: str, distances: Sequence[int], ps: Se
 
 
 def threshold_row(name: str, stats: list, *, label: str, literature: str,
-                  quantity: str = "per_shot", nu: float | None = None) -> ThresholdFit | None:
-    """Fits the threshold, writes the threshold and collapse figures, prints a table row.
+                  quantity: str = "per_shot", nu: float | None = None) -> ThresholdAssessment:
+    """Assesses the threshold as ``qec fit`` does, writes the figures, prints a table row.
 
-    When the data cannot be fitted (e.g. per-round curves that do not cross in the sampled
-    range), the row says why instead and only the threshold figure is written.
+    The row gives the plain finite-size-scaling fit (its reported interval: statistical,
+    widened for a poor fit, extended for crossing drift), the drift extrapolation (three or
+    more distances), which of them the tool says to quote, and every warning it prints.
     """
-    try:
-        fit = fit_threshold(stats, quantity=quantity, nu=nu, seed=1)
-    except ValueError as exc:
-        save_figure(plot_threshold(stats, quantity=quantity, title=label), RESULTS / f"{name}.png")
-        found = crossings(stats, quantity=quantity)
-        listed = ", ".join(f"{c.distances[0]}/{c.distances[1]}: {c.physical_error_rate:.2%}"
-                           for c in found) or "none"
-        print(f"| {label} | not fitted | {exc}; crossings: {listed} | {literature} |")
-        return None
-    save_figure(plot_threshold(stats, quantity=quantity, threshold=fit, title=label),
-                RESULTS / f"{name}.png")
-    save_figure(plot_collapse(fit, title=label), RESULTS / f"{name}_collapse.png")
+    result = assess_threshold(stats, quantity=quantity, seed=1)
+    fit, extra = result.fit, result.extrapolated
+    save_figure(plot_threshold(stats, quantity=quantity, threshold=fit, extrapolated=extra,
+                               title=label), RESULTS / f"{name}.png")
+    if fit is not None and nu is None:
+        save_figure(plot_collapse(fit, title=label), RESULTS / f"{name}_collapse.png")
     listed = ", ".join(f"{c.distances[0]}/{c.distances[1]}: {c.physical_error_rate:.2%}"
-                       for c in fit.crossings)
-    print(f"| {label} | {fit.threshold:.2%} [{fit.threshold_low:.2%}, {fit.threshold_high:.2%}] "
-          f"| nu={fit.nu:.2f} [{fit.nu_low:.2f}, {fit.nu_high:.2f}], chi2/dof="
-          f"{fit.chi2_per_dof:.2f}, d={','.join(map(str, fit.distances))}, "
-          f"{len(fit.points)} pts ({fit.excluded} excluded), {quantity}; crossings {listed} "
-          f"| {literature} |")
-    return fit
+                       for c in result.report.crossings) or "none"
+    if fit is None:
+        plain = f"not fitted ({result.fit_error})"
+        details = ""
+    elif fit.bound is not None:
+        plain = fit.describe()
+        details = ""
+    else:
+        plain = (f"{fit.threshold:.2%} [{fit.threshold_low:.2%}, {fit.threshold_high:.2%}]"
+                 + (f" (statistical [{fit.statistical_low:.2%}, {fit.statistical_high:.2%}])"
+                    if (fit.threshold_low, fit.threshold_high)
+                    != (fit.statistical_low, fit.statistical_high) else ""))
+        details = (f"nu={fit.nu:.2f} [{fit.nu_low:.2f}, {fit.nu_high:.2f}], chi2/dof="
+                   f"{fit.chi2_per_dof:.2f}, d={','.join(map(str, fit.distances))}, "
+                   f"{len(fit.points)} pts ({fit.excluded} excluded); ")
+    extrapolated = ("-" if extra is None else
+                    f"{extra.threshold:.2%} [{extra.low:.2%}, {extra.high:.2%}]")
+    warnings = " ".join(f"WARNING: {w}" for w in result.warnings) or "none"
+    print(f"| {label} | {plain} | {extrapolated} | {result.quote or 'none'} | {details}"
+          f"{quantity}; crossings {listed} | {literature} | {warnings} |")
+    return result
 
 
 def lambda_row(name: str, stats: list, *, label: str, literature: str,

@@ -193,11 +193,13 @@ def assess_threshold(
     """Fits the threshold, extrapolates it, and says which to quote; never raises for a fit.
 
     Runs :func:`qec.analysis.fit_threshold` and, with three or more distances,
-    :func:`qec.analysis.extrapolate_threshold` (over the fitted nu's interval). The plain fit
-    is the one to quote unless its crossings drift with distance (then the extrapolation,
-    which models the drift) or it ran into the edge of the sampled range (then neither: the
-    data give a bound). Warnings gather the fit's own, the extrapolation's (prefixed
-    ``extrapolation:``), and why a fit could not be made.
+    :func:`qec.analysis.extrapolate_threshold` (over the fitted nu's interval). The one to quote
+    is the extrapolation when there is one (its interval holds the finite-size correction; a
+    drift too small to be significant can still bias the plain fit beyond its interval), else
+    the plain fit, and neither when the fit ran into the edge of the sampled range (the data
+    give a bound). Warnings gather the fit's own, the extrapolation's (prefixed
+    ``extrapolation:``), why a fit could not be made, and, with two distances only, that the
+    finite-size bias is not estimated.
 
     Args:
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``.
@@ -246,13 +248,21 @@ def assess_threshold(
             warnings.append(f"no extrapolated threshold: {exc}")
         else:
             warnings.extend(f"extrapolation: {w}" for w in extrapolated.warnings)
-    drifting = fit is not None and fit.drift is not None and fit.drift.significant
     if fit is not None and fit.bound is not None:
         quote = None
-    elif extrapolated is not None and (fit is None or drifting):
+    elif extrapolated is not None:
+        # With three or more distances the extrapolation's interval holds the finite-size
+        # correction, which the plain fit's cannot: quote it even when the drift is not
+        # significant, since a drift too small to detect can still bias the plain fit by more
+        # than its interval (experiments/threshold_coverage.py measures both).
         quote = "extrapolated"
     elif fit is not None:
         quote = "plain"
+        if len(fit.distances) == 2:
+            warnings.append(
+                "only two distances: the finite-size bias of the threshold is not estimated "
+                "(its interval is statistical only); add a third distance for the "
+                "extrapolated estimate")
     else:
         quote = None
     return ThresholdAssessment(

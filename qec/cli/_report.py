@@ -74,13 +74,12 @@ def threshold_lines(summary: dict[str, Any], *, confidence: float = 0.95) -> lis
             f"{summary['threshold_extrapolated']:.4g}  ({level} interval {low:.4g} to "
             f"{high:.4g}; correction exponent omega in [{omega[0]:g}, {omega[1]:g}])")
     quote = summary.get("quote")
+    caveat = " (read the warnings)" if summary["warnings"] else ""
     if quote == "plain":
-        lines.append("to quote: the finite-size-scaling threshold"
-                     + (" (read the warnings)" if summary["warnings"] else ""))
+        lines.append("to quote: the finite-size-scaling threshold" + caveat)
     elif quote == "extrapolated":
-        lines.append("to quote: the extrapolated threshold (the crossings drift with distance)"
-                     if summary["threshold"] is not None else
-                     "to quote: the extrapolated threshold (no finite-size-scaling fit)")
+        lines.append("to quote: the extrapolated threshold (its interval includes the "
+                     "finite-size correction)" + caveat)
     else:
         lines.append("to quote: no threshold estimate (see the warnings)")
     lines.extend(f"warning: {text}" for text in summary["warnings"])

@@ -35,7 +35,7 @@ def clean():
 def test_clean_data_carry_no_warning_and_quote_the_plain_fit(clean):
     assert clean.warnings == ()
     assert clean.fit.warnings == () and clean.fit.reliable
-    assert clean.quote == "plain"
+    assert clean.quote == "extrapolated"  # three distances: the finite-size-aware estimate
     assert clean.fit.bound is None and not clean.fit.open_low and not clean.fit.open_high
     assert clean.fit.threshold_low <= 0.1 <= clean.fit.threshold_high
     summary = clean.as_dict()
@@ -101,7 +101,14 @@ def test_drifting_crossings_extend_the_interval_and_quote_the_extrapolation(clea
     assert any("drift with distance" in w for w in fit.warnings)
     assert result.quote == "extrapolated"
     assert result.extrapolated.low <= 0.1 <= result.extrapolated.high
-    assert not clean.fit.drift.significant and clean.quote == "plain"
+    assert not clean.fit.drift.significant
+
+
+def test_two_distances_quote_the_plain_fit_and_say_the_bias_is_not_estimated(clean):
+    two = assess_threshold([pt for pt in _clean() if pt.distance < 7], bootstrap=50)
+    assert two.quote == "plain" and two.extrapolated is None
+    assert any("only two distances" in w for w in two.warnings)
+    assert not any("only two distances" in w for w in clean.warnings)
 
 
 def test_few_points_in_the_window_are_flagged(clean):
