@@ -136,8 +136,13 @@ def _curve_logs(errors: np.ndarray, shots: np.ndarray, rounds: np.ndarray, quant
     return np.log(rate)
 
 
-def _root(log_p: np.ndarray, diff: np.ndarray) -> float:
-    """Root of diff(log p) by a straight line through the region where its sign changes.
+def _root(log_p: np.ndarray, diff: np.ndarray, sigma: np.ndarray) -> float:
+    """Root of diff(log p): linear interpolation across its most significant sign change.
+
+    ``sigma`` is the standard error of each ``diff``. Where noise flips the sign of a
+    difference that is near zero far from the crossing (a point with few shots, or curves that
+    run close together), the sign change between the two points that differ most, in units
+    of their standard errors, is the crossing.
 
     Without a sign change: ``inf`` when the larger distance is below everywhere (diff < 0: the
     crossing lies above the range), ``0.0`` when it is above everywhere.
@@ -146,12 +151,17 @@ def _root(log_p: np.ndarray, diff: np.ndarray) -> float:
     changes = np.flatnonzero(positive[1:] != positive[:-1])
     if len(changes) == 0:
         return 0.0 if positive[0] else math.inf
-    first, last = changes[0], changes[-1] + 1
-    xs, ys = log_p[first:last + 1], diff[first:last + 1]
-    slope, intercept = np.polyfit(xs, ys, 1)
-    if slope == 0:
-        return float(np.exp(np.mean(xs)))
-    return float(np.exp(np.clip(-intercept / slope, xs[0], xs[-1])))
+    jumps = np.abs(diff[changes + 1] - diff[changes]) / np.hypot(sigma[changes],
+                                                                 sigma[changes + 1])
+    i = int(changes[np.argmax(jumps)])
+    x0, x1, y0, y1 = log_p[i], log_p[i + 1], diff[i], diff[i + 1]
+    return float(np.exp(x0 + (x1 - x0) * y0 / (y0 - y1)))
+
+
+def _log_sigma(errors: np.ndarray, shots: np.ndarray) -> np.ndarray:
+    """Standard error of ln(rate) of binomial counts (half an error added at zero)."""
+    q = (errors + 0.5) / (shots + 1)
+    return np.sqrt((1 - q) / (shots * q))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,7 +179,8 @@ class _Pair:
         shots_l, _, rounds_l = self.large
         diff = (_curve_logs(errors_large, shots_l, rounds_l, quantity, self.values[1])
                 - _curve_logs(errors_small, shots_s, rounds_s, quantity, self.values[0]))
-        return _root(log_p, diff)
+        sigma = np.hypot(_log_sigma(errors_large, shots_l), _log_sigma(errors_small, shots_s))
+        return _root(log_p, diff, sigma)
 
 
 def _pairs(points: Iterable[PointLike]) -> list[_Pair]:
@@ -205,9 +216,10 @@ def crossing_report(
     """Crossings of each pair of consecutive distances, the pairs that miss, and the redraws.
 
     For each pair, on the physical error rates sampled at both distances, the difference
-    ``ln P_L(d_large) - ln P_L(d_small)`` changes sign at the crossing. The crossing is the root of
-    a straight line fitted (against ``ln p``) to the points from the first to the last sign
-    change (two points, i.e. linear interpolation, when the sign changes once).
+    ``ln P_L(d_large) - ln P_L(d_small)`` changes sign at the crossing. The crossing is the
+    linear interpolation (in ``ln p``) across the sign change; where noise makes the sign change
+    more than once, across the change between the two points that differ most in units of
+    their binomial standard errors.
 
     Its interval is the percentile interval of a parametric bootstrap: every point's errors
     redrawn from ``Binomial(shots, errors / shots)``, all pairs from the same redraw. A redraw

@@ -12,6 +12,7 @@ from qec.analysis._crossings import (
     Crossing,
     crossing_covariance,
     crossing_report,
+    drift_test,
 )
 from qec.analysis._points import PointLike, Quantity, check_quantity, merge_points
 
@@ -55,6 +56,10 @@ class ThresholdExtrapolation:
             omega fits exactly).
         dof: crossings less two.
         scale_factor: ``sqrt(chi2 / dof)`` when above 1 (the interval was widened by it), else 1.
+        correction_spread: half the range of ``p_th`` over the omegas the data allow (all of
+            ``omega_range`` with two crossings), at the measured crossings and the middle of
+            ``nu_range``: the part of the uncertainty that more shots at these distances do
+            not shrink.
         warnings: why the estimate may not be quoted as it stands; empty when nothing is wrong.
     """
 
@@ -68,6 +73,7 @@ class ThresholdExtrapolation:
     chi2: float
     dof: int
     scale_factor: float = 1.0
+    correction_spread: float = 0.0
     warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -224,9 +230,12 @@ def extrapolate_threshold(
     # The data's own chi2 over omega at the middle of the nu range.
     centre_shifts = crossing_shift(small, large, omega=omegas[:, None],
                                    nu=(nu_low + nu_high) / 2)
-    _, centre_chi2 = _gls(np.broadcast_to(values, centre_shifts.shape), centre_shifts,
+    centre_fit, centre_chi2 = _gls(np.broadcast_to(values, centre_shifts.shape), centre_shifts,
                                    weight)
     best_chi2 = float(centre_chi2.min())
+    # The omegas the data allow: a likelihood-ratio set (all of them with two crossings).
+    allowed = centre_chi2 - best_chi2 <= 3.84
+    correction_spread = float(np.ptp(centre_fit[allowed])) / 2
     scale = 1.0
     if dof > 0:
         from scipy.stats import chi2 as chi2_distribution
@@ -244,6 +253,12 @@ def extrapolate_threshold(
                 f"the best-fitting correction exponent omega = {best_omega:g} is at the edge "
                 f"of the range considered [{omega_low:g}, {omega_high:g}]; the interval may be "
                 "too narrow; widen omega_range")
+    drift = drift_test(report)
+    if len(found) == 2 and drift is not None and drift.significant:
+        warnings.append(
+            "the crossings drift significantly and only two of them fix the correction: its "
+            "assumed form (one power of d) cannot be checked against the data, and small "
+            "distances may not follow it; add a distance to test it")
     tail = (1 - confidence) / 2
     estimate = float(np.median(draws))
     low = estimate - scale * (estimate - float(np.quantile(draws, tail)))
@@ -263,4 +278,4 @@ def extrapolate_threshold(
         threshold=estimate, low=min(low, estimate), high=max(high, estimate),
         confidence=confidence, crossings=found, omega_range=(omega_low, omega_high),
         nu_range=(nu_low, nu_high), chi2=best_chi2, dof=max(dof, 0), scale_factor=scale,
-        warnings=tuple(warnings))
+        correction_spread=correction_spread, warnings=tuple(warnings))

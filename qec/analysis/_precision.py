@@ -12,19 +12,21 @@ from typing import Any
 
 import numpy as np
 
-from qec.analysis._crossings import crossing_report
 from qec.analysis._points import Point, PointLike, Quantity, as_points
-from qec.analysis._threshold import ThresholdFit, fit_threshold
+from qec.analysis._summary import ThresholdAssessment, assess_threshold
+from qec.analysis._threshold import ThresholdFit, fit_threshold  # noqa: F401 (doctests)
 
 __all__ = ["PrecisionSweep", "allocate_shots", "precision_sweep", "relative_half_width"]
 
 
-def relative_half_width(fit: ThresholdFit) -> float:
-    """The reported interval's half-width as a fraction of the threshold.
+def relative_half_width(estimate: ThresholdFit | ThresholdAssessment) -> float:
+    """The half-width of the interval the tool reports, as a fraction of the threshold.
 
-    The reported interval is the one a fit prints: statistical, widened by its scale factor,
-    extended for crossing drift. A fit that is only a bound, or whose interval runs into an
-    edge of the fitted range, has no finite width: the result is then ``inf``.
+    For a :class:`~qec.analysis.ThresholdFit`, its reported interval (statistical, widened by
+    its scale factor, extended for crossing drift). For a
+    :class:`~qec.analysis.ThresholdAssessment`, the interval it says to quote: the
+    extrapolation's with three or more distances, else the fit's. A bound, an interval that
+    runs into an edge of the fitted range, or no estimate at all has no finite width: ``inf``.
 
     Examples:
         >>> from qec.analysis import Point
@@ -34,33 +36,52 @@ def relative_half_width(fit: ThresholdFit) -> float:
         >>> relative_half_width(fit_threshold(pts, bootstrap=20)) < 0.01
         True
     """
+    if isinstance(estimate, ThresholdAssessment):
+        if estimate.quote == "extrapolated":
+            extra = estimate.extrapolated
+            return (extra.high - extra.low) / 2 / extra.threshold
+        if estimate.quote == "plain":
+            return relative_half_width(estimate.fit)
+        return math.inf
+    fit = estimate
     if fit.bound is not None or fit.open_low or fit.open_high:
         return math.inf
     return (fit.threshold_high - fit.threshold_low) / 2 / fit.threshold
 
 
-def _unreachable(fit: ThresholdFit | None, stats: Sequence[Any], precision: float, *,
-                 quantity: Quantity) -> str | None:
+def _unreachable(assessment: ThresholdAssessment, precision: float, iteration: int
+                 ) -> str | None:
     """Why more shots at these distances and p cannot reach ``precision``, or None."""
+    fit, report = assessment.fit, assessment.report
     if fit is None:
-        report = crossing_report(stats, quantity=quantity, bootstrap=0)
-        sides = {m.side for m in report.missing}
-        if report.crossings or len(sides) != 1:
+        if not report.missing:
+            if iteration >= 2:
+                return f"no fit after {iteration} batches ({assessment.fit_error})"
             return None
-        return (f"the curves do not cross in the sampled range ({report.missing[0].describe()}"
-                "): sample physical error rates on both sides of the threshold")
+        return (f"no fit, and curves that do not cross in the sampled range "
+                f"({report.missing[0].describe()}): sample physical error rates on both sides "
+                "of the threshold")
     if fit.bound is not None:
         return (f"the fit runs into the edge of the sampled range ({fit.describe()}): sample "
                 "physical error rates beyond it")
-    if fit.drift is None or not fit.drift.significant:
-        return None
-    last = fit.crossings[-1]
-    offset = abs(last.physical_error_rate - fit.threshold) / fit.threshold
-    if offset <= precision:
-        return None
-    return (f"finite-size drift: the d={last.distances[0]}/{last.distances[1]} crossing lies "
-            f"{offset:.2%} from the fitted threshold, more than the target {precision:.2%}, "
-            "and more shots at these distances do not move it; add larger distances")
+    drifting = fit.drift is not None and fit.drift.significant
+    extra = assessment.extrapolated
+    if assessment.quote == "extrapolated" and drifting:
+        spread = extra.correction_spread / extra.threshold
+        if spread > precision:
+            return (f"finite-size drift: the correction to scaling alone (omega in "
+                    f"[{extra.omega_range[0]:g}, {extra.omega_range[1]:g}]) leaves the "
+                    f"extrapolated threshold uncertain by {spread:.2%}, more than the target "
+                    f"{precision:.2%}, whatever the shots at these distances; add larger "
+                    "distances")
+    if assessment.quote == "plain" and drifting:
+        last = fit.crossings[-1]
+        offset = abs(last.physical_error_rate - fit.threshold) / fit.threshold
+        if offset > precision:
+            return (f"finite-size drift: the d={last.distances[0]}/{last.distances[1]} crossing "
+                    f"lies {offset:.2%} from the fitted threshold, more than the target "
+                    f"{precision:.2%}; add larger distances")
+    return None
 
 
 def _scaled_gradients(fit: ThresholdFit, points: Sequence[Point]) -> np.ndarray:
@@ -159,19 +180,58 @@ def allocate_shots(
     return allocation.tolist()
 
 
+def _bracketing(assessment: ThresholdAssessment, stats: Sequence[Any]) -> list[int]:
+    """Indices of the points on either side of each crossing, at both of its distances."""
+    chosen: set[int] = set()
+    for crossing in assessment.report.crossings:
+        pair = set(crossing.distances)
+        ps = sorted({s.physical_error_rate for s in stats if s.distance in pair})
+        below = [p for p in ps if p <= crossing.physical_error_rate]
+        above = [p for p in ps if p >= crossing.physical_error_rate]
+        near = {below[-1] if below else ps[0], above[0] if above else ps[-1]}
+        chosen.update(i for i, s in enumerate(stats)
+                      if s.distance in pair and s.physical_error_rate in near)
+    return sorted(chosen)
+
+
+def _split_batch(assessment: ThresholdAssessment, stats: Sequence[Any], *, budget: int,
+                 costs: Sequence[float]) -> list[int]:
+    """The shots of the next batch at each point, for the estimate the sweep aims at.
+
+    No fit yet: evenly. A plain fit to quote: :func:`allocate_shots` (c-optimal for the fitted
+    threshold). The extrapolation to quote: half by :func:`allocate_shots`, half over the points
+    that bracket each crossing (every distance enters the extrapolation through its crossings,
+    where the plain fit's design favours the smallest and largest distances), in proportion to
+    the inverse of their cost.
+    """
+    fit = assessment.fit
+    if fit is None:
+        return [budget // len(stats)] * len(stats)
+    if assessment.quote != "extrapolated":
+        return allocate_shots(stats, fit=fit, budget=budget, seconds_per_shot=costs)
+    near = _bracketing(assessment, stats)
+    half = budget // 2
+    shots = np.array(allocate_shots(stats, fit=fit, budget=budget - half,
+                                    seconds_per_shot=costs), dtype=np.int64)
+    weights = np.array([1 / costs[i] for i in near])
+    shots[near] += np.floor(half * weights / weights.sum()).astype(np.int64)
+    return shots.tolist()
+
+
 @dataclasses.dataclass(frozen=True)
 class PrecisionSweep:
     """The outcome of :func:`precision_sweep`.
 
     Attributes:
-        fit: the last threshold fit.
-        reached: whether the relative half-width met the target.
+        fit: the last finite-size-scaling fit (None while the data could not be fitted).
+        reached: whether the relative half-width of the interval to quote met the target.
         stopped: why it stopped: ``"reached"``, ``"max_shots ran out"``, ``"max_iterations ran
             out"``, or a sentence saying why the target cannot be reached by sampling more.
         iterations: how many batches were sampled after the initial one.
         shots: total shots of all tasks at the end.
         seconds: wall-clock seconds spent (sampling and fitting).
         stats: the final statistics of each task.
+        assessment: the last :func:`~qec.analysis.assess_threshold` of the statistics.
     """
 
     fit: ThresholdFit | None
@@ -181,10 +241,13 @@ class PrecisionSweep:
     shots: int
     seconds: float
     stats: tuple[Any, ...]
+    assessment: ThresholdAssessment | None = None
 
     @property
     def relative_half_width(self) -> float:
-        """The final fit's relative half-width (infinite without a fit)."""
+        """The relative half-width of the interval to quote (infinite without one)."""
+        if self.assessment is not None:
+            return relative_half_width(self.assessment)
         return math.inf if self.fit is None else relative_half_width(self.fit)
 
 
@@ -211,13 +274,15 @@ def precision_sweep(
 ) -> PrecisionSweep:
     """Samples until the reported threshold interval's half-width is at most ``precision``.
 
-    The interval is the one the fit reports (:func:`relative_half_width`): widened for a poor
-    fit and extended for crossing drift, not the statistical interval alone. When the
-    crossings drift and the largest distances' crossing lies further from the fit than the
-    target, more shots cannot help: the sweep stops and says so.
+    The interval is the one the tool says to quote (:func:`~qec.analysis.assess_threshold`,
+    :func:`relative_half_width`): the extrapolation's with three or more distances (it holds
+    the finite-size correction), else the fit's (widened for a poor fit, extended for drift),
+    never the statistical interval alone. When more shots cannot get there (the correction's
+    uncertainty alone exceeds the target, or the range misses the threshold) the sweep stops
+    and says why.
 
     Every task first gets ``initial_shots`` (counting shots already stored). Then, repeatedly:
-    fit (:func:`fit_threshold`), stop if ``relative_half_width <= precision``, otherwise sample
+    assess, stop if ``relative_half_width <= precision``, otherwise sample
     a batch of ``batch_fraction`` times the shots so far, split by :func:`allocate_shots`
     (per unit of cost, a shot costing in proportion to its circuit's detectors). While the data
     cannot be fitted yet (no crossing, too few points near it), the batch is spread evenly.
@@ -267,26 +332,23 @@ def precision_sweep(
     stats = [session.store.stats_for(t.strong_id) for t in tasks]
     targets = recorded.get(0) or {t.strong_id: max(initial_shots, s.shots if s else 0)
                                   for t, s in zip(tasks, stats, strict=True)}
-    fit = None
+    fit = assessment = None
     for iteration in range(max_iterations + 1):
         # Each step's targets are recorded before sampling: a resumed run finishes the step as
         # it was decided, whatever the statistics it finds half-way.
         targets = session.store.record_plan(plan, iteration, targets)
         stats = session.sample_to([(t, targets[t.strong_id]) for t in tasks])
-        try:
-            fit = fit_threshold(stats, quantity=quantity, confidence=confidence,
-                                bootstrap=bootstrap, seed=seed)
-        except ValueError:
-            fit = None
+        assessment = assess_threshold(stats, quantity=quantity, confidence=confidence,
+                                      bootstrap=bootstrap, seed=seed)
+        fit = assessment.fit
         total = sum(s.shots for s in stats)
-        if fit is not None and relative_half_width(fit) <= precision:
+        if relative_half_width(assessment) <= precision:
             return PrecisionSweep(fit=fit, reached=True, stopped="reached", iterations=iteration,
                                   shots=total, seconds=time.monotonic() - start,
-                                  stats=tuple(stats))
+                                  stats=tuple(stats), assessment=assessment)
         # A range that misses the threshold is only judged after one batch beyond the first,
         # so that the noise of a small first sample does not end the sweep.
-        reason = (_unreachable(fit, stats, precision, quantity=quantity) if iteration >= 1
-                  else None)
+        reason = _unreachable(assessment, precision, iteration) if iteration >= 1 else None
         if reason is None and total >= max_shots:
             reason = "max_shots ran out"
         elif reason is None and iteration == max_iterations:
@@ -296,13 +358,11 @@ def precision_sweep(
         planned = recorded.get(iteration + 1)
         if planned is None:
             budget = max(len(tasks), int(batch_fraction * total))
-            if fit is None:
-                shots = [budget // len(tasks)] * len(tasks)
-            else:
-                shots = allocate_shots(stats, fit=fit, budget=budget, seconds_per_shot=costs)
+            shots = _split_batch(assessment, stats, budget=budget, costs=costs)
             planned = {t.strong_id: s.shots + int(n)
                        for t, s, n in zip(tasks, stats, shots, strict=True)}
         targets = planned
     return PrecisionSweep(fit=fit, reached=False, stopped=reason, iterations=iteration,
                           shots=sum(s.shots for s in stats),
-                          seconds=time.monotonic() - start, stats=tuple(stats))
+                          seconds=time.monotonic() - start, stats=tuple(stats),
+                          assessment=assessment)

@@ -80,6 +80,12 @@ def threshold_lines(summary: dict[str, Any], *, confidence: float = 0.95) -> lis
     elif quote == "extrapolated":
         lines.append("to quote: the extrapolated threshold (its interval includes the "
                      "finite-size correction)" + caveat)
+    elif summary.get("threshold_lower_bound") is not None:
+        lines.append(f"to quote: only the bound p_th > {summary['threshold_lower_bound']:.4g} "
+                     "(no estimate; see the warnings)")
+    elif summary.get("threshold_upper_bound") is not None:
+        lines.append(f"to quote: only the bound p_th < {summary['threshold_upper_bound']:.4g} "
+                     "(no estimate; see the warnings)")
     else:
         lines.append("to quote: no threshold estimate (see the warnings)")
     lines.extend(f"warning: {text}" for text in summary["warnings"])

@@ -15,8 +15,9 @@ from tests.analysis.synthetic import synthetic_sweep
 
 
 def _rate(p: float, d: int) -> float:
+    # Monotone in p, as real curves are (a quadratic in x would turn and cross twice).
     x = (p / 0.1 - 1) * d ** (1 / 1.5)
-    return float(np.clip(0.1 + 0.3 * x + 0.2 * x * x, 1e-4, 0.5))
+    return float(np.clip(0.1 * np.exp(1.5 * x), 1e-4, 0.5))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +35,8 @@ class _Task:
 class _FakeSession:
     """Draws binomial errors from the scaling form instead of running circuits."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, rate=None) -> None:
+        self.rate = _rate if rate is None else rate
         self.rng = np.random.default_rng(seed)
         self.totals: dict[str, Point] = {}
         self.store = self
@@ -67,7 +69,7 @@ class _FakeSession:
         for task, shots in work:
             old = self.totals.get(task.strong_id)
             old = old.point if old is not None else None
-            errors = int(self.rng.binomial(shots, _rate(task.p, task.distance)))
+            errors = int(self.rng.binomial(shots, self.rate(task.p, task.distance)))
             new = Point(distance=task.distance, rounds=1, physical_error_rate=task.p,
                         shots=shots + (old.shots if old else 0),
                         errors=errors + (old.errors if old else 0))
@@ -109,11 +111,14 @@ def test_allocation_prefers_cheap_points(sweep):
 def test_precision_sweep_reaches_target_on_synthetic_data():
     session = _FakeSession(seed=3)
     tasks = [_Task(f"{d}-{p}", d, float(p)) for d in (3, 5, 7) for p in np.linspace(0.08, 0.12, 9)]
-    result = precision_sweep(session, tasks, precision=0.004, initial_shots=2_000, bootstrap=40)
+    result = precision_sweep(session, tasks, precision=0.01, initial_shots=2_000, bootstrap=40)
     assert result.reached
-    assert result.relative_half_width <= 0.004
-    assert relative_half_width(result.fit) == result.relative_half_width
-    assert abs(result.fit.threshold - 0.1) < 3 * 0.004 * 0.1
+    assert result.relative_half_width <= 0.01
+    # Three distances: the sweep aims at the extrapolated interval, the one to quote.
+    assert result.assessment.quote == "extrapolated"
+    assert relative_half_width(result.assessment) == result.relative_half_width
+    extra = result.assessment.extrapolated
+    assert extra.low <= 0.1 <= extra.high
     assert result.shots == sum(s.shots for s in result.stats)
     assert result.iterations >= 1
 
@@ -135,3 +140,36 @@ def test_synthetic_helper_is_binomial():
     points = synthetic_sweep(threshold=0.1, nu=1.5, distances=(3,), ps=np.array([0.1]),
                              shots=100_000, seed=1)
     assert points[0].errors == pytest.approx(10_000, abs=400)
+
+
+def test_precision_sweep_stops_when_the_range_misses_the_threshold():
+    session = _FakeSession(seed=4)
+    # Every p above the threshold (0.1): the curves never cross, so shots cannot help.
+    tasks = [_Task(f"{d}-{p}", d, float(p)) for d in (3, 5, 7) for p in (0.12, 0.14, 0.16)]
+    result = precision_sweep(session, tasks, precision=0.01, initial_shots=2_000, bootstrap=20)
+    assert not result.reached and result.iterations == 1
+    assert "0.12" in result.stopped and "sample physical error rates" in result.stopped
+    assert result.shots < 30_000
+
+
+def test_precision_sweep_stops_when_the_drift_exceeds_the_target():
+    def drifting(p, d):
+        return float(np.clip(_rate(p, d) + 0.06 / d, 1e-4, 0.5))
+
+    session = _FakeSession(seed=5, rate=drifting)
+    tasks = [_Task(f"{d}-{p}", d, float(p)) for d in (3, 5, 7) for p in np.linspace(0.08, 0.12, 9)]
+    result = precision_sweep(session, tasks, precision=0.002, initial_shots=20_000, bootstrap=40,
+                             max_iterations=30)
+    assert not result.reached
+    assert result.stopped.startswith("finite-size drift: the correction to scaling alone")
+    assert result.iterations < 30
+    # The interval the sweep aimed at is the one to quote: the extrapolation's.
+    assert result.assessment.quote == "extrapolated"
+    assert result.relative_half_width > 0.002
+
+
+def test_relative_half_width_of_a_bound_or_an_open_interval_is_infinite(sweep):
+    fit = fit_threshold(sweep, bootstrap=20)
+    assert np.isfinite(relative_half_width(fit))
+    assert relative_half_width(dataclasses.replace(fit, bound="lower")) == np.inf
+    assert relative_half_width(dataclasses.replace(fit, open_high=True)) == np.inf

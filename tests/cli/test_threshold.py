@@ -72,7 +72,7 @@ def test_threshold_on_a_local_dask_cluster(tmp_path, capsys):
 
 
 def test_precision_driven_sweep(tmp_path, capsys):
-    argv = ["threshold", "--distances", "3,5,7", "--p", "0.003:0.007:4", "--precision", "0.05",
+    argv = ["threshold", "--distances", "3,5", "--p", "0.003:0.007:6", "--precision", "0.05",
             "--workers", "2", "--seed", "1", "--out", str(tmp_path), "--json", "--quiet"]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -203,3 +203,16 @@ def test_a_failed_cluster_is_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
     assert captured.err == ("qec threshold: error: lost the Dask scheduler at tcp://10.0.0.5:8786 "
                             "(OSError: gone); every batch committed so far is in the database: "
                             "run again to resume\n")
+
+
+def test_precision_sweep_that_cannot_fit_stops_and_says_why(tmp_path, capsys):
+    # Four p at two distances leave too few points in the fit window, whatever the shots.
+    argv = ["threshold", "--distances", "3,5", "--p", "0.003:0.007:4", "--precision", "0.05",
+            "--workers", "1", "--seed", "1", "--out", str(tmp_path), "--json", "--quiet"]
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    precision = summary["precision"]
+    assert not precision["reached"] and precision["iterations"] == 2
+    assert precision["stopped"].startswith("no fit after 2 batches (only 4 points")
+    assert any("NOT reached" in w for w in summary["warnings"])
+    assert summary["quote"] is None
