@@ -286,7 +286,20 @@ def fit_threshold(
 
     Uncertainty: a parametric bootstrap over the binomial data: the errors of every used point
     are redrawn from ``Binomial(shots, errors / shots)`` ``bootstrap`` times (seeded) and refitted
-    with the same selection; the intervals are the percentiles at ``(1 +- confidence) / 2``.
+    with the same selection; the statistical intervals are the percentiles at
+    ``(1 +- confidence) / 2``. The reported interval adds what the fit knows beyond statistics:
+
+    - a poor fit (chi-squared p-value below 1%) and any ``chi2/dof > 1`` widen the interval (of
+      the threshold and of nu) by ``sqrt(chi2/dof)`` (the Particle Data Group's scale factor);
+    - crossings that drift with distance (:func:`qec.analysis.drift_test`) extend it to the
+      crossing of the largest distances, since the fit is then biased towards the small ones
+      (:func:`qec.analysis.extrapolate_threshold` models the drift);
+    - a fit that runs into the edge of the range it fitted is a bound (``bound``), and an
+      interval that reaches an edge is open there (``open_low`` / ``open_high``).
+
+    Each of these, curves that do not cross, crossing intervals that reach an edge, and too
+    few points in the window (fewer than 3 at a distance, or under 3 dof) add a sentence to
+    ``warnings``.
 
     Args:
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``
