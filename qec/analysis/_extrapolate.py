@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from qec._validate import int_at_least, number_in
 from qec.analysis._crossings import (
     Crossing,
     crossing_covariance,
@@ -181,11 +182,8 @@ def extrapolate_threshold(
     check_quantity(quantity)
     nu_low, nu_high = _check_range("nu_range", nu_range, 0.2, 10)
     omega_low, omega_high = _check_range("omega_range", omega_range, 0.05, 10)
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence={confidence!r} must be strictly between 0 and 1")
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) \
-            or bootstrap < 50:
-        raise ValueError(f"bootstrap={bootstrap!r} must be an integer of at least 50")
+    confidence = number_in("confidence", confidence, 0, 1, low_open=True, high_open=True)
+    bootstrap = int_at_least("bootstrap", bootstrap, 50)
     merged = merge_points(points)
     distances = sorted({pt.distance for pt in merged})
     if len(distances) < 3:
@@ -193,7 +191,7 @@ def extrapolate_threshold(
             f"an extrapolation needs three or more distances (two crossings), got "
             f"distances={distances}")
     report = crossing_report(merged, quantity=quantity, confidence=confidence,
-                             bootstrap=int(bootstrap), seed=seed)
+                             bootstrap=bootstrap, seed=seed)
     if report.missing:
         pairs = ", ".join(f"d={m.distances[0]}/{m.distances[1]}" for m in report.missing)
         raise ValueError(f"cannot extrapolate the crossings: the curves of {pairs} do not cross "

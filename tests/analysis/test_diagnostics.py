@@ -137,9 +137,9 @@ def test_extrapolation_rejects_bad_input():
         extrapolate_threshold(points, omega_range=(2, 1))
     with pytest.raises(ValueError, match=r"nu_range='x' must be a pair"):
         extrapolate_threshold(points, nu_range="x")
-    with pytest.raises(ValueError, match="bootstrap=10 must be an integer of at least 50"):
+    with pytest.raises(ValueError, match="bootstrap=10 must be an integer >= 50"):
         extrapolate_threshold(points, bootstrap=10)
-    with pytest.raises(ValueError, match=r"confidence=1\.5"):
+    with pytest.raises(ValueError, match=r"confidence=1\.5 must be a number in \(0, 1\)"):
         extrapolate_threshold(points, confidence=1.5)
     assert extrapolate_threshold(points, bootstrap=np.int64(60)).confidence == 0.95
 

@@ -102,3 +102,16 @@ def test_plot_rounds_with_boundary_offset(lambda_db, tmp_path):
     assert main(["plot", "--db", str(lambda_db), "--kind", "rounds", "--boundary-offset",
                  "--out", str(out)]) == 0
     assert matplotlib.image.imread(out).shape == (480, 640, 4)
+
+
+def test_plot_uses_one_quantity_and_prints_the_warnings(threshold_db, tmp_path, capsys):
+    out = tmp_path / "q.png"
+    assert main(["plot", "--db", str(threshold_db), "--out", str(out), "--quantity",
+                 "per-round"]) == 0
+    assert out.stat().st_size > 0
+    capsys.readouterr()
+    # One distance: no threshold, and the reason is printed as a warning on stderr.
+    assert main(["plot", "--db", str(threshold_db), "--out", str(out), "--where",
+                 "distance=3"]) == 0
+    err = capsys.readouterr().err
+    assert "no threshold marked" in err and "warning" in err
