@@ -118,10 +118,13 @@ def test_the_budget_counts_every_live_claim(tmp_path):
         assert c.shots == 2000
 
 
-PRECISION = ["threshold", "--distances", "3,5", "--p", "0.005:0.012:6", "--precision", "0.03",
+# Both sweeps take several seconds, so that the kills below land while they sample. The
+# precision sweep's p range holds the per-shot crossing (about 0.46%): a range that misses it
+# would stop at once, as unreachable.
+PRECISION = ["threshold", "--distances", "3,5", "--p", "0.003:0.007:6", "--precision", "0.03",
              "--max-shots", "2000000", "--seed", "1", "--quiet"]
 LEAKY = ["threshold", "--distances", "3,5", "--p", "0.004,0.008", "--leakage", "0.002",
-         "--leakage-removal", "dqlr", "--max-shots", "1000000", "--max-errors", "20000",
+         "--leakage-removal", "dqlr", "--max-shots", "2000000", "--max-errors", "40000",
          "--seed", "2", "--quiet"]
 
 
