@@ -13,7 +13,13 @@ Examples:
 
 from __future__ import annotations
 
+from qec.codes._bivariate_bicycle import (
+    PUBLISHED_BB_CODES,
+    BivariateBicycleCode,
+    parse_bb_polynomial,
+)
 from qec.codes._css_code import CSSCode, edge_coloring_schedule
+from qec.codes._distance import WeightBound, min_weight_odd_solution
 from qec.codes._families import (
     CodeFamily,
     canonical_code_name,
@@ -35,6 +41,8 @@ CODE_NAMES: tuple[str, ...] = code_names()
 
 __all__ = [
     "CODE_NAMES",
+    "PUBLISHED_BB_CODES",
+    "BivariateBicycleCode",
     "CSSCode",
     "CodeFamily",
     "RepetitionCode",
@@ -42,12 +50,15 @@ __all__ = [
     "Stabilizer",
     "StabilizerCode",
     "UnrotatedSurfaceCode",
+    "WeightBound",
     "canonical_code_name",
     "code_families",
     "code_from_name",
     "code_from_spec",
     "code_names",
     "edge_coloring_schedule",
+    "min_weight_odd_solution",
+    "parse_bb_polynomial",
     "parse_code_spec",
     "register_code_family",
     "spec_metadata",

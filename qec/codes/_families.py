@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qec._registry import Registry, normalize_name
+from qec.codes._bivariate_bicycle import BivariateBicycleCode
 from qec.codes._css_code import CSSCode
 from qec.codes._repetition_code import RepetitionCode
 from qec.codes._rotated_surface_code import RotatedSurfaceCode
@@ -103,6 +104,13 @@ register_code_family("steane", CSSCode.steane, parameters=(),
                      description="the [[7,1,3]] Steane code")
 register_code_family("four-two-two", CSSCode.four_two_two, parameters=(),
                      description="the [[4,2,2]] error-detecting code", aliases=("422",))
+register_code_family("bb", BivariateBicycleCode.published, parameters=("n",),
+                     description="a published bivariate bicycle code (n = 72, 90, 108, 144, "
+                                 "288; 144 is the gross code)")
+register_code_family("bivariate-bicycle", BivariateBicycleCode,
+                     parameters=("l", "m", "a", "b"),
+                     description="bivariate bicycle code H_X = [A|B], H_Z = [B^T|A^T] "
+                                 "(bivariate-bicycle:l=6,m=6,a=x^3+y+y^2,b=y^3+x+x^2)")
 
 
 def code_names() -> tuple[str, ...]:
