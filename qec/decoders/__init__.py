@@ -19,6 +19,7 @@ from qec.decoders._exact import ExactDecoder, exact_joint_distribution
 from qec.decoders._files import FileDecoder, compile_decoder
 from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder
 from qec.decoders._matching import PyMatchingDecoder
+from qec.decoders._qldpc import RelayBpDecoder, TesseractDecoder
 from qec.decoders._registry import (
     ENTRY_POINT_GROUP,
     DecoderInfo,
@@ -46,6 +47,8 @@ __all__ = [
     "ExactDecoder",
     "FileDecoder",
     "PyMatchingDecoder",
+    "RelayBpDecoder",
+    "TesseractDecoder",
     "UnionFindDecoder",
     "canonical_decoder_name",
     "check_decoder",

@@ -36,6 +36,7 @@ from qec.decoders._dem import is_installed
 from qec.decoders._exact import ExactDecoder
 from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder
 from qec.decoders._matching import PyMatchingDecoder
+from qec.decoders._qldpc import RelayBpDecoder, TesseractDecoder
 from qec.decoders._union_find import UnionFindDecoder
 
 __all__ = [
@@ -137,6 +138,16 @@ _builtin("belief-matching", BeliefMatchingDecoder,
 _builtin("union-find", UnionFindDecoder,
          "weighted-growth union-find (Delfosse-Nickerson) on the matching graph (mwpf)",
          ("mwpf",))
+_builtin("bposd-bb", lambda: BpOsdDecoder(max_bp_iters=10_000, bp_method="minimum_sum",
+                                          osd_order=7, osd_method="osd_cs"),
+         "BP+OSD as Bravyi et al. decoded bivariate bicycle codes: min-sum, 10,000 "
+         "iterations, OSD-CS order 7 (stimbposd, ldpc)", ("stimbposd", "ldpc"))
+_builtin("relay-bp", RelayBpDecoder,
+         "Relay-BP: chained memory belief propagation on the hypergraph (IBM, relay-bp)",
+         ("relay_bp",))
+_builtin("tesseract", TesseractDecoder,
+         "Tesseract: A* search for the most likely error, beam-pruned (Google, "
+         "tesseract-decoder)", ("tesseract_decoder",))
 _builtin("exact", ExactDecoder,
          "exact maximum likelihood by a full probability table (<= 25 detectors)")
 _builtin("leakage-aware", _leakage_aware_sampler,

@@ -142,3 +142,20 @@ def test_numpy_integers_are_numbers_and_a_bad_basis_is_refused():
     with pytest.raises(ValueError, match=r"basis='W' must be 'X' or 'Z'"):
         code.low_weight_logical("W")
     assert set(PUBLISHED_BB_CODES) == set(TABLE)
+
+
+@pytest.mark.parametrize(("decoder", "shots"), [("relay-bp", 100), ("tesseract", 100),
+                                                ("bposd", 40), ("bposd-bb", 20)])
+def test_qldpc_decoders_decode_the_72_code(decoder, shots):
+    # Smoke test on the real circuit (2 rounds, SD6 at 0.3%): every decoder removes most of
+    # the logical errors. Accuracy against maximum likelihood is tested on small models.
+    from qec.decoders import decode
+
+    circuit = qec.memory_circuit(BivariateBicycleCode.published(72), rounds=2, basis="Z",
+                                 noise=qec.NoiseModel.sd6(0.003))
+    dets, obs = circuit.compile_detector_sampler(seed=2).sample(
+        shots, separate_observables=True, bit_packed=True)
+    raw = int(obs.any(axis=1).sum())
+    wrong = int((decode(circuit, dets, decoder=decoder) != obs).any(axis=1).sum())
+    assert raw > 0.6 * shots  # undecoded, almost every shot fails
+    assert wrong < 0.2 * raw, (decoder, wrong, raw)

@@ -130,6 +130,24 @@ def test_bposd_decodes_hyperedges_close_to_exact_maximum_likelihood(name, basis)
     assert bposd.high >= exact.low  # and cannot beat maximum likelihood beyond noise
 
 
+@pytest.mark.parametrize("name", ["steane", "toric3"])
+@pytest.mark.parametrize("decoder", ["relay-bp", "tesseract"])
+def test_qldpc_decoders_correct_hyperedges_and_stay_behind_maximum_likelihood(name, decoder):
+    # Fewer shots than for BP+OSD: Relay-BP takes milliseconds per shot through sinter here.
+    code, _ = CODES[name]
+    circuit = qec.memory_circuit(code, rounds=1, basis="Z", noise=qec.NoiseModel.sd6(0.003))
+    shots = 2_000
+    dets, obs = circuit.compile_detector_sampler(seed=5).sample(
+        shots, separate_observables=True, bit_packed=True)
+    wrong = {d: int((decode(circuit, dets, decoder=d) != obs).any(axis=1).sum())
+             for d in ("exact", decoder)}
+    raw = binomial_interval(errors=int(obs.any(axis=1).sum()), shots=shots)
+    exact = binomial_interval(errors=wrong["exact"], shots=shots)
+    found = binomial_interval(errors=wrong[decoder], shots=shots)
+    assert found.high < raw.low, wrong  # it corrects
+    assert found.high >= exact.low, wrong  # and cannot beat maximum likelihood beyond noise
+
+
 def test_bposd_decodes_the_four_two_two_code_no_worse_than_guessing():
     circuit = qec.memory_circuit(CSSCode.four_two_two(), rounds=1, basis="Z",
                                  noise=qec.NoiseModel.sd6(0.003))

@@ -1,0 +1,124 @@
+"""qLDPC decoders of the ecosystem: IBM's Relay-BP and Google's Tesseract.
+
+Each is an optional extra (``pip install 'qec-lab[decoders]'``); without it, compiling (or
+``check_decoder``) raises an ``ImportError`` that says how to install it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import sinter
+import stim
+
+from qec._validate import int_at_least, number_in
+from qec.decoders._dem import import_optional
+
+
+@dataclasses.dataclass(frozen=True)
+class RelayBpDecoder(sinter.Decoder):
+    """Relay-BP: chained rounds of memory belief propagation with disordered memory strengths.
+
+    Müller et al. (IBM), "Improved belief propagation is sufficient for real-time decoding of
+    quantum memory", arXiv 2506.01779 (2025); the ``relay-bp`` package's sinter decoder, on the
+    full hypergraph of the model. A first BP pass of ``pre_iter`` iterations (memory strength
+    ``gamma0``) is followed by up to ``num_sets`` relay legs of ``set_max_iter`` iterations,
+    each with memory strengths drawn from ``gamma_interval``; it stops after ``stop_nconv``
+    converged solutions and keeps the lightest. Defaults are the package's.
+
+    Args:
+        gamma0: memory strength of the first pass.
+        pre_iter: iterations of the first pass, positive.
+        num_sets: relay legs, positive.
+        set_max_iter: iterations per leg, positive.
+        gamma_interval: the (low, high) range the legs' memory strengths are drawn from.
+        stop_nconv: converged solutions to collect before stopping, positive.
+
+    Examples:
+        >>> RelayBpDecoder().name
+        'relay-bp'
+    """
+
+    gamma0: float = 0.1
+    pre_iter: int = 60
+    num_sets: int = 60
+    set_max_iter: int = 60
+    gamma_interval: tuple[float, float] = (-0.24, 0.66)
+    stop_nconv: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("pre_iter", "num_sets", "set_max_iter", "stop_nconv"):
+            object.__setattr__(self, name, int_at_least(name, getattr(self, name), 1))
+        object.__setattr__(self, "gamma0", number_in("gamma0", self.gamma0, -1, 1))
+        low, high = (number_in("gamma_interval", v, -1, 1) for v in self.gamma_interval)
+        if not low <= high:
+            raise ValueError(f"gamma_interval={self.gamma_interval!r} must be (low, high) with "
+                             "low <= high")
+        object.__setattr__(self, "gamma_interval", (low, high))
+
+    @property
+    def name(self) -> str:
+        """The registry name of this decoder."""
+        return "relay-bp"
+
+    def check_dem(self, dem: stim.DetectorErrorModel) -> None:
+        """Raises ``ImportError`` if relay-bp is missing; any model is accepted."""
+        import_optional("relay_bp", decoder=self.name)
+
+    def _sinter_decoder(self) -> Any:
+        relay = import_optional("relay_bp.stim", decoder=self.name)
+        return relay.SinterDecoder_RelayBP(
+            gamma0=self.gamma0, pre_iter=self.pre_iter, num_sets=self.num_sets,
+            set_max_iter=self.set_max_iter, gamma_dist_interval=self.gamma_interval,
+            stop_nconv=self.stop_nconv)
+
+    def compile_decoder_for_dem(self, *, dem: stim.DetectorErrorModel) -> sinter.CompiledDecoder:
+        """Builds the Relay-BP decoder for ``dem`` (see ``sinter.Decoder``)."""
+        return self._sinter_decoder().compile_decoder_for_dem(dem=dem)
+
+
+@dataclasses.dataclass(frozen=True)
+class TesseractDecoder(sinter.Decoder):
+    """Tesseract: A* search for the most likely error, with beam pruning (Google).
+
+    Beni, Higgott, Shutty, "Tesseract: a search-based decoder for quantum error correction",
+    arXiv 2503.10988 (2025); the ``tesseract-decoder`` package's sinter decoder. It searches
+    over error sets in order of likelihood, pruning residual detectors beyond ``det_beam``; a
+    larger beam is slower and closer to maximum likelihood. Accepts any model.
+
+    Args:
+        det_beam: the beam (residual detection events kept), positive.
+        pqlimit: the most search states it keeps, positive.
+        num_det_orders: detector orderings tried (0: the package's default of one).
+
+    Examples:
+        >>> TesseractDecoder().name
+        'tesseract'
+    """
+
+    det_beam: int = 5
+    pqlimit: int = 200_000
+    num_det_orders: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "det_beam", int_at_least("det_beam", self.det_beam, 1))
+        object.__setattr__(self, "pqlimit", int_at_least("pqlimit", self.pqlimit, 1))
+        object.__setattr__(self, "num_det_orders",
+                           int_at_least("num_det_orders", self.num_det_orders, 0))
+
+    @property
+    def name(self) -> str:
+        """The registry name of this decoder."""
+        return "tesseract"
+
+    def check_dem(self, dem: stim.DetectorErrorModel) -> None:
+        """Raises ``ImportError`` if tesseract-decoder is missing; any model is accepted."""
+        import_optional("tesseract_decoder", decoder=self.name)
+
+    def compile_decoder_for_dem(self, *, dem: stim.DetectorErrorModel) -> sinter.CompiledDecoder:
+        """Builds the Tesseract decoder for ``dem`` (see ``sinter.Decoder``)."""
+        tesseract = import_optional("tesseract_decoder", decoder=self.name)
+        decoder = tesseract.TesseractSinterDecoder(
+            det_beam=self.det_beam, pqlimit=self.pqlimit, num_det_orders=self.num_det_orders)
+        return decoder.compile_decoder_for_dem(dem=dem)
