@@ -13,16 +13,22 @@ from qec.decoders import decoder_names
 
 NAME = "bench-decoders"
 HELP = (
-    "benchmark decoders on the same sampled shots (rotated surface code, rounds = d): "
+    "benchmark decoders on the same sampled shots (rotated surface code by default, rounds = d): "
     "logical error per round and per-shot latency; writes a table and a figure"
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec bench-decoders``."""
+    parser.add_argument("--code", default="surface", metavar="SPEC",
+                        help="code family or spec (default surface; e.g. bb:72, bb:144)")
     parser.add_argument(
-        "--distances", default="3,5,7", help="comma-separated distances (default 3,5,7)"
+        "--distances", default=None,
+        help="comma-separated distances (default 3,5,7; a code with its own distance, like "
+             "bb:144, takes none)"
     )
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="rounds per shot (default: the code distance)")
     parser.add_argument(
         "--p",
         default="0.003,0.005,0.007,0.01",
@@ -72,9 +78,17 @@ def _json_row(row) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Runs the benchmark and writes the table, CSV and figure into ``--out``."""
+    from qec.codes import parse_code_spec
     from qec.studies import benchmark_csv, benchmark_decoders, benchmark_markdown, plot_benchmark
 
-    distances = parse_int_list(args.distances, option="--distances")
+    family, params = parse_code_spec(args.code)
+    fixed = not family.takes_distance or "distance" in params
+    if fixed and args.distances is not None:
+        raise CliError(f"--distances={args.distances} does not apply: --code {args.code} has its "
+                       "own distance")
+    distances = parse_int_list(args.distances or "3,5,7", option="--distances")
+    if args.rounds is not None and args.rounds < 1:
+        raise CliError(f"--rounds={args.rounds} must be a positive integer")
     rates = _parse_floats(args.p, option="--p")
     names = [name.strip() for name in args.decoders.split(",") if name.strip()]
     quiet = args.quiet or args.json
@@ -85,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     rows = benchmark_decoders(
+        code=args.code,
         distances=distances,
+        rounds=args.rounds,
         physical_error_rates=rates,
         decoders=names,
         noise=args.noise,

@@ -15,7 +15,7 @@ import stim
 
 from qec.analysis import binomial_interval, per_round_error
 from qec.circuits import memory_circuit
-from qec.codes import RotatedSurfaceCode
+from qec.codes import code_from_spec, parse_code_spec, spec_metadata
 from qec.decoders import check_decoder, decoder_names, detector_error_model_for_circuit, get_decoder
 from qec.noise import NoiseModel
 
@@ -26,13 +26,14 @@ class DecoderBenchmarkRow:
 
     Attributes:
         decoder: the decoder name.
-        distance, rounds, p: the circuit (rotated surface code memory, SI1000 noise by default).
+        distance, rounds, p: the circuit (a memory of ``code``, SI1000 noise by default).
         noise: the noise model name.
         shots: shots decoded; a prefix of the shots every decoder sees (0 if skipped).
         errors: shots whose predicted observables were wrong.
-        error_per_round, error_per_round_low, error_per_round_high: logical error per round,
-            with its binomial (likelihood-ratio, 95%) interval mapped through
-            ``P = (1 - (1 - 2 e)^rounds) / 2``.
+        error_per_round, error_per_round_low, error_per_round_high: logical error per round
+            of all ``observables`` together (a shot fails when any is wrong), with its binomial
+            (likelihood-ratio, 95%) interval mapped through :func:`qec.data.per_round_error`
+            (``P = (1 - (1 - 2 e)^rounds) / 2`` for one observable).
         latency_mean_us, latency_p50_us, latency_p99_us: per-shot latency in microseconds,
             decoding shots one at a time through the compiled decoder.
         batch_us_per_shot: wall time of decoding the whole batch at once, per shot.
@@ -40,6 +41,8 @@ class DecoderBenchmarkRow:
         pymatching_errors: errors PyMatching made on exactly the same ``shots`` shots (a paired
             reference), or None when PyMatching was not benchmarked or this row was skipped.
         note: why the decoder was skipped or decoded only some shots ('' otherwise).
+        code: the code's spec (``"surface"``, ``"bb:n=144"``, ...).
+        observables: the number of logical observables (k) of the memory.
     """
 
     decoder: str
@@ -59,6 +62,8 @@ class DecoderBenchmarkRow:
     compile_seconds: float
     pymatching_errors: int | None = None
     note: str = ""
+    code: str = "surface"
+    observables: int = 1
 
     @property
     def skipped(self) -> bool:
@@ -68,7 +73,9 @@ class DecoderBenchmarkRow:
 
 def benchmark_decoders(
     *,
+    code: str = "surface",
     distances: Sequence[int] = (3, 5, 7),
+    rounds: int | None = None,
     physical_error_rates: Sequence[float] = (0.003, 0.005, 0.007, 0.01),
     decoders: Sequence[str] | None = None,
     noise: str = "si1000",
@@ -80,8 +87,11 @@ def benchmark_decoders(
 ) -> list[DecoderBenchmarkRow]:
     """Runs every decoder on the same sampled detection events and measures accuracy and latency.
 
-    For each distance ``d`` and rate ``p``: builds ``qec.memory_circuit`` of the rotated surface
-    code (``rounds = d``, basis Z, the named noise model), samples ``shots`` shots once with
+    For each distance ``d`` and rate ``p``: builds ``qec.memory_circuit`` of ``code`` (a spec:
+    ``"surface"`` and the other families that take a distance are built at each of
+    ``distances``; a fixed code like ``"bb:144"`` once, at its own distance), with ``rounds``
+    rounds (default: the distance), basis Z and the named noise model, samples ``shots`` shots
+    once with
     ``seed``, and gives the same detection events to every decoder. Per decoder: compile once,
     time ``latency_shots`` shots decoded one at a time (per-shot latency: mean, p50, p99), then
     decode the batch in chunks (throughput, accuracy). A decoder whose batch would exceed
@@ -90,7 +100,9 @@ def benchmark_decoders(
     its table limit) is skipped, with the reason in ``note``.
 
     Args:
-        distances: code distances.
+        code: a code spec (``qec.codes.code_from_spec``), default the rotated surface code.
+        distances: code distances (for a family that takes one).
+        rounds: rounds per shot (default: the code distance).
         physical_error_rates: noise strengths ``p``.
         decoders: registry names (default: all registered).
         noise: a ``qec.NoiseModel.from_name`` name.
@@ -123,13 +135,21 @@ def benchmark_decoders(
     if time_budget_seconds <= 0:
         raise ValueError(f"time_budget_seconds={time_budget_seconds} must be positive")
 
+    family, params = parse_code_spec(code)
+    if family.takes_distance and "distance" not in params:
+        codes = [code_from_spec(code, distance=d) for d in distances]
+    else:
+        codes = [code_from_spec(code)]
+    label, _ = spec_metadata(code)  # the canonical name, with every parameter but distance
     rows: list[DecoderBenchmarkRow] = []
     circuit_index = 0
-    for distance in distances:
+    for code_object in codes:
+        distance = int(code_object.distance or 0)
+        code_rounds = rounds if rounds is not None else max(distance, 1)
         for p in physical_error_rates:
             circuit = memory_circuit(
-                RotatedSurfaceCode(distance=distance),
-                rounds=distance,
+                code_object,
+                rounds=code_rounds,
                 basis="Z",
                 noise=NoiseModel.from_name(noise, p),
             )
@@ -145,6 +165,9 @@ def benchmark_decoders(
                     dets=dets,
                     obs=obs,
                     distance=distance,
+                    rounds=code_rounds,
+                    code=label,
+                    observables=circuit.num_observables,
                     p=p,
                     noise=noise,
                     latency_shots=latency_shots,
@@ -171,6 +194,9 @@ def _benchmark_one(
     dets: np.ndarray,
     obs: np.ndarray,
     distance: int,
+    rounds: int,
+    code: str,
+    observables: int,
     p: float,
     noise: str,
     latency_shots: int,
@@ -180,10 +206,10 @@ def _benchmark_one(
 ) -> tuple[DecoderBenchmarkRow, np.ndarray]:
     nan = float("nan")
     skipped = DecoderBenchmarkRow(
-        decoder=name, distance=distance, rounds=distance, p=p, noise=noise, shots=0, errors=0,
+        decoder=name, distance=distance, rounds=rounds, p=p, noise=noise, shots=0, errors=0,
         error_per_round=nan, error_per_round_low=nan, error_per_round_high=nan,
         latency_mean_us=nan, latency_p50_us=nan, latency_p99_us=nan, batch_us_per_shot=nan,
-        compile_seconds=nan,
+        compile_seconds=nan, code=code, observables=observables,
     )  # fmt: skip
     decoder: sinter.Decoder = get_decoder(name)
     try:
@@ -228,9 +254,9 @@ def _benchmark_one(
         skipped,
         shots=decoded,
         errors=errors,
-        error_per_round=per_round_error(interval.estimate, rounds=distance),
-        error_per_round_low=per_round_error(interval.low, rounds=distance),
-        error_per_round_high=per_round_error(interval.high, rounds=distance),
+        error_per_round=per_round_error(interval.estimate, rounds=rounds, values=observables),
+        error_per_round_low=per_round_error(interval.low, rounds=rounds, values=observables),
+        error_per_round_high=per_round_error(interval.high, rounds=rounds, values=observables),
         latency_mean_us=float(latencies.mean()),
         latency_p50_us=float(np.percentile(latencies, 50)),
         latency_p99_us=float(np.percentile(latencies, 99)),
@@ -260,6 +286,7 @@ _COLUMNS = (
     "decoder", "distance", "rounds", "p", "noise", "shots", "errors", "error_per_round",
     "error_per_round_low", "error_per_round_high", "latency_mean_us", "latency_p50_us",
     "latency_p99_us", "batch_us_per_shot", "compile_seconds", "pymatching_errors", "note",
+    "code", "observables",
 )  # fmt: skip
 
 

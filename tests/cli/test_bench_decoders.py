@@ -48,3 +48,18 @@ def test_bench_decoders_unknown_decoder_is_one_line_exit_2(tmp_path, capsys):
 def test_bench_decoders_bad_rate_is_one_line_exit_2(tmp_path, capsys):
     assert main(["bench-decoders", "--p", "0.005,2", "--out", str(tmp_path)]) == 2
     assert "every rate must be in (0, 1)" in capsys.readouterr().err
+
+
+def test_bench_decoders_on_a_bivariate_bicycle_code(tmp_path, capsys):
+    argv = ["bench-decoders", "--code", "bb:72", "--rounds", "1", "--p", "0.002",
+            "--decoders", "relay-bp,tesseract", "--shots", "60", "--latency-shots", "5",
+            "--out", str(tmp_path), "--json"]
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [(r["decoder"], r["code"], r["distance"], r["rounds"], r["observables"]) for r in rows] \
+        == [("relay-bp", "bb:n=72", 6, 1, 12), ("tesseract", "bb:n=72", 6, 1, 12)]
+    assert all(r["shots"] == 60 and r["latency_p99_us"] >= r["latency_p50_us"] for r in rows)
+    assert main(["bench-decoders", "--code", "bb:72", "--distances", "3", "--out",
+                 str(tmp_path)]) == 2
+    assert "--distances=3 does not apply: --code bb:72 has its own distance" in \
+        capsys.readouterr().err
