@@ -647,7 +647,4 @@ def circuit_distance_bound(circuit: stim.Circuit, *, time_limit: float = 60.0,
             raise TimeoutError(f"no silent logical error found within time_limit={time_limit} s "
                                f"for observables {timed_out}; allow more time")
         raise ValueError("no set of faults flips an observable without a detection event")
-    best = min(results, key=lambda r: r.weight)
-    return WeightBound(weight=best.weight, lower=min(r.lower for r in results),
-                       proven=all(r.lower >= best.weight for r in results),
-                       support=best.support, seconds=sum(r.seconds for r in results))
+    return WeightBound.least(results)

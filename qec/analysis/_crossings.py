@@ -120,6 +120,19 @@ class CrossingReport:
     missing: tuple[NoCrossing, ...]
     samples: np.ndarray = dataclasses.field(compare=False, repr=False)
 
+    def bounded_samples(self) -> np.ndarray:
+        """:attr:`samples` with every redraw held within ten half-widths of its interval.
+
+        A redraw that did not cross (``0.0`` or ``inf``) then sits at a finite distance beyond
+        the edge it passed, so covariances and fits through the redraws stay finite.
+        """
+        bounded = self.samples.copy()
+        for column, crossing in enumerate(self.crossings):
+            half = max(crossing.high - crossing.low, 1e-12 * crossing.physical_error_rate) / 2
+            bounded[:, column] = np.clip(bounded[:, column], crossing.low - 10 * half,
+                                         crossing.high + 10 * half)
+        return bounded
+
 
 def _curve_logs(errors: np.ndarray, shots: np.ndarray, rounds: np.ndarray, quantity: Quantity,
                 values: float = 1) -> np.ndarray:
@@ -370,12 +383,7 @@ def crossing_covariance(report: CrossingReport) -> np.ndarray:
     m = len(report.crossings)
     if samples.shape[0] < 3 or m == 0:
         return np.eye(m)
-    clipped = samples.copy()
-    for column, crossing in enumerate(report.crossings):
-        half = max(crossing.high - crossing.low, 1e-12 * crossing.physical_error_rate) / 2
-        low_edge, high_edge = crossing.low - 10 * half, crossing.high + 10 * half
-        clipped[:, column] = np.clip(clipped[:, column], low_edge, high_edge)
-    covariance = np.atleast_2d(np.cov(clipped, rowvar=False))
+    covariance = np.atleast_2d(np.cov(report.bounded_samples(), rowvar=False))
     ridge = 1e-12 * max(float(np.max(np.diag(covariance))), 1e-30)
     return covariance + ridge * np.eye(m)
 

@@ -210,10 +210,7 @@ def extrapolate_threshold(
     nus = rng.uniform(nu_low, nu_high, size=bootstrap)
     # shifts[b, k, i]: g of crossing i for redraw b's nu and grid omega k.
     shifts = crossing_shift(small, large, omega=omegas[None, :, None], nu=nus[:, None, None])
-    samples = report.samples.copy()
-    edges = np.array([[c.low, c.high] for c in found])
-    span = np.maximum(edges[:, 1] - edges[:, 0], 1e-12 * values)
-    samples = np.clip(samples, edges[:, 0] - 10 * span, edges[:, 1] + 10 * span)
+    samples = report.bounded_samples()
     fitted, chi2 = _gls(np.broadcast_to(samples[:, None, :], shifts.shape), shifts, weight)
     dof = len(found) - 2
     if dof > 0:

@@ -10,7 +10,7 @@ import numpy as np
 
 from qec._validate import int_at_least
 from qec.codes import _gf2
-from qec.codes._css_code import edge_coloring_schedule
+from qec.codes._css_code import sequential_stabilizers
 from qec.codes._stabilizer_code import Layout, Stabilizer, StabilizerCode
 
 __all__ = ["PUBLISHED_BB_CODES", "BivariateBicycleCode", "parse_bb_polynomial"]
@@ -232,15 +232,9 @@ class BivariateBicycleCode(StabilizerCode):
                 stabilizers.append(Stabilizer(basis="Z", measure_qubit=3 * half + i, schedule=tuple(
                     None if slot is None else nbs[slot] for slot in _Z_ORDER)))
         else:
-            x_layers = edge_coloring_schedule([sorted(nbs) for nbs in x_nbs])
-            z_layers = edge_coloring_schedule([sorted(nbs) for nbs in z_nbs])
-            x_depth, z_depth = len(x_layers[0]), len(z_layers[0])
-            for i, layers in enumerate(x_layers):
-                stabilizers.append(Stabilizer(basis="X", measure_qubit=2 * half + i,
-                                              schedule=layers + (None,) * z_depth))
-            for i, layers in enumerate(z_layers):
-                stabilizers.append(Stabilizer(basis="Z", measure_qubit=3 * half + i,
-                                              schedule=(None,) * x_depth + layers))
+            stabilizers = sequential_stabilizers([sorted(nbs) for nbs in x_nbs],
+                                                 [sorted(nbs) for nbs in z_nbs],
+                                                 first_measure_qubit=2 * half)
         lx, lz = self._logicals  # type: ignore[attr-defined]
         to_support = lambda row: tuple(int(q) for q in np.nonzero(row)[0])  # noqa: E731
         return coords, stabilizers, tuple(map(to_support, lx)), tuple(map(to_support, lz))

@@ -101,6 +101,33 @@ def edge_coloring_schedule(checks: Sequence[Sequence[int]]) -> list[tuple[int | 
                   for layer in range(depth)) for j in range(len(checks))]
 
 
+def sequential_stabilizers(x_supports: Sequence[Sequence[int]],
+                           z_supports: Sequence[Sequence[int]], *,
+                           first_measure_qubit: int) -> list[Stabilizer]:
+    """Stabilizers that measure every X check, then every Z check, in edge-colouring layers.
+
+    Valid for any CSS code: X checks in the layers of :func:`edge_coloring_schedule`, then Z
+    checks in theirs. Measure qubits are numbered from ``first_measure_qubit``, X checks
+    first.
+
+    Examples:
+        >>> [s.schedule for s in sequential_stabilizers([[0, 1]], [[0, 1]],
+        ...                                             first_measure_qubit=2)]
+        [(0, 1, None, None), (None, None, 0, 1)]
+    """
+    x_layers = edge_coloring_schedule(x_supports)
+    z_layers = edge_coloring_schedule(z_supports)
+    x_depth = len(x_layers[0]) if x_layers else 0
+    z_depth = len(z_layers[0]) if z_layers else 0
+    stabilizers = [Stabilizer(basis="X", measure_qubit=first_measure_qubit + j,
+                              schedule=layers + (None,) * z_depth)
+                   for j, layers in enumerate(x_layers)]
+    stabilizers += [Stabilizer(basis="Z", measure_qubit=first_measure_qubit + len(x_layers) + j,
+                               schedule=(None,) * x_depth + layers)
+                    for j, layers in enumerate(z_layers)]
+    return stabilizers
+
+
 @dataclasses.dataclass(frozen=True)
 class CSSCode(StabilizerCode):
     """A CSS code from its check matrices, with logicals computed over GF(2).
@@ -190,21 +217,11 @@ class CSSCode(StabilizerCode):
         coords: dict[int, tuple[float, ...]] = {q: (q, 0) for q in range(n)}
         supports = {basis: [tuple(i for i, v in enumerate(row) if v) for row in rows]
                     for basis, rows in (("X", self.x_checks), ("Z", self.z_checks))}
-        x_layers = edge_coloring_schedule(supports["X"])
-        z_layers = edge_coloring_schedule(supports["Z"])
-        x_depth = len(x_layers[0]) if x_layers else 0
-        z_depth = len(z_layers[0]) if z_layers else 0
-        stabilizers = []
-        for j, layers in enumerate(x_layers):
-            m = n + j
-            coords[m] = (j, 1)
-            stabilizers.append(Stabilizer(basis="X", measure_qubit=m,
-                                          schedule=layers + (None,) * z_depth))
-        for j, layers in enumerate(z_layers):
-            m = n + len(x_layers) + j
-            coords[m] = (j, 2)
-            stabilizers.append(Stabilizer(basis="Z", measure_qubit=m,
-                                          schedule=(None,) * x_depth + layers))
+        stabilizers = sequential_stabilizers(supports["X"], supports["Z"], first_measure_qubit=n)
+        for stabilizer in stabilizers:
+            x_type = stabilizer.basis == "X"
+            j = stabilizer.measure_qubit - n - (0 if x_type else len(supports["X"]))
+            coords[stabilizer.measure_qubit] = (j, 1 if x_type else 2)
         lx, lz = self._logicals  # type: ignore[attr-defined]
         to_support = lambda row: tuple(int(q) for q in np.nonzero(row)[0])  # noqa: E731
         return (coords, stabilizers, tuple(map(to_support, lx)), tuple(map(to_support, lz)))

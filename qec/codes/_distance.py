@@ -32,6 +32,23 @@ class WeightBound:
     support: tuple[int, ...]
     seconds: float
 
+    @classmethod
+    def least(cls, bounds: list[WeightBound]) -> WeightBound:
+        """The least of several searches (one per logical operator or observable).
+
+        Its weight is the lightest found; it is proven when no search left a lower weight
+        possible, i.e. when every proven lower bound reaches that weight.
+
+        Raises:
+            ValueError: if ``bounds`` is empty.
+        """
+        if not bounds:
+            raise ValueError("bounds is empty: there is no search to combine")
+        best = min(bounds, key=lambda b: b.weight)
+        return cls(weight=best.weight, lower=min(b.lower for b in bounds),
+                   proven=all(b.lower >= best.weight for b in bounds), support=best.support,
+                   seconds=sum(b.seconds for b in bounds))
+
 
 def min_weight_odd_solution(checks: np.ndarray, target: np.ndarray, *,
                             time_limit: float = 60.0) -> WeightBound:

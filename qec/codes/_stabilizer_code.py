@@ -307,12 +307,9 @@ class StabilizerCode(abc.ABC):
                 position = {q: j for j, q in enumerate(self.data_qubits)}
                 target[[position[q] for q in self.logicals(partner)[i]]] = 1
                 results.append(min_weight_odd_solution(checks, target, time_limit=time_limit))
-        best = min(results, key=lambda r: r.weight)
-        proven = all(r.lower >= best.weight for r in results)
+        least = WeightBound.least(results)
         data = self.data_qubits
-        return WeightBound(weight=best.weight, lower=min(r.lower for r in results),
-                           proven=proven, support=tuple(data[j] for j in best.support),
-                           seconds=sum(r.seconds for r in results))
+        return dataclasses.replace(least, support=tuple(data[j] for j in least.support))
 
     def verify(self) -> None:
         """Checks that this is a valid code with a valid measurement schedule.

@@ -43,6 +43,8 @@ def test_the_72_code_has_distance_6_proven_by_integer_programming():
 def test_check_matrices_are_the_polynomials():
     # H_X = [A | B], H_Z = [B^T | A^T] with x = S_l (x) I_m, y = I_l (x) S_m.
     code = BivariateBicycleCode(l=3, m=2, a="x+y", b="1+x*y")
+    code.verify()  # weight-4 checks: the X-then-Z edge-colouring schedule, not the paper's
+    assert code.check_weight == 4 and code.num_layers == 8
     shift3 = np.roll(np.eye(3, dtype=int), 1, axis=1)
     shift2 = np.roll(np.eye(2, dtype=int), 1, axis=1)
     x, y = np.kron(shift3, np.eye(2, dtype=int)), np.kron(np.eye(3, dtype=int), shift2)
