@@ -9,6 +9,7 @@ asks for after them, including idle noise on every qubit that sits the layer out
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import stim
 
@@ -18,14 +19,23 @@ from qec.leakage import _tags
 from qec.noise import LeakageModel, NoiseModel
 
 __all__ = [
+    "CYCLES",
+    "DETECTOR_SETS",
     "LEAKAGE_REMOVALS",
     "check_circuit_distance",
     "circuit_distance_bound",
+    "circuit_distance_search",
     "memory_circuit",
 ]
 
 LEAKAGE_REMOVALS: tuple[str, ...] = ("none", "mlr", "dqlr")
 """Leakage-removal strategies of :func:`memory_circuit`."""
+
+CYCLES: tuple[str, ...] = ("standard", "overlapped")
+"""Syndrome-cycle layouts of :func:`memory_circuit` (see its docstring)."""
+
+DETECTOR_SETS: tuple[str, ...] = ("all", "basis")
+"""Which detectors :func:`memory_circuit` declares (see its docstring)."""
 
 
 # Rounds x qubits above which a memory circuit would take gigabytes to build and analyse.
@@ -163,6 +173,36 @@ class _LayerWriter:
         self._append("R", measure, tag=_tags.MLR)
         self._append("X_ERROR", measure, self.noise.reset_flip)
         self._idle(measure, self.noise.idle_measure_reset)
+
+    def mixed_layer(
+        self,
+        *,
+        pairs: Sequence[tuple[int, int]] = (),
+        measures: Sequence[tuple[str, Sequence[int], float]] = (),
+        resets: dict[str, Sequence[int]] | None = None,
+        idle: float = 0.0,
+    ) -> None:
+        """One moment holding CX gates, measurements and resets on disjoint qubits.
+
+        ``measures`` holds ``(basis, qubits, flip)``: measurements flipped with probability
+        ``flip`` before, recorded in the order given. Then resets (flipped with ``reset_flip``
+        after), then the CX gates with their two-qubit depolarization; every other qubit idles
+        with ``DEPOLARIZE1(idle)``.
+        """
+        self._tick()
+        busy: list[int] = []
+        for basis, qubits, flip in measures:
+            self._append(self._flip(basis), qubits, flip)
+            self._append("M" if basis == "Z" else "MX", qubits)
+            busy.extend(qubits)
+        for basis, qubits in (resets or {}).items():
+            self._append("R" if basis == "Z" else "RX", qubits)
+            self._append(self._flip(basis), qubits, self.noise.reset_flip)
+            busy.extend(qubits)
+        flat = [q for pair in pairs for q in pair]
+        self._append("CX", flat)
+        self._append("DEPOLARIZE2", flat, self.noise.clifford_2q)
+        self._idle(busy + flat, idle)
 
     def measure(
         self,
@@ -345,6 +385,8 @@ def memory_circuit(
     noise: NoiseModel,
     leakage_removal: str = "none",
     removal_period: int = 1,
+    cycle: str = "standard",
+    detectors: str = "all",
 ) -> stim.Circuit:
     """Builds a noisy memory experiment: prepare, measure stabilizers ``rounds`` times, read out.
 
@@ -384,6 +426,18 @@ def memory_circuit(
     With no leakage model and ``leakage_removal="none"`` the circuit is exactly the
     leakage-free one.
 
+    Cycle: ``"standard"`` gives each round its own layers: Hadamards, the schedule's two-qubit
+    layers, Hadamards, then measure-and-reset of every measure qubit. ``"overlapped"`` is the
+    depth-8 cycle of Bravyi et al. (Nature 627, 778 (2024)) for codes whose X checks sit out
+    the first two-qubit layer and whose Z checks sit out the last (the bivariate bicycle
+    schedule): X measure qubits are prepared in |+> (``RX``) during the first CX layer and read
+    out with ``MX``; Z measure qubits are read out during the last CX layer; one more layer
+    reads the X checks and re-prepares the Z ones while the data qubits idle. Every qubit that
+    sits out a CX layer idles with ``idle_gate``, the data qubits in the last layer with
+    ``idle_measure_reset``; with SD6 this is the paper's "every operation fails with
+    probability p" model. The data readout shares the last round's final layer. It needs the CX
+    gate set and no leakage.
+
     Coordinates: ``QUBIT_COORDS`` are the code's; detectors carry the coordinates of their
     measure qubit and the round, ``(x, y, round)``, with the round counted from 0 through
     ``SHIFT_COORDS`` (the final data-readout detectors have round ``rounds``), followed by the
@@ -396,6 +450,12 @@ def memory_circuit(
         noise: the noise model, e.g. ``qec.NoiseModel.si1000(0.001)``.
         leakage_removal: ``"none"``, ``"mlr"`` or ``"dqlr"`` (see above).
         removal_period: with ``"dqlr"``, remove data-qubit leakage every this many rounds.
+        cycle: ``"standard"`` or ``"overlapped"`` (see above).
+        detectors: ``"all"`` (every stabilizer comparison that is deterministic) or
+            ``"basis"``: only those of the memory basis' stabilizers, the ones that see the
+            errors the observables do (for a CSS code). That is how Bravyi et al. and the
+            relay-bp examples decode BB codes: a smaller model without the other basis'
+            detectors, on which belief propagation converges far more often.
 
     Returns:
         The circuit; rounds after the first are folded into a ``REPEAT`` block.
@@ -404,8 +464,9 @@ def memory_circuit(
         ValueError: for a non-code, rounds < 1 (or more qubit-rounds than
             :data:`MAX_QUBIT_ROUNDS`), an unknown basis, a basis the code does not
             protect (``"X"`` for the repetition code), a noise argument of the wrong type, an
-            unknown leakage-removal strategy, ``removal_period`` < 1, or DQLR on a code with a
-            data qubit that no measure qubit touches.
+            unknown leakage-removal strategy, ``removal_period`` < 1, DQLR on a code with a
+            data qubit that no measure qubit touches, an unknown cycle, or an overlapped cycle
+            on a schedule, gate set or leakage model it does not fit.
 
     Examples:
         >>> from qec.codes import RotatedSurfaceCode
@@ -423,9 +484,25 @@ def memory_circuit(
         ... )
         >>> leaky.num_detectors, len(leaky.shortest_graphlike_error())
         (24, 3)
+        >>> from qec.codes import BivariateBicycleCode
+        >>> bb = memory_circuit(BivariateBicycleCode.published(72), rounds=2, basis="Z",
+        ...                     noise=NoiseModel.sd6(0.001), cycle="overlapped")
+        >>> bb.num_detectors, bb.num_observables, bb.num_ticks
+        (144, 12, 16)
+        >>> memory_circuit(BivariateBicycleCode.published(72), rounds=2, basis="Z",
+        ...                noise=NoiseModel.sd6(0.001), detectors="basis").num_detectors
+        108
     """
     rounds = _validate(code, rounds, basis, noise)
     _check_removal(leakage_removal, removal_period)
+    if cycle not in CYCLES:
+        raise ValueError(f"cycle={cycle!r} must be one of {', '.join(map(repr, CYCLES))}")
+    if detectors not in DETECTOR_SETS:
+        raise ValueError(f"detectors={detectors!r} must be one of "
+                         f"{', '.join(map(repr, DETECTOR_SETS))}")
+    if cycle == "overlapped":
+        return _overlapped_memory(code, rounds=rounds, basis=basis, noise=noise,
+                                  leakage_removal=leakage_removal, detectors=detectors)
     leaky = noise.leakage is not None or leakage_removal != "none"
     matchings = _removal_matchings(code) if leakage_removal == "dqlr" else []
     data = list(code.data_qubits)
@@ -495,6 +572,7 @@ def memory_circuit(
             writer.circuit += _detectors(
                 (coords[s.measure_qubit], 0, [k - n_measure, k - 2 * n_measure], annotations[k])
                 for k, s in enumerate(stabilizers)
+                if detectors == "all" or s.basis == basis
             )
         return writer.circuit
 
@@ -529,6 +607,95 @@ def memory_circuit(
         writer.circuit.append(
             "OBSERVABLE_INCLUDE", [stim.target_rec(position[q] - n_data) for q in support], index)
     circuit += writer.circuit
+    return circuit
+
+
+def _overlapped_memory(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
+                       leakage_removal: str, detectors: str) -> stim.Circuit:
+    """The depth-(L+1) overlapped cycle of :func:`memory_circuit` (``cycle="overlapped"``)."""
+    if noise.two_qubit_gate != "CX":
+        raise ValueError(f"cycle='overlapped' needs the CX gate set; this noise model's gate is "
+                         f"{noise.two_qubit_gate} (use cycle='standard', or a CX model like SD6)")
+    if noise.leakage is not None or leakage_removal != "none":
+        raise ValueError("cycle='overlapped' does not model leakage; use cycle='standard'")
+    stabilizers = code.stabilizers
+    last = code.num_layers - 1
+    late_x = [s for s in stabilizers if s.basis == "X" and s.schedule[0] is not None]
+    early_z = [s for s in stabilizers if s.basis == "Z" and s.schedule[last] is not None]
+    if code.num_layers < 2 or late_x or early_z:
+        raise ValueError(
+            f"cycle='overlapped' needs X checks idle in the first two-qubit layer and Z checks "
+            f"idle in the last (like the bivariate bicycle schedule); {code!r} does not have "
+            "that schedule")
+    data = list(code.data_qubits)
+    coords = code.qubit_coords
+    x_anc = [s.measure_qubit for s in stabilizers if s.basis == "X"]
+    z_anc = [s.measure_qubit for s in stabilizers if s.basis == "Z"]
+    # Record order within a round: Z checks (read in the last CX layer), then X checks.
+    order = [k for k, s in enumerate(stabilizers) if s.basis == "Z"] + [
+        k for k, s in enumerate(stabilizers) if s.basis == "X"]
+    position = {k: i for i, k in enumerate(order)}
+    size = len(stabilizers)
+    n_data = len(data)
+    annotations = [code.detector_annotations(s) for s in stabilizers]
+    writer = _LayerWriter(noise, sorted(coords))
+    header = stim.Circuit(
+        "\n".join(f"QUBIT_COORDS({', '.join(map(str, coords[q]))}) {q}" for q in sorted(coords)))
+    resets = {"Z": sorted(data + z_anc)} if basis == "Z" else {"X": data, "Z": z_anc}
+    writer.circuit = header
+    writer.mixed_layer(resets=resets)
+
+    def one_round(first: bool, final: bool) -> stim.Circuit:
+        writer.circuit = stim.Circuit()
+        if not (noise.data_noise_once and not first):
+            block = _data_noise(noise, data, basis)
+            writer.at_start_of_next_layer(block if len(block) else None)
+        for layer in range(code.num_layers):
+            pairs = []
+            for s in stabilizers:
+                q = s.schedule[layer]
+                if q is not None:
+                    pairs.append((s.measure_qubit, q) if s.basis == "X" else (q, s.measure_qubit))
+            writer.mixed_layer(
+                pairs=pairs,
+                resets={"X": x_anc} if layer == 0 else None,
+                measures=[("Z", z_anc, noise.measure_flip)] if layer == last else (),
+                idle=noise.idle_gate)
+        if final:
+            writer.mixed_layer(measures=[("X", x_anc, noise.measure_flip),
+                                         (basis, data, noise.data_measure_flip)],
+                               idle=noise.idle_measure_reset)
+        else:
+            writer.mixed_layer(measures=[("X", x_anc, noise.measure_flip)], resets={"Z": z_anc},
+                               idle=noise.idle_measure_reset)
+        tail = n_data if final else 0
+        if not first:
+            writer.circuit.append("SHIFT_COORDS", [], [0, 0, 1])
+        writer.circuit += _detectors(
+            (coords[s.measure_qubit], 0,
+             [position[k] - size - tail] + ([] if first else [position[k] - 2 * size - tail]),
+             annotations[k])
+            for k, s in enumerate(stabilizers)
+            if s.basis == basis or not (first or detectors == "basis"))
+        return writer.circuit
+
+    circuit = header + one_round(True, rounds == 1)
+    if rounds > 2:
+        body = one_round(False, False)
+        if rounds == 3:
+            circuit += body
+        else:
+            circuit.append(stim.CircuitRepeatBlock(rounds - 2, body))
+    if rounds > 1:
+        circuit += one_round(False, True)
+    at = {q: i for i, q in enumerate(data)}
+    circuit += _detectors(
+        (coords[s.measure_qubit], 1,
+         [at[q] - n_data for q in s.data_qubits] + [position[k] - size - n_data], annotations[k])
+        for k, s in enumerate(stabilizers) if s.basis == basis)
+    for index, support in enumerate(code.logicals(basis)):
+        circuit.append("OBSERVABLE_INCLUDE", [stim.target_rec(at[q] - n_data) for q in support],
+                       index)
     return circuit
 
 
@@ -601,9 +768,27 @@ def circuit_distance_bound(circuit: stim.Circuit, *, time_limit: float = 60.0,
         >>> bound.weight, bound.proven
         (3, True)
     """
-    import numpy as np
-    from scipy.sparse import csr_matrix
+    chosen = _observables(circuit, observables)
+    checks, flips = _fault_matrices(circuit)
+    results, timed_out = [], []
+    for j in chosen:
+        try:
+            results.append(min_weight_odd_solution(checks, flips[j], time_limit=time_limit))
+        except ValueError:
+            continue  # this observable cannot be flipped silently
+        except TimeoutError:
+            timed_out.append(j)
+    if not results:
+        if timed_out:
+            raise TimeoutError(f"no silent logical error found within time_limit={time_limit} s "
+                               f"for observables {timed_out}; allow more time")
+        raise ValueError("no set of faults flips an observable without a detection event")
+    return WeightBound.least(results)
 
+
+def _observables(circuit: stim.Circuit, observables: Sequence[int] | None) -> list[int]:
+    if not isinstance(circuit, stim.Circuit):
+        raise ValueError(f"circuit={circuit!r} must be a stim.Circuit")
     if circuit.num_observables == 0:
         raise ValueError("circuit has no observable: there is no logical error to find")
     chosen = list(range(circuit.num_observables)) if observables is None else list(observables)
@@ -611,6 +796,15 @@ def circuit_distance_bound(circuit: stim.Circuit, *, time_limit: float = 60.0,
         if not 0 <= j < circuit.num_observables:
             raise ValueError(f"observable {j} is out of range: the circuit has "
                              f"{circuit.num_observables}")
+    return chosen
+
+
+def _fault_matrices(circuit: stim.Circuit) -> tuple[Any, Any]:
+    """The detector-by-fault matrix (scipy CSR, mod 2) and observable-by-fault array of the
+    circuit's undecomposed detector error model."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
     dem = circuit.detector_error_model()
     rows, cols, obs_rows, obs_cols = [], [], [], []
     column = 0
@@ -634,17 +828,86 @@ def circuit_distance_bound(circuit: stim.Circuit, *, time_limit: float = 60.0,
     flips = np.zeros((dem.num_observables, column), dtype=np.uint8)
     for r, c in zip(obs_rows, obs_cols, strict=True):
         flips[r, c] ^= 1
-    results, timed_out = [], []
-    for j in chosen:
-        try:
-            results.append(min_weight_odd_solution(checks, flips[j], time_limit=time_limit))
-        except ValueError:
-            continue  # this observable cannot be flipped silently
-        except TimeoutError:
-            timed_out.append(j)
-    if not results:
-        if timed_out:
-            raise TimeoutError(f"no silent logical error found within time_limit={time_limit} s "
-                               f"for observables {timed_out}; allow more time")
-        raise ValueError("no set of faults flips an observable without a detection event")
-    return WeightBound.least(results)
+    return checks, flips
+
+
+def circuit_distance_search(circuit: stim.Circuit, *, tries: int = 50, seed: int = 0,
+                            osd_order: int = 10, observables: Sequence[int] | None = None
+                            ) -> WeightBound:
+    """An upper bound on the circuit-level distance by randomised BP+OSD search.
+
+    Bravyi et al.'s method (Nature 627, 778 (2024), Methods; the authors' public code): each
+    try draws a random nonzero combination of the chosen observables, appends it to the
+    detector-by-fault matrix of the circuit's detector error model as one more check, and asks
+    BP+OSD (uniform priors, min-sum, OSD-CS of order ``osd_order``) for a light fault set whose
+    syndrome is zero on every detector and one on that row: a set of faults that flips an
+    observable without any detection event. The lightest over ``tries`` is returned, never
+    proven minimal (``proven`` False, ``lower`` 0). It scales to circuits where the integer
+    program of :func:`circuit_distance_bound` finds nothing in its time limit. Needs the
+    ``decoders`` extra (ldpc).
+
+    Args:
+        circuit: a stim circuit with detectors and observables.
+        tries: random combinations to try, positive.
+        seed: seeds the combinations.
+        osd_order: OSD-CS search depth, >= 0.
+        observables: which observables to combine (default: all).
+
+    Returns:
+        A :class:`~qec.codes.WeightBound`; ``support`` lists error indices of the detector
+        error model (``circuit.detector_error_model()``, not decomposed).
+
+    Raises:
+        ValueError: no observable, an observable out of range, bad ``tries``/``osd_order``,
+            or no try found a silent logical error (the observables may be unflippable).
+        ImportError: ldpc is missing.
+
+    Examples:
+        >>> from qec.codes import RotatedSurfaceCode
+        >>> circuit = memory_circuit(RotatedSurfaceCode(distance=3), rounds=3, basis="Z",
+        ...                          noise=NoiseModel.sd6(0.001))
+        >>> circuit_distance_search(circuit, tries=10).weight
+        3
+    """
+    import time
+
+    import numpy as np
+    from scipy.sparse import csr_matrix, vstack
+
+    tries = int_at_least("tries", tries, 1)
+    osd_order = int_at_least("osd_order", osd_order, 0)
+    chosen = _observables(circuit, observables)
+    try:
+        import ldpc
+    except ImportError as exc:
+        raise ImportError("circuit_distance_search needs ldpc: pip install 'qec-lab[decoders]'"
+                          ) from exc
+    start = time.monotonic()
+    checks, flips = _fault_matrices(circuit)
+    flips = flips[chosen].astype(bool)
+    rng = np.random.default_rng(seed)
+    syndrome = np.zeros(checks.shape[0] + 1, dtype=np.uint8)
+    syndrome[-1] = 1
+    best: np.ndarray | None = None
+    for _ in range(tries):
+        mix = rng.integers(0, 2, size=len(chosen)).astype(bool)
+        if not mix.any():
+            mix[rng.integers(len(chosen))] = True
+        row = np.logical_xor.reduce(flips[mix], axis=0)
+        if not row.any():
+            continue
+        matrix = vstack([checks, csr_matrix(row.astype(np.uint8))]).tocsr()
+        decoder = ldpc.BpOsdDecoder(matrix, error_rate=0.01, max_iter=1000,
+                                    bp_method="minimum_sum", ms_scaling_factor=0.0,
+                                    osd_method="osd_cs", osd_order=osd_order,
+                                    input_vector_type="syndrome")
+        found = np.asarray(decoder.decode(syndrome), dtype=bool)
+        silent = not ((checks @ found) % 2).any() and bool((flips @ found % 2).any())
+        if silent and (best is None or found.sum() < best.sum()):
+            best = found
+    if best is None:
+        raise ValueError(f"no silent logical error found in tries={tries}; the observables "
+                         "may not be flippable without detection events")
+    return WeightBound(weight=int(best.sum()), lower=0, proven=False,
+                       support=tuple(int(i) for i in np.flatnonzero(best)),
+                       seconds=time.monotonic() - start)

@@ -8,6 +8,7 @@ import math
 import sys
 from pathlib import Path
 
+from qec.circuits import CYCLES, DETECTOR_SETS
 from qec.cli._common import CliError, add_output_options, parse_int_list, print_json
 from qec.decoders import decoder_names
 
@@ -40,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated decoder names (default: all; see `qec decoders`)",
     )
     parser.add_argument("--noise", default="si1000", help="noise model name (default si1000)")
+    parser.add_argument("--cycle", choices=CYCLES, default="standard",
+                        help="syndrome cycle: standard, or overlapped (Bravyi et al.'s depth-8 "
+                             "cycle for bivariate bicycle codes)")
+    parser.add_argument("--detectors", choices=DETECTOR_SETS, default="all",
+                        help="all detectors, or only the memory basis' (basis), as CSS decoders "
+                             "of BB codes use")
     parser.add_argument("--shots", type=int, default=20_000, help="shots per circuit")
     parser.add_argument(
         "--latency-shots", type=int, default=500, help="shots timed one at a time (default 500)"
@@ -110,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         time_budget_seconds=args.time_budget,
         seed=args.seed,
         progress=progress,
+        cycle=args.cycle,
+        detectors=args.detectors,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     table = benchmark_markdown(rows)

@@ -12,6 +12,7 @@ import numpy as np
 import sinter
 import stim
 
+from qec._validate import number_in
 from qec.decoders._dem import import_optional, require_graphlike
 
 
@@ -38,16 +39,24 @@ class BpOsdDecoder(sinter.Decoder):
         bp_method: ``"product_sum"`` or ``"minimum_sum"``.
         osd_order: OSD search depth (capped at the number of redundant columns).
         osd_method: ``"osd_cs"`` (combination sweep), ``"osd_e"`` (exhaustive) or ``"osd_0"``.
+        ms_scaling_factor: min-sum messages are scaled by this, in [0, 1]; 0 selects ldpc's
+            iteration-dependent factor ``1 - 2^-t``, as Bravyi et al. used (only read with
+            ``bp_method="minimum_sum"``).
 
     Examples:
         >>> BpOsdDecoder().name
         'bposd'
+        >>> BpOsdDecoder(ms_scaling_factor=2)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+            ...
+        ValueError: ms_scaling_factor=2 must be a number in [0, 1]
     """
 
     max_bp_iters: int = 30
     bp_method: str = "product_sum"
     osd_order: int = 60
     osd_method: str = "osd_cs"
+    ms_scaling_factor: float = 1.0
 
     def __post_init__(self) -> None:
         if isinstance(self.max_bp_iters, bool) or not isinstance(self.max_bp_iters, int):
@@ -62,6 +71,8 @@ class BpOsdDecoder(sinter.Decoder):
             raise ValueError(f"bp_method={self.bp_method!r} must be 'product_sum' or 'minimum_sum'")
         if self.osd_method not in ("osd_cs", "osd_e", "osd_0"):
             raise ValueError(f"osd_method={self.osd_method!r} must be 'osd_cs', 'osd_e' or 'osd_0'")
+        object.__setattr__(self, "ms_scaling_factor",
+                           number_in("ms_scaling_factor", self.ms_scaling_factor, 0, 1))
 
     @property
     def name(self) -> str:
@@ -81,6 +92,7 @@ class BpOsdDecoder(sinter.Decoder):
             bp_method=self.bp_method,
             osd_order=self.osd_order,
             osd_method=self.osd_method,
+            ms_scaling_factor=self.ms_scaling_factor,
         )
         return _CompiledBpOsd(bposd)
 

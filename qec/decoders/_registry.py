@@ -139,9 +139,11 @@ _builtin("union-find", UnionFindDecoder,
          "weighted-growth union-find (Delfosse-Nickerson) on the matching graph (mwpf)",
          ("mwpf",))
 _builtin("bposd-bb", lambda: BpOsdDecoder(max_bp_iters=10_000, bp_method="minimum_sum",
-                                          osd_order=7, osd_method="osd_cs"),
-         "BP+OSD as Bravyi et al. decoded bivariate bicycle codes: min-sum, 10,000 "
-         "iterations, OSD-CS order 7 (stimbposd, ldpc)", ("stimbposd", "ldpc"))
+                                          osd_order=7, osd_method="osd_cs",
+                                          ms_scaling_factor=0.0),
+         "BP+OSD as Bravyi et al. decoded bivariate bicycle codes: min-sum with the "
+         "iteration-dependent scaling factor, 10,000 iterations, OSD-CS order 7 (stimbposd, "
+         "ldpc)", ("stimbposd", "ldpc"))
 _builtin("relay-bp", RelayBpDecoder,
          "Relay-BP: chained memory belief propagation on the hypergraph (IBM, relay-bp)",
          ("relay_bp",))

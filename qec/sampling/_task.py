@@ -26,6 +26,8 @@ def memory_task(
     leakage_removal: str = "none",
     removal_period: int = 1,
     rounds_rule: str | None = None,
+    cycle: str = "standard",
+    detectors: str = "all",
 ) -> Task:
     """The :class:`Task` of a memory experiment built by :func:`qec.memory_circuit`.
 
@@ -55,6 +57,11 @@ def memory_task(
         rounds_rule: how the rounds were chosen for a sweep over distances (``"3d"``, ``"10"``),
             stored as metadata ``rounds_rule`` so that sweeps with different rules are never
             one series; None (the default, and rounds = d) stores nothing.
+        cycle: the syndrome-cycle layout of :func:`qec.memory_circuit`, ``"standard"`` or
+            ``"overlapped"`` (Bravyi et al.'s depth-8 cycle); stored as metadata ``cycle``
+            when not standard.
+        detectors: ``"all"`` or ``"basis"`` (see :func:`qec.memory_circuit`); stored as
+            metadata ``detectors`` when not all.
 
     Returns:
         A task whose metadata holds all of the above under the standard keys (the leakage keys
@@ -74,6 +81,10 @@ def memory_task(
         ...                     p=0.002, leakage=0.001, leakage_removal="dqlr")
         >>> leaky.json_metadata["leakage"], leaky.json_metadata["leakage_removal"]
         (0.001, 'dqlr')
+        >>> bb = memory_task(code="bb:72", distance=6, rounds=2, basis="X", noise="sd6",
+        ...                  p=0.003, decoder="bposd", cycle="overlapped", detectors="basis")
+        >>> bb.json_metadata["cycle"], bb.json_metadata["num_observables"]
+        ('overlapped', 12)
         >>> memory_task(code="rotated_surface", distance=3, rounds=3, basis="Z", noise="sd6",
         ...             p=0.01) == memory_task(code="surface", distance=3, rounds=3, basis="Z",
         ...                                    noise="SD6", p=0.01)
@@ -98,6 +109,8 @@ def memory_task(
         noise=model,
         leakage_removal=leakage_removal,
         removal_period=removal_period,
+        cycle=cycle,
+        detectors=detectors,
     )
     metadata: dict[str, Any] = {
         "code": code_name,
@@ -113,6 +126,10 @@ def memory_task(
         metadata["num_observables"] = code_object.num_logical_qubits
     if rounds_rule is not None:
         metadata["rounds_rule"] = str(rounds_rule)
+    if cycle != "standard":
+        metadata["cycle"] = cycle
+    if detectors != "all":
+        metadata["detectors"] = detectors
     if leakage is not None:
         metadata.update(leakage=leakage, leakage_removal=leakage_removal,
                         removal_period=removal_period)

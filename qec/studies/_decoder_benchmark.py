@@ -84,6 +84,8 @@ def benchmark_decoders(
     time_budget_seconds: float = 30.0,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    cycle: str = "standard",
+    detectors: str = "all",
 ) -> list[DecoderBenchmarkRow]:
     """Runs every decoder on the same sampled detection events and measures accuracy and latency.
 
@@ -111,6 +113,9 @@ def benchmark_decoders(
         time_budget_seconds: rough cap on the batch decoding time per decoder and circuit.
         seed: the sampler seed (circuit ``i`` uses ``seed + i``).
         progress: called with one line of text per finished decoder, when given.
+        cycle: the syndrome cycle of ``qec.memory_circuit`` (``"overlapped"``: Bravyi et
+            al.'s depth-8 cycle for bivariate bicycle codes).
+        detectors: ``"all"`` or ``"basis"`` (only the memory basis' detectors).
 
     Returns:
         One row per (distance, p, decoder), in that order.
@@ -152,6 +157,8 @@ def benchmark_decoders(
                 rounds=code_rounds,
                 basis="Z",
                 noise=NoiseModel.from_name(noise, p),
+                cycle=cycle,
+                detectors=detectors,
             )
             dem = detector_error_model_for_circuit(circuit)
             sampler = circuit.compile_detector_sampler(seed=seed + circuit_index)

@@ -53,7 +53,8 @@ def test_bench_decoders_bad_rate_is_one_line_exit_2(tmp_path, capsys):
 def test_bench_decoders_on_a_bivariate_bicycle_code(tmp_path, capsys):
     argv = ["bench-decoders", "--code", "bb:72", "--rounds", "1", "--p", "0.002",
             "--decoders", "relay-bp,tesseract", "--shots", "60", "--latency-shots", "5",
-            "--out", str(tmp_path), "--json"]
+            "--cycle", "overlapped", "--detectors", "basis", "--noise", "sd6", "--out",
+            str(tmp_path), "--json"]
     assert main(argv) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert [(r["decoder"], r["code"], r["distance"], r["rounds"], r["observables"]) for r in rows] \
@@ -63,3 +64,9 @@ def test_bench_decoders_on_a_bivariate_bicycle_code(tmp_path, capsys):
                  str(tmp_path)]) == 2
     assert "--distances=3 does not apply: --code bb:72 has its own distance" in \
         capsys.readouterr().err
+
+
+def test_bench_decoders_refuses_an_unknown_cycle(tmp_path, capsys):
+    assert main(["bench-decoders", "--code", "bb:72", "--cycle", "fast", "--out",
+                 str(tmp_path)]) == 2
+    assert "--cycle" in capsys.readouterr().err

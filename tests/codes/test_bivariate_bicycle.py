@@ -161,3 +161,130 @@ def test_qldpc_decoders_decode_the_72_code(decoder, shots):
     wrong = int((decode(circuit, dets, decoder=decoder) != obs).any(axis=1).sum())
     assert raw > 0.6 * shots  # undecoded, almost every shot fails
     assert wrong < 0.2 * raw, (decoder, wrong, raw)
+
+
+@pytest.mark.parametrize("n", [72, 90])
+@pytest.mark.parametrize("basis", ["X", "Z"])
+@pytest.mark.parametrize("rounds", [1, 2, 4])
+@pytest.mark.parametrize("detectors", ["all", "basis"])
+def test_the_overlapped_cycle_is_deterministic_and_depth_8(n, basis, rounds, detectors):
+    code = BivariateBicycleCode.published(n)
+    circuit = qec.memory_circuit(code, rounds=rounds, basis=basis,
+                                 noise=qec.NoiseModel.sd6(0.001), cycle="overlapped",
+                                 detectors=detectors)
+    assert circuit.num_observables == TABLE[n][0]
+    # The preparation layer, then 8 moments a cycle (the readout shares the last one).
+    assert circuit.num_ticks == 8 * rounds
+    per_basis = n // 2
+    expected = (rounds + 1) * per_basis if detectors == "basis" else (
+        (2 * rounds) * per_basis)
+    assert circuit.num_detectors == expected
+    dets, obs = circuit.without_noise().compile_detector_sampler(seed=1).sample(
+        16, separate_observables=True)
+    assert not dets.any() and not obs.any()
+    circuit.detector_error_model()  # deterministic detectors, or stim raises
+
+
+def test_the_overlapped_cycle_has_the_papers_noise_locations():
+    # Per cycle of the [[72,12,6]] code under SD6: 7 x 72 - 72 CNOTs (each check is idle in
+    # one layer), a flip on each of the 72 preparations and 72 measurements, and idle data:
+    # 36 in the first CNOT layer, 36 in the last, all 72 in the readout layer (2n = 144, as
+    # in the authors' cycle); measure qubits never idle.
+    code = BivariateBicycleCode.published(72)
+    circuit = qec.memory_circuit(code, rounds=4, basis="Z", noise=qec.NoiseModel.sd6(0.001),
+                                 cycle="overlapped")
+    body = next(op for op in circuit if isinstance(op, stim.CircuitRepeatBlock)).body_copy()
+    counts = {name: 0 for name in ("DEPOLARIZE2", "DEPOLARIZE1", "X_ERROR", "Z_ERROR", "CX")}
+    for op in body:
+        if op.name in counts:
+            counts[op.name] += len(op.targets_copy())
+    assert counts["CX"] == 2 * 432 and counts["DEPOLARIZE2"] == 2 * 432
+    assert counts["DEPOLARIZE1"] == 144
+    assert counts["X_ERROR"] + counts["Z_ERROR"] == 144
+    idle = {t.value for op in body if op.name == "DEPOLARIZE1" for t in op.targets_copy()}
+    assert idle <= set(code.data_qubits)
+
+
+def test_basis_detectors_keep_the_memory_basis_checks():
+    code = BivariateBicycleCode.published(72)
+    full = qec.memory_circuit(code, rounds=3, basis="X", noise=qec.NoiseModel.sd6(0.002))
+    basis_only = qec.memory_circuit(code, rounds=3, basis="X", noise=qec.NoiseModel.sd6(0.002),
+                                    detectors="basis")
+    assert basis_only.num_detectors == 4 * 36 < full.num_detectors
+    # The same observables flip: the basis detectors are a subset of the full ones.
+    _, obs_full = full.compile_detector_sampler(seed=3).sample(200, separate_observables=True)
+    _, obs_basis = basis_only.compile_detector_sampler(seed=3).sample(
+        200, separate_observables=True)
+    assert (obs_full == obs_basis).all()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"cycle": "fast"}, r"cycle='fast' must be one of 'standard', 'overlapped'"),
+    ({"detectors": "x"}, r"detectors='x' must be one of 'all', 'basis'"),
+    ({"cycle": "overlapped", "noise": qec.NoiseModel.si1000(0.001)}, "needs the CX gate set"),
+    ({"cycle": "overlapped", "noise": qec.NoiseModel.sd6(0.001).with_leakage(
+        leakage_per_gate=1e-3)}, "does not model leakage"),
+])
+def test_overlapped_cycle_bad_input(kwargs, message):
+    arguments = {"rounds": 2, "basis": "Z", "noise": qec.NoiseModel.sd6(0.001)} | kwargs
+    with pytest.raises(ValueError, match=message):
+        qec.memory_circuit(BivariateBicycleCode.published(72), **arguments)
+
+
+def test_overlapped_cycle_refuses_a_schedule_it_does_not_fit():
+    with pytest.raises(ValueError, match="X checks idle in the first"):
+        qec.memory_circuit(qec.codes.RotatedSurfaceCode(distance=3), rounds=2, basis="Z",
+                           noise=qec.NoiseModel.sd6(0.001), cycle="overlapped")
+
+
+def test_bposd_bb_uses_the_papers_scaling_and_tasks_record_the_cycle():
+    from qec.decoders import get_decoder
+    from qec.decoders._ldpc_family import BpOsdDecoder
+    from qec.sampling import memory_task
+
+    decoder = get_decoder("bposd-bb")
+    assert (decoder.bp_method, decoder.ms_scaling_factor, decoder.osd_order) == (
+        "minimum_sum", 0.0, 7)
+    assert BpOsdDecoder(ms_scaling_factor=np.float32(0.5)).ms_scaling_factor == 0.5
+    with pytest.raises(ValueError, match=r"ms_scaling_factor=-1 must be a number in \[0, 1\]"):
+        BpOsdDecoder(ms_scaling_factor=-1)
+    plain = memory_task(code="bb:72", distance=6, rounds=2, basis="Z", noise="sd6", p=0.003)
+    paper = memory_task(code="bb:72", distance=6, rounds=2, basis="Z", noise="sd6", p=0.003,
+                        cycle="overlapped", detectors="basis")
+    assert "cycle" not in plain.json_metadata and "detectors" not in plain.json_metadata
+    assert (paper.json_metadata["cycle"], paper.json_metadata["detectors"]) == (
+        "overlapped", "basis")
+    assert plain.strong_id != paper.strong_id
+
+
+def test_circuit_distance_search_finds_the_72_codes_distance_in_a_cycle():
+    from qec.circuits import circuit_distance_search
+
+    circuit = qec.memory_circuit(BivariateBicycleCode.published(72), rounds=1, basis="Z",
+                                 noise=qec.NoiseModel.sd6(0.001), cycle="overlapped")
+    bound = circuit_distance_search(circuit, tries=10, seed=1)
+    assert bound.weight == 6 and not bound.proven
+    # The support is a real silent logical error of the model.
+    dem = circuit.detector_error_model()
+    errors = [e for e in dem.flattened() if e.type == "error"]
+    flipped_d, flipped_o = set(), set()
+    for index in bound.support:
+        for t in errors[index].targets_copy():
+            group = flipped_d if t.is_relative_detector_id() else flipped_o
+            group ^= {t.val}
+    assert not flipped_d and flipped_o
+
+
+def test_circuit_distance_search_bad_input():
+    from qec.circuits import circuit_distance_search
+
+    with pytest.raises(ValueError, match="no observable"):
+        circuit_distance_search(stim.Circuit("M 0\nDETECTOR rec[-1]"))
+    circuit = qec.memory_circuit(qec.codes.RotatedSurfaceCode(distance=3), rounds=1, basis="Z",
+                                 noise=qec.NoiseModel.sd6(0.001))
+    with pytest.raises(ValueError, match="tries=0"):
+        circuit_distance_search(circuit, tries=0)
+    with pytest.raises(ValueError, match="observable 3 is out of range"):
+        circuit_distance_search(circuit, observables=[3])
+    with pytest.raises(ValueError, match="must be a stim.Circuit"):
+        circuit_distance_search("not a circuit")
