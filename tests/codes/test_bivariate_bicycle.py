@@ -286,5 +286,5 @@ def test_circuit_distance_search_bad_input():
         circuit_distance_search(circuit, tries=0)
     with pytest.raises(ValueError, match="observable 3 is out of range"):
         circuit_distance_search(circuit, observables=[3])
-    with pytest.raises(ValueError, match="must be a stim.Circuit"):
+    with pytest.raises(ValueError, match=r"must be a stim\.Circuit"):
         circuit_distance_search("not a circuit")
