@@ -12,7 +12,7 @@ import numpy as np
 import sinter
 import stim
 
-from qec._validate import number_in
+from qec._validate import int_at_least, number_in, one_of
 from qec.decoders._dem import import_optional, require_graphlike
 
 
@@ -50,6 +50,8 @@ class BpOsdDecoder(sinter.Decoder):
         Traceback (most recent call last):
             ...
         ValueError: ms_scaling_factor=2 must be a number in [0, 1]
+        >>> BpOsdDecoder(osd_order=np.int64(7)).osd_order  # numpy integers are integers
+        7
     """
 
     max_bp_iters: int = 30
@@ -59,18 +61,10 @@ class BpOsdDecoder(sinter.Decoder):
     ms_scaling_factor: float = 1.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_bp_iters, bool) or not isinstance(self.max_bp_iters, int):
-            raise ValueError(f"max_bp_iters={self.max_bp_iters!r} must be a positive integer")
-        if self.max_bp_iters < 1:
-            raise ValueError(f"max_bp_iters={self.max_bp_iters!r} must be a positive integer")
-        if isinstance(self.osd_order, bool) or not isinstance(self.osd_order, int):
-            raise ValueError(f"osd_order={self.osd_order!r} must be a non-negative integer")
-        if self.osd_order < 0:
-            raise ValueError(f"osd_order={self.osd_order!r} must be a non-negative integer")
-        if self.bp_method not in ("product_sum", "minimum_sum"):
-            raise ValueError(f"bp_method={self.bp_method!r} must be 'product_sum' or 'minimum_sum'")
-        if self.osd_method not in ("osd_cs", "osd_e", "osd_0"):
-            raise ValueError(f"osd_method={self.osd_method!r} must be 'osd_cs', 'osd_e' or 'osd_0'")
+        object.__setattr__(self, "max_bp_iters", int_at_least("max_bp_iters", self.max_bp_iters, 1))
+        object.__setattr__(self, "osd_order", int_at_least("osd_order", self.osd_order, 0))
+        one_of("bp_method", self.bp_method, ("product_sum", "minimum_sum"))
+        one_of("osd_method", self.osd_method, ("osd_cs", "osd_e", "osd_0"))
         object.__setattr__(self, "ms_scaling_factor",
                            number_in("ms_scaling_factor", self.ms_scaling_factor, 0, 1))
 
@@ -128,10 +122,7 @@ class BeliefMatchingDecoder(sinter.Decoder):
     max_bp_iters: int = 20
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_bp_iters, bool) or not isinstance(self.max_bp_iters, int):
-            raise ValueError(f"max_bp_iters={self.max_bp_iters!r} must be a positive integer")
-        if self.max_bp_iters < 1:
-            raise ValueError(f"max_bp_iters={self.max_bp_iters!r} must be a positive integer")
+        object.__setattr__(self, "max_bp_iters", int_at_least("max_bp_iters", self.max_bp_iters, 1))
 
     @property
     def name(self) -> str:
