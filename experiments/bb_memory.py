@@ -44,6 +44,7 @@ BB = {  # n -> p grid; each point: 100 errors or 20,000 shots per basis
     144: (0.003, 0.004, 0.005, 0.006, 0.007, 0.008),
 }
 CHECKS = {72: (0.004, 0.006)}  # points also decoded with bposd-bb (144: see bench-decoders)
+RELAY = {144: (0.003,)}  # points also decoded with relay-bp (10,240 shots per basis)
 SURFACE = {5: 72, 7: 72, 11: 144, 13: 144}  # surface distance -> the BB code beside it
 SURFACE_P = (0.003, 0.004, 0.005, 0.006)
 
@@ -89,6 +90,10 @@ def main() -> None:
               for basis in "XZ"]
     check_stats = collect(checks, db=RESULTS / "bb_memory.db", max_shots=2_000, max_errors=40,
                           workers=2, seed=2025)
+    relay = [bb_task(n, p, basis, "relay-bp") for n, ps in RELAY.items() for p in ps
+             for basis in "XZ"]
+    relay_stats = collect(relay, db=RESULTS / "bb_memory.db", max_shots=10_240, max_errors=100,
+                          workers=2, seed=2027)
     surface = [memory_task(code="surface", distance=d, rounds=d, basis=basis, noise="sd6", p=p)
                for d in SURFACE for p in SURFACE_P for basis in "XZ"]
     surface_stats = collect(surface, db=RESULTS / "bb_memory.db", max_shots=400_000,
@@ -117,11 +122,14 @@ def main() -> None:
             print(f"| [[{n},{k},{code.distance}]] | {2 * n} | {cycles} | {p:.3f} | tesseract | "
                   f"{sx.errors}/{sx.shots} | {sz.errors}/{sz.shots} | {est:.2e} "
                   f"[{low:.2e}, {high:.2e}] | {1 - (1 - est) ** (1 / k):.2e} | {k * p:.3f} |")
-            if p in CHECKS.get(n, ()):
-                cx = lookup(check_stats, p=p, basis="X", distance=code.distance)
-                cz = lookup(check_stats, p=p, basis="Z", distance=code.distance)
+            for extra, pool_extra, name in ((CHECKS, check_stats, "bposd-bb"),
+                                            (RELAY, relay_stats, "relay-bp")):
+                if p not in extra.get(n, ()):
+                    continue
+                cx = lookup(pool_extra, p=p, basis="X", distance=code.distance)
+                cz = lookup(pool_extra, p=p, basis="Z", distance=code.distance)
                 e2, l2, h2 = combined(cx, cz, cycles)
-                print(f"| [[{n},{k},{code.distance}]] | {2 * n} | {cycles} | {p:.3f} | bposd-bb "
+                print(f"| [[{n},{k},{code.distance}]] | {2 * n} | {cycles} | {p:.3f} | {name} "
                       f"| {cx.errors}/{cx.shots} | {cz.errors}/{cz.shots} | {e2:.2e} "
                       f"[{l2:.2e}, {h2:.2e}] | {1 - (1 - e2) ** (1 / k):.2e} | {k * p:.3f} |")
         curves[n] = (k, rows)
