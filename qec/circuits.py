@@ -26,12 +26,13 @@ __all__ = [
     "circuit_distance_bound",
     "circuit_distance_search",
     "memory_circuit",
+    "resolve_cycle",
 ]
 
 LEAKAGE_REMOVALS: tuple[str, ...] = ("none", "mlr", "dqlr")
 """Leakage-removal strategies of :func:`memory_circuit`."""
 
-CYCLES: tuple[str, ...] = ("standard", "overlapped")
+CYCLES: tuple[str, ...] = ("standard", "overlapped", "superdense")
 """Syndrome-cycle layouts of :func:`memory_circuit` (see its docstring)."""
 
 DETECTOR_SETS: tuple[str, ...] = ("all", "basis")
@@ -40,6 +41,27 @@ DETECTOR_SETS: tuple[str, ...] = ("all", "basis")
 
 # Rounds x qubits above which a memory circuit would take gigabytes to build and analyse.
 MAX_QUBIT_ROUNDS = 50_000_000
+
+
+def resolve_cycle(code: StabilizerCode, cycle: str | None) -> str:
+    """The syndrome cycle ``memory_circuit`` builds: ``cycle``, or the code's default.
+
+    Examples:
+        >>> from qec.codes import ColorCode, RotatedSurfaceCode
+        >>> resolve_cycle(RotatedSurfaceCode(distance=3), None)
+        'standard'
+        >>> resolve_cycle(ColorCode(distance=3), None)
+        'superdense'
+        >>> resolve_cycle(ColorCode(distance=3), "fast")
+        Traceback (most recent call last):
+            ...
+        ValueError: cycle='fast' must be one of 'standard', 'overlapped', 'superdense'
+    """
+    if cycle is None:
+        return getattr(code, "default_cycle", "standard")
+    if cycle not in CYCLES:
+        raise ValueError(f"cycle={cycle!r} must be one of {', '.join(map(repr, CYCLES))}")
+    return cycle
 
 
 def _validate(code: object, rounds: object, basis: object, noise: object) -> int:
@@ -385,7 +407,7 @@ def memory_circuit(
     noise: NoiseModel,
     leakage_removal: str = "none",
     removal_period: int = 1,
-    cycle: str = "standard",
+    cycle: str | None = None,
     detectors: str = "all",
 ) -> stim.Circuit:
     """Builds a noisy memory experiment: prepare, measure stabilizers ``rounds`` times, read out.
@@ -495,13 +517,15 @@ def memory_circuit(
     """
     rounds = _validate(code, rounds, basis, noise)
     _check_removal(leakage_removal, removal_period)
-    if cycle not in CYCLES:
-        raise ValueError(f"cycle={cycle!r} must be one of {', '.join(map(repr, CYCLES))}")
+    cycle = resolve_cycle(code, cycle)
     if detectors not in DETECTOR_SETS:
         raise ValueError(f"detectors={detectors!r} must be one of "
                          f"{', '.join(map(repr, DETECTOR_SETS))}")
     if cycle == "overlapped":
         return _overlapped_memory(code, rounds=rounds, basis=basis, noise=noise,
+                                  leakage_removal=leakage_removal, detectors=detectors)
+    if cycle == "superdense":
+        return _superdense_memory(code, rounds=rounds, basis=basis, noise=noise,
                                   leakage_removal=leakage_removal, detectors=detectors)
     leaky = noise.leakage is not None or leakage_removal != "none"
     matchings = _removal_matchings(code) if leakage_removal == "dqlr" else []
@@ -911,3 +935,184 @@ def circuit_distance_search(circuit: stim.Circuit, *, tries: int = 50, seed: int
     return WeightBound(weight=int(best.sum()), lower=0, proven=False,
                        support=tuple(int(i) for i in np.flatnonzero(best)),
                        seconds=time.monotonic() - start)
+
+
+class _FrameLowering:
+    """Writes CX-gate-set layers to a :class:`_LayerWriter`, natively or as CZ with Hadamards.
+
+    With the CZ gate set (SI1000) a CX is H-CZ-H on its target, an X-basis reset is R then H
+    and an X-basis measurement H then M. Each qubit carries a pending Hadamard until the next
+    operation that needs the other frame, so two Hadamards in a row on a qubit cancel and the
+    rest merge into one layer before each CZ or measurement layer.
+    """
+
+    def __init__(self, writer: _LayerWriter) -> None:
+        self.writer = writer
+        self.cz = writer.noise.two_qubit_gate == "CZ"
+        self.pending: set[int] = set()
+
+    def _hadamards(self, wanted: Iterable[int], involved: Iterable[int]) -> None:
+        """Brings ``involved`` to the frame where exactly ``wanted`` get a Hadamard."""
+        flips = set(wanted).symmetric_difference(self.pending.intersection(involved))
+        self.pending.difference_update(involved)
+        self.writer.one_qubit_layer("H", sorted(flips))
+
+    def cx(self, pairs: Sequence[tuple[int, int]]) -> None:
+        if not self.cz:
+            self.writer.two_qubit_layer("CX", pairs)
+            return
+        targets = [t for _, t in pairs]
+        self._hadamards(targets, [q for pair in pairs for q in pair])
+        self.writer.two_qubit_layer("CZ", pairs)
+        self.pending.update(targets)
+
+    def measure_and_reset(self, *, measures: Sequence[tuple[str, Sequence[int], float]],
+                          resets: dict[str, Sequence[int]], idle: float) -> None:
+        """One layer of measurements (in record order), then resets of the given qubits."""
+        if not self.cz:
+            self.writer.mixed_layer(measures=measures, resets=resets, idle=idle)
+            return
+        measured = [q for _, qubits, _ in measures for q in qubits]
+        self._hadamards([q for basis, qubits, _ in measures if basis == "X" for q in qubits],
+                        measured)
+        self.writer.mixed_layer(measures=[("Z", qubits, flip) for _, qubits, flip in measures],
+                                resets={"Z": [q for qs in resets.values() for q in qs]},
+                                idle=idle)
+        self.pending.update(resets.get("X", ()))
+
+
+def _superdense_flows(code: StabilizerCode, plan: Sequence[Any], basis: str
+                      ) -> tuple[dict[int, list[int]], dict[int, list[int]], list[list[int]]]:
+    """Which measurements of one noiseless superdense round reveal each check and logical.
+
+    Returns ``(start, end, logical)``: ``start[k]`` the round's measurement indices whose parity
+    is stabilizer ``k`` before the round, ``end[k]`` those whose parity is stabilizer ``k``
+    after it, and ``logical[i]`` those that multiply logical ``i`` of ``basis`` on its way
+    through the round. stim's flow solver finds them.
+    """
+    qubits = max(code.qubit_coords) + 1
+    circuit = stim.Circuit()
+    circuit.append("RX", [p.x_measure for p in plan])
+    circuit.append("R", [p.z_measure for p in plan])
+    for pairs in _superdense_layers(plan):
+        circuit.append("CX", [q for pair in pairs for q in pair])
+    circuit.append("MX", [p.x_measure for p in plan])
+    circuit.append("M", [p.z_measure for p in plan])
+
+    def pauli(kind: str, support: Iterable[int]) -> stim.PauliString:
+        string = stim.PauliString(qubits)
+        for q in support:
+            string[q] = kind
+        return string
+
+    none = stim.PauliString(qubits)
+    flows = []
+    for s in code.stabilizers:
+        flows.append(stim.Flow(input=pauli(s.basis, s.data_qubits), output=none))
+        flows.append(stim.Flow(input=none, output=pauli(s.basis, s.data_qubits)))
+    for support in code.logicals(basis):
+        flows.append(stim.Flow(input=pauli(basis, support), output=pauli(basis, support)))
+    solved = circuit.solve_flow_measurements(flows)
+    if any(s is None for s in solved):
+        raise ValueError(f"{code!r}: the superdense round does not preserve every check; its "
+                         "superdense_schedule is not a valid one")
+    size = len(code.stabilizers)
+    start = {k: list(solved[2 * k]) for k in range(size)}
+    end = {k: list(solved[2 * k + 1]) for k in range(size)}
+    return start, end, [list(m) for m in solved[2 * size:]]
+
+
+def _superdense_layers(plan: Sequence[Any]) -> list[list[tuple[int, int]]]:
+    """The eight CX layers (control, target) of one superdense round."""
+    bell = [(p.x_measure, p.z_measure) for p in plan]
+    width = max(len(p.x_half) for p in plan)
+    gather = [[(half[t], m) for p in plan for m, half in ((p.x_measure, p.x_half),
+                                                           (p.z_measure, p.z_half))
+               if half[t] is not None] for t in range(width)]
+    spread = [[(c, t) for t, c in layer] for layer in gather]
+    return [bell, *gather, *spread, bell]
+
+
+def _superdense_memory(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
+                       leakage_removal: str, detectors: str) -> stim.Circuit:
+    """The superdense cycle of :func:`memory_circuit` (``cycle="superdense"``)."""
+    plan = getattr(code, "superdense_schedule", None)
+    if plan is None:
+        raise ValueError(f"cycle='superdense' needs a code with a superdense_schedule (like "
+                         f"ColorCode); {code!r} has none: use cycle='standard'")
+    if noise.leakage is not None or leakage_removal != "none":
+        raise ValueError("cycle='superdense' does not model leakage; use cycle='standard'")
+    stabilizers = code.stabilizers
+    start, end, through = _superdense_flows(code, plan, basis)
+    data = list(code.data_qubits)
+    coords = code.qubit_coords
+    x_anc = [p.x_measure for p in plan]
+    z_anc = [p.z_measure for p in plan]
+    size = len(x_anc) + len(z_anc)
+    n_data = len(data)
+    annotations = [code.detector_annotations(s) for s in stabilizers]
+    layers = _superdense_layers(plan)
+    writer = _LayerWriter(noise, sorted(coords))
+    lowering = _FrameLowering(writer)
+    header = stim.Circuit(
+        "\n".join(f"QUBIT_COORDS({', '.join(map(str, coords[q]))}) {q}" for q in sorted(coords)))
+    writer.circuit = header
+    resets = {"X": list(x_anc), "Z": list(z_anc)}
+    resets[basis] = resets[basis] + data
+    lowering.measure_and_reset(measures=(), resets=resets, idle=noise.idle_measure_reset)
+
+    def recs(indices: Iterable[int], back: int) -> list[int]:
+        """Record offsets of this round's measurements ``back`` rounds ago."""
+        return [i - size * (back + 1) for i in indices]
+
+    def one_round(first: bool, final: bool) -> stim.Circuit:
+        writer.circuit = stim.Circuit()
+        if not (noise.data_noise_once and not first):
+            block = _data_noise(noise, data, basis)
+            writer.at_start_of_next_layer(block if len(block) else None)
+        for pairs in layers:
+            lowering.cx(pairs)
+        measures = [("X", x_anc, noise.measure_flip), ("Z", z_anc, noise.measure_flip)]
+        if final:
+            lowering.measure_and_reset(measures=[*measures, (basis, data,
+                                                             noise.data_measure_flip)],
+                                       resets={}, idle=noise.idle_measure_reset)
+        else:
+            lowering.measure_and_reset(measures=measures, resets={"X": x_anc, "Z": z_anc},
+                                       idle=noise.idle_measure_reset)
+        tail = n_data if final else 0
+        if not first:
+            writer.circuit.append("SHIFT_COORDS", [], [0, 0, 1])
+        writer.circuit += _detectors(
+            (coords[s.measure_qubit], 0,
+             [r - tail for r in recs(start[k], 0)]
+             + ([] if first else [r - tail for r in recs(end[k], 1)]),
+             annotations[k])
+            for k, s in enumerate(stabilizers)
+            if s.basis == basis or not (first or detectors == "basis"))
+        for index, indices in enumerate(through):
+            if indices:
+                writer.circuit.append("OBSERVABLE_INCLUDE",
+                                      [stim.target_rec(r - tail) for r in recs(indices, 0)],
+                                      index)
+        return writer.circuit
+
+    circuit = header + one_round(True, rounds == 1)
+    if rounds > 2:
+        body = one_round(False, False)
+        if rounds == 3:
+            circuit += body
+        else:
+            circuit.append(stim.CircuitRepeatBlock(rounds - 2, body))
+    if rounds > 1:
+        circuit += one_round(False, True)
+    at = {q: i for i, q in enumerate(data)}
+    circuit += _detectors(
+        (coords[s.measure_qubit], 1,
+         [at[q] - n_data for q in s.data_qubits] + [r - n_data for r in recs(end[k], 0)],
+         annotations[k])
+        for k, s in enumerate(stabilizers) if s.basis == basis)
+    for index, support in enumerate(code.logicals(basis)):
+        circuit.append("OBSERVABLE_INCLUDE", [stim.target_rec(at[q] - n_data) for q in support],
+                       index)
+    return circuit

@@ -41,9 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated decoder names (default: all; see `qec decoders`)",
     )
     parser.add_argument("--noise", default="si1000", help="noise model name (default si1000)")
-    parser.add_argument("--cycle", choices=CYCLES, default="standard",
-                        help="syndrome cycle: standard, or overlapped (Bravyi et al.'s depth-8 "
-                             "cycle for bivariate bicycle codes)")
+    parser.add_argument("--cycle", choices=CYCLES, default=None,
+                        help="syndrome cycle: standard, overlapped (Bravyi et al.'s depth-8 "
+                             "cycle for bivariate bicycle codes) or superdense (colour codes); "
+                             "default: the code's own")
     parser.add_argument("--detectors", choices=DETECTOR_SETS, default="all",
                         help="all detectors, or only the memory basis' (basis), as CSS decoders "
                              "of BB codes use")

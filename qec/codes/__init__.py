@@ -18,6 +18,7 @@ from qec.codes._bivariate_bicycle import (
     BivariateBicycleCode,
     parse_bb_polynomial,
 )
+from qec.codes._color_code import COLORS, ColorCode, SuperdensePlaquette
 from qec.codes._css_code import CSSCode, edge_coloring_schedule
 from qec.codes._distance import WeightBound, min_weight_odd_solution
 from qec.codes._families import (
@@ -41,14 +42,17 @@ CODE_NAMES: tuple[str, ...] = code_names()
 
 __all__ = [
     "CODE_NAMES",
+    "COLORS",
     "PUBLISHED_BB_CODES",
     "BivariateBicycleCode",
     "CSSCode",
     "CodeFamily",
+    "ColorCode",
     "RepetitionCode",
     "RotatedSurfaceCode",
     "Stabilizer",
     "StabilizerCode",
+    "SuperdensePlaquette",
     "UnrotatedSurfaceCode",
     "WeightBound",
     "canonical_code_name",

@@ -24,6 +24,7 @@ from typing import Any
 
 from qec._registry import Registry, normalize_name
 from qec.codes._bivariate_bicycle import BivariateBicycleCode
+from qec.codes._color_code import ColorCode
 from qec.codes._css_code import CSSCode
 from qec.codes._repetition_code import RepetitionCode
 from qec.codes._rotated_surface_code import RotatedSurfaceCode
@@ -98,6 +99,9 @@ register_code_family("surface", RotatedSurfaceCode, parameters=("distance",),
 register_code_family("unrotated-surface", UnrotatedSurfaceCode, parameters=("distance",),
                      description="unrotated (planar) surface code, [[d^2 + (d-1)^2, 1, d]]",
                      aliases=("planar",))
+register_code_family("color", ColorCode, parameters=("distance",),
+                     description="triangular 6.6.6 colour code, [[(3d^2+1)/4, 1, d]], odd d",
+                     aliases=("colour", "color-code", "colour-code"))
 register_code_family("toric", CSSCode.toric, parameters=("distance",),
                      description="toric code on an L x L periodic lattice, [[2 L^2, 2, L]]")
 register_code_family("steane", CSSCode.steane, parameters=(),

@@ -100,6 +100,8 @@ class StabilizerCode(abc.ABC):
     name: ClassVar[str] = ""
     distance: int | None
     supported_bases: ClassVar[tuple[str, ...]] = ("X", "Z")
+    default_cycle: ClassVar[str] = "standard"
+    """The syndrome cycle :func:`qec.memory_circuit` builds unless told otherwise."""
     independent_checks: ClassVar[bool] = True
     """Whether the generators must be independent (False for codes with redundant checks,
     such as the toric code, whose checks multiply to the identity)."""

@@ -13,6 +13,7 @@ Examples:
     PyMatchingDecoder(correlated=False)
 """
 
+from qec.decoders._chromobius import ChromobiusDecoder, require_color_annotations
 from qec.decoders._decode import decode, pack_detection_events
 from qec.decoders._dem import detector_error_model_for_circuit, require_graphlike
 from qec.decoders._exact import ExactDecoder, exact_joint_distribution
@@ -43,6 +44,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "BeliefMatchingDecoder",
     "BpOsdDecoder",
+    "ChromobiusDecoder",
     "DecoderInfo",
     "ExactDecoder",
     "FileDecoder",
@@ -64,6 +66,7 @@ __all__ = [
     "pack_detection_events",
     "register_decoder",
     "reload_entry_points",
+    "require_color_annotations",
     "require_graphlike",
     "resolvable_decoders",
     "resolve_decoder",

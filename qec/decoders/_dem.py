@@ -62,6 +62,12 @@ def require_graphlike(dem: stim.DetectorErrorModel, *, decoder: str) -> None:
         ...
         ValueError: decoder 'pymatching' needs a graphlike detector error model, ...
     """
+    if _is_color_annotated(dem):
+        raise ValueError(
+            f"decoder {decoder!r} matches pairs of detection events, which does not decode a "
+            "colour code (this model's detectors carry colour-code annotations: a fourth "
+            "coordinate 0-5); use 'chromobius', or a decoder for any model such as 'bposd' or "
+            "'tesseract'")
     for instruction in dem.flattened():
         if instruction.type != "error":
             continue
@@ -77,8 +83,27 @@ def require_graphlike(dem: stim.DetectorErrorModel, *, decoder: str) -> None:
                         f"error mechanism '{instruction}' has a component with more than two "
                         "detectors; build the model with "
                         "circuit.detector_error_model(decompose_errors=True), or use a decoder "
-                        "for hypergraphs such as 'bposd' or 'exact'"
+                        "for hypergraphs such as 'bposd', 'tesseract' or 'exact' ('chromobius' "
+                        "for a colour code)"
                     )
+
+
+def _is_color_annotated(dem: stim.DetectorErrorModel) -> bool:
+    """Whether every detector carries Chromobius's colour/basis coordinate, with three colours.
+
+    Such a model is a colour code's (:class:`qec.codes.ColorCode` circuits): stim may still
+    decompose its errors into edges, but matching them does not decode the code.
+    """
+    coordinates = dem.get_detector_coordinates()
+    if not coordinates or len(coordinates) < dem.num_detectors:
+        return False
+    colors = set()
+    for coords in coordinates.values():
+        if len(coords) < 4 or coords[3] not in (-1, 0, 1, 2, 3, 4, 5):
+            return False
+        if coords[3] >= 0:
+            colors.add(int(coords[3]) % 3)
+    return len(colors) == 3
 
 
 def import_optional(module_name: str, *, decoder: str) -> ModuleType:

@@ -32,6 +32,7 @@ import sinter
 import stim
 
 from qec._registry import Registry, normalize_name
+from qec.decoders._chromobius import ChromobiusDecoder
 from qec.decoders._dem import is_installed
 from qec.decoders._exact import ExactDecoder
 from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder
@@ -150,6 +151,9 @@ _builtin("relay-bp", RelayBpDecoder,
 _builtin("tesseract", TesseractDecoder,
          "Tesseract: A* search for the most likely error, beam-pruned (Google, "
          "tesseract-decoder)", ("tesseract_decoder",))
+_builtin("chromobius", ChromobiusDecoder,
+         "Chromobius: Mobius matching for colour codes, on detectors annotated with their "
+         "colour (Gidney and Jones, chromobius)", ("chromobius",))
 _builtin("exact", ExactDecoder,
          "exact maximum likelihood by a full probability table (<= 25 detectors)")
 _builtin("leakage-aware", _leakage_aware_sampler,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qec.circuits import memory_circuit
+from qec.circuits import memory_circuit, resolve_cycle
 from qec.codes import code_from_name, spec_metadata
 from qec.data import Task
 from qec.decoders import canonical_decoder_name, decoder_is_known
@@ -26,7 +26,7 @@ def memory_task(
     leakage_removal: str = "none",
     removal_period: int = 1,
     rounds_rule: str | None = None,
-    cycle: str = "standard",
+    cycle: str | None = None,
     detectors: str = "all",
 ) -> Task:
     """The :class:`Task` of a memory experiment built by :func:`qec.memory_circuit`.
@@ -57,9 +57,11 @@ def memory_task(
         rounds_rule: how the rounds were chosen for a sweep over distances (``"3d"``, ``"10"``),
             stored as metadata ``rounds_rule`` so that sweeps with different rules are never
             one series; None (the default, and rounds = d) stores nothing.
-        cycle: the syndrome-cycle layout of :func:`qec.memory_circuit`, ``"standard"`` or
-            ``"overlapped"`` (Bravyi et al.'s depth-8 cycle); stored as metadata ``cycle``
-            when not standard.
+        cycle: the syndrome-cycle layout of :func:`qec.memory_circuit`: ``"standard"``,
+            ``"overlapped"`` (Bravyi et al.'s depth-8 cycle) or ``"superdense"`` (Gidney and
+            Jones's colour-code cycle); None (the default) is the code's own default
+            (superdense for the colour code, standard for the others). Stored as metadata
+            ``cycle`` when not standard.
         detectors: ``"all"`` or ``"basis"`` (see :func:`qec.memory_circuit`); stored as
             metadata ``detectors`` when not all.
 
@@ -102,6 +104,7 @@ def memory_task(
             f"leakage_removal={leakage_removal!r} and removal_period={removal_period!r} need "
             "leakage: give leakage=RATE too")
     code_object = code_from_name(code, distance=distance)
+    cycle = resolve_cycle(code_object, cycle)
     circuit = memory_circuit(
         code_object,
         rounds=rounds,

@@ -84,7 +84,7 @@ def benchmark_decoders(
     time_budget_seconds: float = 30.0,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
-    cycle: str = "standard",
+    cycle: str | None = None,
     detectors: str = "all",
 ) -> list[DecoderBenchmarkRow]:
     """Runs every decoder on the same sampled detection events and measures accuracy and latency.
@@ -114,7 +114,7 @@ def benchmark_decoders(
         seed: the sampler seed (circuit ``i`` uses ``seed + i``).
         progress: called with one line of text per finished decoder, when given.
         cycle: the syndrome cycle of ``qec.memory_circuit`` (``"overlapped"``: Bravyi et
-            al.'s depth-8 cycle for bivariate bicycle codes).
+            al.'s depth-8 cycle for bivariate bicycle codes; None: the code's default).
         detectors: ``"all"`` or ``"basis"`` (only the memory basis' detectors).
 
     Returns:

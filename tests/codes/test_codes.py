@@ -90,8 +90,8 @@ def test_code_from_name():
     assert code_from_name("rotated_surface", distance=5) == RotatedSurfaceCode(distance=5)
     assert code_from_name("repetition", distance=3) == RepetitionCode(distance=3)
     assert code_from_name("unrotated_surface", distance=3) == UnrotatedSurfaceCode(distance=3)
-    with pytest.raises(ValueError, match=r"code='color' is not a known code; choose one of"):
-        code_from_name("color", distance=3)
+    with pytest.raises(ValueError, match=r"code='hexagonal' is not a known code; choose one of"):
+        code_from_name("hexagonal", distance=3)
 
 
 @dataclasses.dataclass(frozen=True)
