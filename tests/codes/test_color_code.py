@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import stim
 
 from qec import NoiseModel, memory_circuit
 from qec.circuits import circuit_distance_bound
+from qec.cli import main
 from qec.codes import ColorCode, RotatedSurfaceCode, code_from_name, code_from_spec
 from qec.sampling import memory_task
+from tests.cli.one_line import assert_one_line_error
 
 NOISES = {
     "sd6": NoiseModel.sd6(0.001),
@@ -145,3 +149,19 @@ def test_memory_task_records_the_cycle():
                        decoder="chromobius", cycle="standard")
     assert "cycle" not in bare.json_metadata
     assert bare.circuit != task.circuit
+
+
+def test_command_line_threshold_on_the_color_code(tmp_path, capsys):
+    argv = ["threshold", "--code", "color", "--distances", "3,5", "--noise", "sd6", "--p",
+            "0.002,0.004", "--decoder", "chromobius", "--max-shots", "1000", "--max-errors",
+            "30", "--workers", "1", "--seed", "5", "--out", str(tmp_path), "--json"]
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert {t["code"] for t in summary["tasks"]} == {"color"}
+    assert all(t["errors"] > 0 for t in summary["tasks"])
+    assert_one_line_error(capsys, [*argv[:-1], "--decoder", "pymatching", "--db",
+                                   str(tmp_path / "m.db")],
+                          "does not decode a colour code")
+    assert_one_line_error(capsys, ["circuit", "--code", "color", "--distance", "4", "--rounds",
+                                   "2", "--noise", "sd6", "--p", "0.001"],
+                          "distance=4 must be odd and at least 3")
