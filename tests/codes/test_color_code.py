@@ -165,3 +165,16 @@ def test_command_line_threshold_on_the_color_code(tmp_path, capsys):
     assert_one_line_error(capsys, ["circuit", "--code", "color", "--distance", "4", "--rounds",
                                    "2", "--noise", "sd6", "--p", "0.001"],
                           "distance=4 must be odd and at least 3")
+
+
+def test_basis_detectors_only():
+    code = ColorCode(distance=5)
+    full = memory_circuit(code, rounds=3, basis="Z", noise=NoiseModel.sd6(0.001))
+    basis = memory_circuit(code, rounds=3, basis="Z", noise=NoiseModel.sd6(0.001),
+                           detectors="basis")
+    checks = len(code.z_stabilizers)
+    assert full.num_detectors - basis.num_detectors == 2 * checks  # rounds 2 and 3, X checks
+    dets, obs = basis.without_noise().compile_detector_sampler(seed=2).sample(
+        10, separate_observables=True)
+    assert not dets.any() and not obs.any()
+    assert _search(basis) == 5
