@@ -1,0 +1,241 @@
+"""Error budgets: how much each physical error component contributes to the logical error.
+
+The budget of a memory experiment splits its noise model into named components (the rate
+fields of :class:`qec.NoiseModel`: ``clifford_2q``, ``measure_flip``, ...) and measures the
+*elasticity* of the logical error per shot ``P`` to each one,
+
+    e_c = d ln P / d ln s_c   at s = 1,
+
+where ``s_c`` scales every rate of component ``c``. When every rate of the model is
+proportional to one physical error rate ``p`` (SD6, SI1000, ...), ``P`` as a function of the
+scales is what ``P(p)`` is along the diagonal, so by the chain rule the elasticities add up to
+the local exponent ``d ln P / d ln p``; the normalised share ``e_c / sum(e)`` is the fraction
+of the logical error that component ``c`` is responsible for, to first order.
+
+All elasticities come from one sampling pass, by the score-function (likelihood-ratio)
+method: the circuit's detector error model is built per component, so that each error
+mechanism belongs to one component, and sampled with the fired mechanisms recorded
+(``return_errors=True`` of stim's DEM sampler). With ``x_j`` the indicator that mechanism ``j``
+(probability ``q_j``) fired and ``F`` the indicator that the decoder failed,
+
+    d P / d ln s_c = E[F * S_c],
+    S_c = sum_(j in c) (dq_j / d ln s_c) (x_j / q_j - (1 - x_j) / (1 - q_j)),
+
+so ``e_c = E[F S_c] / E[F]``, a ratio of two sample means, with a delta-method interval. The
+decoder is compiled once, for the unscaled model, as an experiment would use it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import stim
+
+from qec._validate import int_at_least
+from qec.circuits import memory_circuit
+from qec.codes import StabilizerCode
+from qec.decoders import detector_error_model_for_circuit, resolve_decoder
+from qec.noise import NoiseModel
+
+__all__ = ["BudgetEstimate", "budget_components", "component_models", "estimate_budget"]
+
+_RATES = ("clifford_1q", "clifford_2q", "reset_flip", "measure_flip", "data_measure_flip",
+          "idle_gate", "idle_measure_reset", "before_round_data_depolarization",
+          "before_round_data_flip")
+_STEP = 0.05  # relative step of the central difference for dq_j / d ln s
+
+
+def budget_components(noise: NoiseModel) -> tuple[str, ...]:
+    """The components of a noise model: its rate fields that are not zero.
+
+    Examples:
+        >>> budget_components(NoiseModel.si1000(0.001))  # doctest: +NORMALIZE_WHITESPACE
+        ('clifford_1q', 'clifford_2q', 'reset_flip', 'measure_flip', 'data_measure_flip',
+         'idle_gate', 'idle_measure_reset')
+        >>> budget_components(NoiseModel.code_capacity(0.05))
+        ('before_round_data_flip',)
+    """
+    if not isinstance(noise, NoiseModel):
+        raise ValueError(f"noise={noise!r} must be a qec.NoiseModel")
+    return tuple(name for name in _RATES if getattr(noise, name) > 0)
+
+
+def component_models(noise: NoiseModel, component: str, scale: float = 1.0) -> NoiseModel:
+    """The model with only ``component`` switched on, at ``scale`` times its rate.
+
+    Examples:
+        >>> only = component_models(NoiseModel.sd6(0.001), "measure_flip", 2.0)
+        >>> only.measure_flip, only.clifford_2q
+        (0.002, 0.0)
+    """
+    if component not in _RATES:
+        raise ValueError(f"component={component!r} must be one of {', '.join(_RATES)}")
+    rates = dict.fromkeys(_RATES, 0.0)
+    rates[component] = getattr(noise, component) * scale
+    return dataclasses.replace(noise, name="custom", leakage=None, **rates)
+
+
+@dataclasses.dataclass(frozen=True)
+class BudgetEstimate:
+    """Elasticities of the logical error per shot to each noise component, with intervals.
+
+    Attributes:
+        components: the component names, in order.
+        elasticities: ``d ln P / d ln s_c`` for each component.
+        standard_errors: their standard errors (delta method over shots).
+        shots: shots sampled.
+        errors: shots the decoder got wrong.
+        rounds: the rounds of the memory (to convert to per-round quantities).
+    """
+
+    components: tuple[str, ...]
+    elasticities: tuple[float, ...]
+    standard_errors: tuple[float, ...]
+    shots: int
+    errors: int
+    rounds: int
+
+    @property
+    def logical_error_per_shot(self) -> float:
+        """The fraction of shots the decoder got wrong."""
+        return self.errors / self.shots
+
+    @property
+    def exponent(self) -> float:
+        """The sum of the elasticities: ``d ln P / d ln p`` along the model's own scaling."""
+        return float(sum(self.elasticities))
+
+    @property
+    def exponent_standard_error(self) -> float:
+        """A conservative standard error of :attr:`exponent` (errors added linearly)."""
+        return float(sum(self.standard_errors))
+
+    def shares(self) -> dict[str, float]:
+        """Each component's fraction of the total, ``e_c / sum(e)``."""
+        total = self.exponent
+        return {c: e / total for c, e in zip(self.components, self.elasticities, strict=True)}
+
+
+def _dem_errors(circuit: stim.Circuit) -> list[tuple[float, list[stim.DemTarget]]]:
+    dem = circuit.detector_error_model(flatten_loops=True)
+    return [(float(i.args_copy()[0]), i.targets_copy()) for i in dem.flattened()
+            if i.type == "error"]
+
+
+def _mechanisms(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
+                components: Sequence[str], circuit_options: dict[str, Any]
+                ) -> tuple[list[list[stim.DemTarget]], np.ndarray, np.ndarray, np.ndarray]:
+    """Every component's mechanisms: targets, probability, dq/dln s, component index."""
+    targets: list[list[stim.DemTarget]] = []
+    q, dq, owner = [], [], []
+    for index, component in enumerate(components):
+        built = [_dem_errors(memory_circuit(code, rounds=rounds, basis=basis,
+                                            noise=component_models(noise, component, scale),
+                                            **circuit_options))
+                 for scale in (1.0, 1.0 + _STEP, 1.0 - _STEP)]
+        centre, up, down = built
+        if not len(centre) == len(up) == len(down) or any(
+                a[1] != b[1] or a[1] != c[1] for a, b, c in zip(centre, up, down, strict=True)):
+            raise ValueError(f"component {component!r}: the error model changes shape when its "
+                             "rate is scaled; its elasticity cannot be estimated")
+        for (p0, t), (p1, _), (p2, _) in zip(centre, up, down, strict=True):
+            targets.append(t)
+            q.append(p0)
+            dq.append((p1 - p2) / (2 * _STEP))
+            owner.append(index)
+    return targets, np.array(q), np.array(dq), np.array(owner, dtype=np.int64)
+
+
+def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
+                    decoder: str = "pymatching", shots: int, seed: int = 0,
+                    batch_size: int = 10_000, **circuit_options: Any) -> BudgetEstimate:
+    """The error budget of a memory experiment from one sampling pass (score function).
+
+    Args:
+        code: the code.
+        rounds: rounds of the memory.
+        basis: ``"X"`` or ``"Z"``.
+        noise: the noise model; its components are :func:`budget_components`.
+        decoder: a registry decoder name, compiled once for the unscaled circuit.
+        shots: shots to sample, positive.
+        seed: the sampler's seed (the estimate is reproducible for a seed and batch size).
+        batch_size: shots per batch.
+        **circuit_options: passed to :func:`qec.memory_circuit` (``cycle``, ``detectors``).
+
+    Returns:
+        A :class:`BudgetEstimate`.
+
+    Raises:
+        ValueError: bad arguments, a model with no component or with leakage (whose
+            elasticity needs the leakage simulator, not a detector error model).
+
+    Examples:
+        >>> from qec.codes import RepetitionCode
+        >>> budget = estimate_budget(RepetitionCode(distance=3), rounds=1, basis="Z",
+        ...                          noise=NoiseModel.code_capacity(0.1), shots=20_000)
+        >>> budget.components
+        ('before_round_data_flip',)
+        >>> round(budget.exponent, 1)  # d ln P / d ln p of 3p^2 - 2p^3 at p = 0.1: 1.93
+        1.9
+    """
+    shots = int_at_least("shots", shots, 1)
+    batch_size = int_at_least("batch_size", batch_size, 1)
+    components = budget_components(noise)
+    if not components:
+        raise ValueError(f"noise={noise!r} has no error component to budget")
+    if noise.leakage is not None:
+        raise ValueError("estimate_budget works on the Pauli error model; a leakage model's "
+                         "components need the leakage simulator (not supported yet)")
+    circuit = memory_circuit(code, rounds=rounds, basis=basis, noise=noise, **circuit_options)
+    targets, q, dq, owner = _mechanisms(code, rounds=rounds, basis=basis, noise=noise,
+                                        components=components,
+                                        circuit_options=circuit_options)
+    union = stim.DetectorErrorModel()
+    for p, t in zip(q, targets, strict=True):
+        union.append("error", float(p), t)
+    for k in range(circuit.num_detectors):
+        union.append("detector", [], [stim.target_relative_detector_id(k)])
+    for k in range(circuit.num_observables):
+        union.append("logical_observable", [], [stim.target_logical_observable_id(k)])
+    safe_q = np.clip(q, 1e-300, 1 - 1e-16)
+    weight = dq / (safe_q * (1 - safe_q))            # per fired mechanism: x_j term
+    offset = np.bincount(owner, weights=dq / (1 - safe_q), minlength=len(components))
+    compiled = resolve_decoder(decoder).compile_decoder_for_dem(
+        dem=detector_error_model_for_circuit(circuit))
+    sampler = union.compile_sampler(seed=seed)
+    n_comp = len(components)
+    sum_f = 0
+    sum_fs = np.zeros(n_comp)
+    sum_fs2 = np.zeros(n_comp)
+    done = 0
+    while done < shots:
+        size = min(batch_size, shots - done)
+        dets, obs, errs = sampler.sample(shots=size, return_errors=True, bit_packed=False)
+        packed = np.packbits(dets, axis=1, bitorder="little")
+        predicted = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=packed)
+        actual = np.packbits(obs, axis=1, bitorder="little")
+        failed = np.any(predicted != actual, axis=1)
+        rows, cols = np.nonzero(errs)
+        scores = np.bincount(rows * n_comp + owner[cols], weights=weight[cols],
+                             minlength=size * n_comp).reshape(size, n_comp) - offset
+        sum_f += int(failed.sum())
+        sum_fs += scores[failed].sum(axis=0)
+        sum_fs2 += (scores[failed] ** 2).sum(axis=0)
+        done += size
+    if sum_f == 0:
+        return BudgetEstimate(components, tuple(math.nan for _ in components),
+                              tuple(math.inf for _ in components), shots, 0, rounds)
+    mean_f = sum_f / shots
+    ratio = sum_fs / sum_f
+    # Delta method for R = mean(u) / mean(v), u = F S, v = F (F^2 = F).
+    var_u = sum_fs2 / shots - (sum_fs / shots) ** 2
+    cov_uv = sum_fs / shots - (sum_fs / shots) * mean_f
+    var_v = mean_f - mean_f ** 2
+    variance = (var_u - 2 * ratio * cov_uv + ratio ** 2 * var_v) / (shots * mean_f ** 2)
+    return BudgetEstimate(components, tuple(float(r) for r in ratio),
+                          tuple(float(math.sqrt(max(v, 0.0))) for v in variance),
+                          shots, sum_f, int(rounds))

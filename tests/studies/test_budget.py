@@ -1,0 +1,90 @@
+"""Error budgets by the score function, against exact derivatives of exact logical errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import stim
+
+from qec import NoiseModel, memory_circuit
+from qec.codes import RepetitionCode, RotatedSurfaceCode
+from qec.decoders import exact_joint_distribution
+from qec.studies._budget import budget_components, component_models, estimate_budget
+
+Z = 4.0  # tolerance in standard errors
+
+
+def _union(code, rounds, noise, scales):
+    """The per-component union model with component c scaled by scales[c]."""
+    union = stim.DetectorErrorModel()
+    for component in budget_components(noise):
+        circuit = memory_circuit(code, rounds=rounds, basis="Z",
+                                 noise=component_models(noise, component,
+                                                        scales.get(component, 1.0)))
+        for instruction in circuit.detector_error_model(flatten_loops=True).flattened():
+            if instruction.type == "error":
+                union.append(instruction)
+    return union
+
+
+def _exact_elasticities(code, rounds, noise, h=1e-3):
+    """d ln P / d ln s_c for the exact decoder of the unscaled model, by exact tables."""
+    base = exact_joint_distribution(_union(code, rounds, noise, {}))
+    predicted = np.argmax(base, axis=1)
+
+    def failure(table):
+        right = table[np.arange(table.shape[0]), predicted]
+        return float(table.sum() - right.sum())
+
+    result = {}
+    for component in budget_components(noise):
+        up = failure(exact_joint_distribution(_union(code, rounds, noise, {component: 1 + h})))
+        down = failure(exact_joint_distribution(_union(code, rounds, noise,
+                                                       {component: 1 - h})))
+        result[component] = (math.log(up) - math.log(down)) / (2 * h)
+    return failure(base), result
+
+
+def test_one_component_matches_the_binomial_tail():
+    p = 0.1
+    budget = estimate_budget(RepetitionCode(distance=3), rounds=1, basis="Z",
+                             noise=NoiseModel.code_capacity(p), shots=40_000, seed=3)
+    exact = p * (6 * p - 6 * p * p) / (3 * p * p - 2 * p ** 3)  # d ln P / d ln p
+    (elasticity,), (error,) = budget.elasticities, budget.standard_errors
+    assert abs(elasticity - exact) <= Z * error
+    assert error < 0.05
+
+
+def test_every_component_matches_exact_derivatives_under_sd6():
+    code, rounds, noise = RepetitionCode(distance=3), 2, NoiseModel.sd6(0.02)
+    _, exact = _exact_elasticities(code, rounds, noise)
+    budget = estimate_budget(code, rounds=rounds, basis="Z", noise=noise, decoder="exact",
+                             shots=60_000, seed=7)
+    assert budget.components == tuple(exact)
+    for component, value, error in zip(budget.components, budget.elasticities,
+                                       budget.standard_errors, strict=True):
+        assert abs(value - exact[component]) <= Z * error + 0.01, (component, value,
+                                                                     exact[component], error)
+    assert abs(budget.exponent - sum(exact.values())) <= Z * budget.exponent_standard_error
+
+
+def test_shares_sum_to_one_and_si1000_is_led_by_gates_and_readout():
+    budget = estimate_budget(RotatedSurfaceCode(distance=3), rounds=3, basis="Z",
+                             noise=NoiseModel.si1000(0.003), shots=20_000, seed=1)
+    shares = budget.shares()
+    assert math.isclose(sum(shares.values()), 1.0)
+    readout = shares["measure_flip"] + shares["data_measure_flip"]
+    assert shares["clifford_2q"] > shares["clifford_1q"] and readout > shares["clifford_1q"]
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match=r"shots=0 must be an integer >= 1"):
+        estimate_budget(RepetitionCode(distance=3), rounds=1, basis="Z",
+                        noise=NoiseModel.code_capacity(0.1), shots=0)
+    with pytest.raises(ValueError, match=r"has no error component"):
+        estimate_budget(RepetitionCode(distance=3), rounds=1, basis="Z",
+                        noise=NoiseModel.from_name("noiseless", 0.0), shots=10)
+    with pytest.raises(ValueError, match=r"component='readout' must be one of"):
+        component_models(NoiseModel.sd6(0.001), "readout")
