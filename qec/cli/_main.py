@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "qec.cli._decoders",
     "qec.cli._bench_decoders",
     "qec.cli._leakage",
+    "qec.cli._budget",
 )
 
 

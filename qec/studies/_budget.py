@@ -239,3 +239,84 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
     return BudgetEstimate(components, tuple(float(r) for r in ratio),
                           tuple(float(math.sqrt(max(v, 0.0))) for v in variance),
                           shots, sum_f, int(rounds))
+
+
+def per_round(shot_error: float, rounds: int) -> float:
+    """The error per round ``eps`` with ``P = (1 - (1 - 2 eps)^rounds) / 2``.
+
+    Examples:
+        >>> round(per_round(0.1, 1), 12), round(per_round(0.0, 5), 12)
+        (0.1, 0.0)
+    """
+    if shot_error >= 0.5:
+        return 0.5
+    return (1 - (1 - 2 * shot_error) ** (1 / rounds)) / 2
+
+
+def _round_factor(shot_error: float, rounds: int) -> float:
+    """d ln eps / d ln P for :func:`per_round` (1 for one round)."""
+    eps = per_round(shot_error, rounds)
+    if eps <= 0 or eps >= 0.5:
+        return 1.0
+    return shot_error * (1 - 2 * shot_error) ** (1 / rounds - 1) / (rounds * eps)
+
+
+def round_elasticities(budget: BudgetEstimate) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Elasticities of the error per round (and their standard errors), from a budget.
+
+    ``d ln eps / d ln s_c = (d ln eps / d ln P) e_c``: the factor is 1 for one round and close
+    to 1 while ``P`` is small.
+    """
+    factor = _round_factor(budget.logical_error_per_shot, budget.rounds)
+    return (tuple(factor * e for e in budget.elasticities),
+            tuple(factor * s for s in budget.standard_errors))
+
+
+def scaled_noise(noise: NoiseModel, scales: dict[str, float]) -> NoiseModel:
+    """The model with each named component's rate multiplied by its factor.
+
+    Examples:
+        >>> scaled_noise(NoiseModel.sd6(0.001), {"measure_flip": 0.5}).measure_flip
+        0.0005
+    """
+    rates = {}
+    for name, factor in scales.items():
+        if name not in _RATES:
+            raise ValueError(f"component={name!r} must be one of {', '.join(_RATES)}")
+        if not (isinstance(factor, (int, float)) and math.isfinite(factor) and factor >= 0):
+            raise ValueError(f"the factor of {name}={factor!r} must be a number >= 0")
+        rates[name] = getattr(noise, name) * factor
+    return dataclasses.replace(noise, name="custom", **rates)
+
+
+def predict_shot_error(budget: BudgetEstimate, scales: dict[str, float]) -> float:
+    """First-order (log-linear) prediction of the error per shot with components scaled:
+    ``P * prod_c s_c^(e_c)``."""
+    log = math.log(budget.logical_error_per_shot)
+    for name, factor in scales.items():
+        if name in budget.components:
+            index = budget.components.index(name)
+            log += budget.elasticities[index] * math.log(max(factor, 1e-300))
+    return math.exp(log)
+
+
+def measure_shot_error(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
+                       decoder: str, shots: int, seed: int, **circuit_options: Any
+                       ) -> tuple[int, int]:
+    """Direct Monte Carlo: (errors, shots) of the memory under ``noise``.
+
+    Examples:
+        >>> from qec.codes import RepetitionCode
+        >>> errors, shots = measure_shot_error(RepetitionCode(distance=3), rounds=1, basis="Z",
+        ...     noise=NoiseModel.code_capacity(0.1), decoder="pymatching", shots=1000, seed=1)
+        >>> shots, 10 < errors < 60
+        (1000, True)
+    """
+    shots = int_at_least("shots", shots, 1)
+    circuit = memory_circuit(code, rounds=rounds, basis=basis, noise=noise, **circuit_options)
+    compiled = resolve_decoder(decoder).compile_decoder_for_dem(
+        dem=detector_error_model_for_circuit(circuit))
+    dets, obs = circuit.compile_detector_sampler(seed=seed).sample(
+        shots, separate_observables=True, bit_packed=True)
+    predicted = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
+    return int(np.count_nonzero(np.any(predicted != obs, axis=1))), shots

@@ -1,0 +1,198 @@
+"""``qec budget``: the error budget of a memory experiment, component by component."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from qec.cli._common import CliError, add_output_options, parse_int_list, print_json
+
+NAME = "budget"
+HELP = (
+    "error budget of a memory experiment: the elasticity d ln(eps)/d ln(rate) of the logical "
+    "error per round to each noise component, its share, and (with two or more distances) "
+    "each component's part of 1/Lambda; --scale predicts and measures what-ifs"
+)
+Z95 = 1.959963984540054
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the options of ``qec budget``."""
+    parser.add_argument("--code", default="surface", metavar="SPEC",
+                        help="code family (default surface)")
+    parser.add_argument("--distance", type=int, default=5, help="code distance (default 5)")
+    parser.add_argument("--distances", default=None,
+                        help="comma-separated distances (overrides --distance; two or more "
+                             "give the budget of 1/Lambda)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="rounds per shot (default: the distance)")
+    parser.add_argument("--basis", choices=("X", "Z"), default="Z", help="memory basis")
+    parser.add_argument("--noise", default="si1000", help="noise model name (default si1000)")
+    parser.add_argument("--p", type=float, default=0.002,
+                        help="physical error rate (default 0.002)")
+    parser.add_argument("--decoder", default="pymatching", help="decoder (default pymatching)")
+    parser.add_argument("--shots", type=int, default=100_000,
+                        help="shots per distance (default 100,000)")
+    parser.add_argument("--seed", type=int, default=0, help="sampler seed (default 0)")
+    parser.add_argument("--scale", action="append", default=[], metavar="NAME=FACTOR",
+                        help="what-if: scale a component (repeatable), e.g. measure_flip=0.5; "
+                             "prints the prediction from the elasticities beside a direct "
+                             "re-simulation")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="directory for budget.png (the stacked bar figure)")
+    add_output_options(parser)
+
+
+def _parse_scales(items: list[str], components: tuple[str, ...]) -> dict[str, float]:
+    scales = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        try:
+            factor = float(value)
+        except ValueError:
+            raise CliError(f"--scale={item!r} must be NAME=FACTOR with a number FACTOR") from None
+        if name not in components:
+            raise CliError(f"--scale={item!r}: {name!r} is not a component of this noise model; "
+                           f"choose one of {', '.join(components)}")
+        if not (math.isfinite(factor) and factor >= 0):
+            raise CliError(f"--scale={item!r}: FACTOR must be a number >= 0")
+        scales[name] = factor
+    return scales
+
+
+def run(args: argparse.Namespace) -> int:
+    """Samples each distance once, prints the budget table, writes the figure."""
+    from qec.codes import code_from_name
+    from qec.noise import NoiseModel
+    from qec.studies._budget import (
+        budget_components,
+        estimate_budget,
+        measure_shot_error,
+        per_round,
+        predict_shot_error,
+        round_elasticities,
+        scaled_noise,
+    )
+
+    distances = parse_int_list(args.distances or str(args.distance), option="--distances")
+    if args.rounds is not None and args.rounds < 1:
+        raise CliError(f"--rounds={args.rounds} must be a positive integer")
+    if args.shots < 1:
+        raise CliError(f"--shots={args.shots} must be a positive integer")
+    noise = NoiseModel.from_name(args.noise, args.p)
+    components = budget_components(noise)
+    if not components:
+        raise CliError(f"--noise {args.noise} at p={args.p} has no error component to budget")
+    scales = _parse_scales(args.scale, components)
+    codes = {d: code_from_name(args.code, distance=d) for d in distances}
+    quiet = args.quiet or args.json
+    warnings: list[str] = []
+    results = {}
+    for d, code in codes.items():
+        rounds = args.rounds or d
+        if not quiet:
+            sys.stderr.write(f"qec budget: d={d}, {rounds} rounds, {args.shots:,} shots ...\n")
+        budget = estimate_budget(code, rounds=rounds, basis=args.basis, noise=noise,
+                                 decoder=args.decoder, shots=args.shots, seed=args.seed)
+        if budget.errors < 100:
+            warnings.append(f"d={d}: only {budget.errors} failures in {budget.shots} shots; "
+                            "the elasticities are uncertain (sample more shots)")
+        values, errors = round_elasticities(budget)
+        results[d] = (budget, rounds, values, errors)
+
+    summary: dict = {"code": args.code, "noise": args.noise, "p": args.p, "basis": args.basis,
+                     "decoder": args.decoder, "distances": {}, "warnings": warnings}
+    for d, (budget, rounds, values, errors) in results.items():
+        eps = per_round(budget.logical_error_per_shot, rounds)
+        total = sum(values)
+        rows = {}
+        for name, value, error in zip(budget.components, values, errors, strict=True):
+            rows[name] = {"rate": getattr(noise, name), "elasticity": value,
+                          "elasticity_ci": [value - Z95 * error, value + Z95 * error],
+                          "contribution": value / total if total else math.nan,
+                          "contribution_ci": [(value - Z95 * error) / total,
+                                              (value + Z95 * error) / total] if total else None}
+        summary["distances"][d] = {"rounds": rounds, "shots": budget.shots,
+                                   "errors": budget.errors, "logical_error_per_round": eps,
+                                   "components": rows, "exponent": total,
+                                   "exponent_ci": [total - Z95 * sum(errors),
+                                                   total + Z95 * sum(errors)]}
+    first = results[distances[0]]
+    summary["components"] = summary["distances"][distances[0]]["components"]
+    summary["total"] = summary["distances"][distances[0]]["logical_error_per_round"]
+    summary["exponent"] = summary["distances"][distances[0]]["exponent"]
+    if len(distances) >= 2:
+        low, high = distances[0], distances[-1]
+        steps = (high - low) / 2
+        lam = {}
+        for index, name in enumerate(first[0].components):
+            a, ea = results[low][2][index], results[low][3][index]
+            b, eb = results[high][2][index], results[high][3][index]
+            value = (b - a) / steps  # d ln(1/Lambda) / d ln s per distance step of 2
+            error = math.hypot(ea, eb) / steps
+            lam[name] = {"elasticity": value, "elasticity_ci": [value - Z95 * error,
+                                                                value + Z95 * error]}
+        summary["inverse_lambda"] = {"distances": [low, high], "components": lam}
+
+    if scales:
+        budget, rounds = results[distances[0]][0], results[distances[0]][1]
+        predicted = per_round(predict_shot_error(budget, scales), rounds)
+        errors_, shots_ = measure_shot_error(codes[distances[0]], rounds=rounds,
+                                             basis=args.basis,
+                                             noise=scaled_noise(noise, scales),
+                                             decoder=args.decoder, shots=args.shots,
+                                             seed=args.seed + 1)
+        from qec.data import binomial_interval
+
+        measured = binomial_interval(errors=errors_, shots=shots_, confidence=0.95)
+        summary["what_if"] = {"scales": scales, "predicted_per_round": predicted,
+                              "measured_per_round": per_round(measured.estimate, rounds),
+                              "measured_per_round_ci": [per_round(measured.low, rounds),
+                                                        per_round(measured.high, rounds)],
+                              "measured_errors": errors_, "measured_shots": shots_}
+    if args.out is not None:
+        from qec.plotting import plot_budget, save_figure
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        figure = args.out / "budget.png"
+        save_figure(plot_budget(summary), figure)
+        summary["figure"] = str(figure)
+    if args.json:
+        print_json(summary)
+    elif not args.quiet:
+        _print_table(summary)
+    return 0
+
+
+def _print_table(summary: dict) -> None:
+    for d, row in summary["distances"].items():
+        print(f"d={d}, {row['rounds']} rounds, {summary['noise']} p={summary['p']}: "
+              f"{row['errors']} failures in {row['shots']:,} shots, "
+              f"eps = {row['logical_error_per_round']:.3e} per round")
+        print("  component              rate        elasticity [95%]          share [95%]")
+        for name, c in row["components"].items():
+            low, high = c["elasticity_ci"]
+            clow, chigh = c["contribution_ci"] or (math.nan, math.nan)
+            print(f"  {name:20s} {c['rate']:10.3g}   {c['elasticity']:6.3f} [{low:6.3f}, "
+                  f"{high:6.3f}]   {c['contribution']:6.1%} [{clow:6.1%}, {chigh:6.1%}]")
+        low, high = row["exponent_ci"]
+        print(f"  total (d ln eps / d ln p)        {row['exponent']:6.3f} [{low:6.3f}, "
+              f"{high:6.3f}]")
+    if "inverse_lambda" in summary:
+        low, high = summary["inverse_lambda"]["distances"]
+        print(f"1/Lambda (d={low} to d={high}, per step of 2): d ln(1/Lambda) / d ln(rate)")
+        for name, c in summary["inverse_lambda"]["components"].items():
+            a, b = c["elasticity_ci"]
+            print(f"  {name:20s} {c['elasticity']:6.3f} [{a:6.3f}, {b:6.3f}]")
+    if "what_if" in summary:
+        w = summary["what_if"]
+        a, b = w["measured_per_round_ci"]
+        print(f"what-if {w['scales']}: predicted {w['predicted_per_round']:.3e} per round, "
+              f"measured {w['measured_per_round']:.3e} [{a:.3e}, {b:.3e}] "
+              f"({w['measured_errors']}/{w['measured_shots']})")
+    for warning in summary["warnings"]:
+        print(f"warning: {warning}")
+    if "figure" in summary:
+        print(f"figure: {summary['figure']}")
