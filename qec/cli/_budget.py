@@ -38,8 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="sampler seed (default 0)")
     parser.add_argument("--scale", action="append", default=[], metavar="NAME=FACTOR",
                         help="what-if: scale a component (repeatable), e.g. measure_flip=0.5; "
-                             "prints the prediction from the elasticities beside a direct "
-                             "re-simulation")
+                             "prints the prediction from the budget's own shots (likelihood-"
+                             "ratio reweighting, and the first-order one from the "
+                             "elasticities) beside a direct re-simulation")
     parser.add_argument("--out", type=Path, default=None,
                         help="directory for budget.png (the stacked bar figure)")
     add_output_options(parser)
@@ -72,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         measure_shot_error,
         per_round,
         predict_shot_error,
+        reweighted_shot_error,
         round_elasticities,
         scaled_noise,
     )
@@ -138,7 +140,13 @@ def run(args: argparse.Namespace) -> int:
 
     if scales:
         budget, rounds = results[distances[0]][0], results[distances[0]][1]
-        predicted = per_round(predict_shot_error(budget, scales), rounds)
+        first_order = per_round(predict_shot_error(budget, scales), rounds)
+        reweighted, spread = reweighted_shot_error(budget, codes[distances[0]], rounds=rounds,
+                                                   basis=args.basis, noise=noise,
+                                                   scales=scales)
+        predicted = per_round(reweighted, rounds)
+        predicted_ci = [per_round(max(reweighted - Z95 * spread, 0.0), rounds),
+                        per_round(reweighted + Z95 * spread, rounds)]
         errors_, shots_ = measure_shot_error(codes[distances[0]], rounds=rounds,
                                              basis=args.basis,
                                              noise=scaled_noise(noise, scales),
@@ -148,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
 
         measured = binomial_interval(errors=errors_, shots=shots_, confidence=0.95)
         summary["what_if"] = {"scales": scales, "predicted_per_round": predicted,
+                              "predicted_per_round_ci": predicted_ci,
+                              "first_order_per_round": first_order,
                               "measured_per_round": per_round(measured.estimate, rounds),
                               "measured_per_round_ci": [per_round(measured.low, rounds),
                                                         per_round(measured.high, rounds)],
@@ -189,9 +199,11 @@ def _print_table(summary: dict) -> None:
     if "what_if" in summary:
         w = summary["what_if"]
         a, b = w["measured_per_round_ci"]
-        print(f"what-if {w['scales']}: predicted {w['predicted_per_round']:.3e} per round, "
-              f"measured {w['measured_per_round']:.3e} [{a:.3e}, {b:.3e}] "
-              f"({w['measured_errors']}/{w['measured_shots']})")
+        c, e = w["predicted_per_round_ci"]
+        print(f"what-if {w['scales']}: predicted {w['predicted_per_round']:.3e} [{c:.3e}, "
+              f"{e:.3e}] per round (the budget's shots reweighted; first order "
+              f"{w['first_order_per_round']:.3e}), measured {w['measured_per_round']:.3e} "
+              f"[{a:.3e}, {b:.3e}] ({w['measured_errors']}/{w['measured_shots']})")
     for warning in summary["warnings"]:
         print(f"warning: {warning}")
     if "figure" in summary:

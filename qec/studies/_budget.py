@@ -41,7 +41,9 @@ from qec.codes import StabilizerCode
 from qec.decoders import detector_error_model_for_circuit, resolve_decoder
 from qec.noise import NoiseModel
 
-__all__ = ["BudgetEstimate", "budget_components", "component_models", "estimate_budget"]
+__all__ = ["BudgetEstimate", "budget_components", "component_models", "estimate_budget",
+           "measure_shot_error", "per_round", "predict_shot_error", "reweighted_shot_error",
+           "round_elasticities", "scaled_noise"]
 
 _RATES = ("clifford_1q", "clifford_2q", "reset_flip", "measure_flip", "data_measure_flip",
           "idle_gate", "idle_measure_reset", "before_round_data_depolarization",
@@ -98,6 +100,9 @@ class BudgetEstimate:
     shots: int
     errors: int
     rounds: int
+    failing: tuple[np.ndarray, ...] = dataclasses.field(default=(), repr=False, compare=False)
+    """The mechanisms that fired in each failing shot (indices into the per-component model),
+    kept for likelihood-ratio reweighting (:func:`reweighted_shot_error`)."""
 
     @property
     def logical_error_per_shot(self) -> float:
@@ -211,6 +216,7 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
     sum_f = 0
     sum_fs = np.zeros(n_comp)
     sum_fs2 = np.zeros(n_comp)
+    failing: list[np.ndarray] = []
     done = 0
     while done < shots:
         size = min(batch_size, shots - done)
@@ -223,12 +229,15 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
         scores = np.bincount(rows * n_comp + owner[cols], weights=weight[cols],
                              minlength=size * n_comp).reshape(size, n_comp) - offset
         sum_f += int(failed.sum())
+        failing_rows = failed[rows]
+        for row in np.nonzero(failed)[0]:
+            failing.append(cols[failing_rows & (rows == row)])
         sum_fs += scores[failed].sum(axis=0)
         sum_fs2 += (scores[failed] ** 2).sum(axis=0)
         done += size
     if sum_f == 0:
         return BudgetEstimate(components, tuple(math.nan for _ in components),
-                              tuple(math.inf for _ in components), shots, 0, rounds)
+                              tuple(math.inf for _ in components), shots, 0, int(rounds))
     mean_f = sum_f / shots
     ratio = sum_fs / sum_f
     # Delta method for R = mean(u) / mean(v), u = F S, v = F (F^2 = F).
@@ -238,7 +247,7 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
     variance = (var_u - 2 * ratio * cov_uv + ratio ** 2 * var_v) / (shots * mean_f ** 2)
     return BudgetEstimate(components, tuple(float(r) for r in ratio),
                           tuple(float(math.sqrt(max(v, 0.0))) for v in variance),
-                          shots, sum_f, int(rounds))
+                          shots, sum_f, int(rounds), tuple(failing))
 
 
 def per_round(shot_error: float, rounds: int) -> float:
@@ -320,3 +329,43 @@ def measure_shot_error(code: StabilizerCode, *, rounds: int, basis: str, noise: 
         shots, separate_observables=True, bit_packed=True)
     predicted = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
     return int(np.count_nonzero(np.any(predicted != obs, axis=1))), shots
+
+
+def reweighted_shot_error(budget: BudgetEstimate, code: StabilizerCode, *, rounds: int,
+                          basis: str, noise: NoiseModel, scales: dict[str, float],
+                          **circuit_options: Any) -> tuple[float, float]:
+    """The error per shot with components scaled, by likelihood-ratio reweighting of the
+    budget's own shots: ``P(s) = E[F w]`` with
+    ``w = prod_j (q_j(s) / q_j)^x_j ((1 - q_j(s)) / (1 - q_j))^(1 - x_j)``.
+
+    Exact in expectation for any scaling (the decoder stays the one compiled for the unscaled
+    model); its variance grows as the scaled model moves away from the sampled one, so it is
+    meant for factors within about 2 of 1. Returns ``(estimate, standard error)``.
+
+    Raises:
+        ValueError: a scale for a component the model does not have.
+    """
+    unknown = [name for name in scales if name not in budget.components]
+    if unknown:
+        raise ValueError(f"scales for {unknown} are not components of this budget; choose from "
+                         f"{', '.join(budget.components)}")
+    _, q, _, owner = _mechanisms(code, rounds=rounds, basis=basis, noise=noise,
+                                 components=budget.components,
+                                 circuit_options=circuit_options)
+    q_scaled = q.copy()
+    for index, name in enumerate(budget.components):
+        if name in scales:
+            _, q_c, _, _ = _mechanisms(code, rounds=rounds, basis=basis,
+                                       noise=scaled_noise(noise, {name: scales[name]}),
+                                       components=(name,), circuit_options=circuit_options)
+            q_scaled[owner == index] = q_c
+    safe = np.clip(q, 1e-300, 1 - 1e-16)
+    log_silent = float(np.sum(np.log1p(-np.clip(q_scaled, 0, 1 - 1e-16)) - np.log1p(-safe)))
+    log_fired = np.log(np.clip(q_scaled, 1e-300, 1)) - np.log(safe) - (
+        np.log1p(-np.clip(q_scaled, 0, 1 - 1e-16)) - np.log1p(-safe))
+    weights = np.array([math.exp(log_silent + float(log_fired[f].sum()))
+                        for f in budget.failing])
+    n = budget.shots
+    estimate = float(weights.sum() / n)
+    variance = float((weights ** 2).sum() / n - estimate ** 2) / n
+    return estimate, math.sqrt(max(variance, 0.0))
