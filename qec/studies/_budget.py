@@ -310,9 +310,14 @@ def predict_shot_error(budget: BudgetEstimate, scales: dict[str, float]) -> floa
 
 
 def measure_shot_error(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
-                       decoder: str, shots: int, seed: int, **circuit_options: Any
+                       decoder: str, shots: int, seed: int,
+                       decoder_noise: NoiseModel | None = None, **circuit_options: Any
                        ) -> tuple[int, int]:
     """Direct Monte Carlo: (errors, shots) of the memory under ``noise``.
+
+    The decoder is compiled for ``decoder_noise`` when given (for example the unscaled model,
+    so that a finite difference keeps the decoder fixed, as the budget's elasticities do),
+    else for ``noise``; both must give circuits of the same shape.
 
     Examples:
         >>> from qec.codes import RepetitionCode
@@ -323,8 +328,10 @@ def measure_shot_error(code: StabilizerCode, *, rounds: int, basis: str, noise: 
     """
     shots = int_at_least("shots", shots, 1)
     circuit = memory_circuit(code, rounds=rounds, basis=basis, noise=noise, **circuit_options)
+    model = circuit if decoder_noise is None else memory_circuit(
+        code, rounds=rounds, basis=basis, noise=decoder_noise, **circuit_options)
     compiled = resolve_decoder(decoder).compile_decoder_for_dem(
-        dem=detector_error_model_for_circuit(circuit))
+        dem=detector_error_model_for_circuit(model))
     dets, obs = circuit.compile_detector_sampler(seed=seed).sample(
         shots, separate_observables=True, bit_packed=True)
     predicted = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
