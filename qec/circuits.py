@@ -703,24 +703,10 @@ def _overlapped_memory(code: StabilizerCode, *, rounds: int, basis: str, noise: 
             if s.basis == basis or not (first or detectors == "basis"))
         return writer.circuit
 
-    circuit = header + one_round(True, rounds == 1)
-    if rounds > 2:
-        body = one_round(False, False)
-        if rounds == 3:
-            circuit += body
-        else:
-            circuit.append(stim.CircuitRepeatBlock(rounds - 2, body))
-    if rounds > 1:
-        circuit += one_round(False, True)
-    at = {q: i for i, q in enumerate(data)}
-    circuit += _detectors(
-        (coords[s.measure_qubit], 1,
-         [at[q] - n_data for q in s.data_qubits] + [position[k] - size - n_data], annotations[k])
-        for k, s in enumerate(stabilizers) if s.basis == basis)
-    for index, support in enumerate(code.logicals(basis)):
-        circuit.append("OBSERVABLE_INCLUDE", [stim.target_rec(at[q] - n_data) for q in support],
-                       index)
-    return circuit
+    circuit = _rounds_in_order(header, one_round, rounds)
+    return circuit + _data_readout_annotations(
+        code, basis=basis, annotations=annotations,
+        last_round=lambda k: [position[k] - size - n_data])
 
 
 def check_circuit_distance(code: StabilizerCode, *, rounds: int | None = None,
@@ -1097,6 +1083,18 @@ def _superdense_memory(code: StabilizerCode, *, rounds: int, basis: str, noise: 
                                       index)
         return writer.circuit
 
+    circuit = _rounds_in_order(header, one_round, rounds)
+    return circuit + _data_readout_annotations(
+        code, basis=basis, annotations=annotations,
+        last_round=lambda k: [r - n_data for r in recs(end[k], 0)])
+
+
+def _rounds_in_order(header: stim.Circuit, one_round: Callable[[bool, bool], stim.Circuit],
+                     rounds: int) -> stim.Circuit:
+    """The header, the first round, the middle rounds in a REPEAT block, the final round.
+
+    ``one_round(first, final)`` writes one round; the final one also reads out the data.
+    """
     circuit = header + one_round(True, rounds == 1)
     if rounds > 2:
         body = one_round(False, False)
@@ -1106,12 +1104,23 @@ def _superdense_memory(code: StabilizerCode, *, rounds: int, basis: str, noise: 
             circuit.append(stim.CircuitRepeatBlock(rounds - 2, body))
     if rounds > 1:
         circuit += one_round(False, True)
+    return circuit
+
+
+def _data_readout_annotations(code: StabilizerCode, *, basis: str,
+                              annotations: Sequence[tuple[float, ...]],
+                              last_round: Callable[[int], list[int]]) -> stim.Circuit:
+    """The detectors that compare the data readout with each check of ``basis`` (whose value
+    after the last round is the parity of the record offsets ``last_round(k)``), and the
+    observables, after a data readout that is the circuit's last measurement."""
+    data = list(code.data_qubits)
+    n_data = len(data)
     at = {q: i for i, q in enumerate(data)}
-    circuit += _detectors(
+    coords = code.qubit_coords
+    circuit = _detectors(
         (coords[s.measure_qubit], 1,
-         [at[q] - n_data for q in s.data_qubits] + [r - n_data for r in recs(end[k], 0)],
-         annotations[k])
-        for k, s in enumerate(stabilizers) if s.basis == basis)
+         [at[q] - n_data for q in s.data_qubits] + last_round(k), annotations[k])
+        for k, s in enumerate(code.stabilizers) if s.basis == basis)
     for index, support in enumerate(code.logicals(basis)):
         circuit.append("OBSERVABLE_INCLUDE", [stim.target_rec(at[q] - n_data) for q in support],
                        index)
