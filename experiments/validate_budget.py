@@ -5,9 +5,9 @@
 (b) Halving the largest component: the prediction from the budget's own shots (likelihood-ratio
     reweighting, and the first-order one from the elasticities) beside a direct re-simulation.
 (c) Under SI1000 the readout and two-qubit-gate components lead, as the rates suggest.
-Also: the cost of one budget pass against finite differences for every component (two runs
-per component at +-20%, independent streams, the decoder kept fixed as in the budget, with the
-shots that give the budget's precision, at most 2,000,000 per run).
+Also: one budget pass against central finite differences for every component (+-20%, common
+random numbers by thinning, the decoder kept fixed as in the budget, 200,000 paired shots per
+component): agreement and cost.
 
 Run: .venv/bin/python experiments/validate_budget.py   (about 10 minutes on one core)
 """
@@ -21,6 +21,7 @@ from qec import NoiseModel
 from qec.codes import RotatedSurfaceCode
 from qec.studies._budget import (
     estimate_budget,
+    finite_difference_elasticity,
     measure_shot_error,
     predict_shot_error,
     reweighted_shot_error,
@@ -96,32 +97,17 @@ def main() -> None:
           f"{direct:.3e} +- {1.96 * derror:.1e} ({errors_}/{shots_}): "
           f"{'agree' if agree else 'DISAGREE'} within 95%")
 
-    print("\nCost: one budget pass against central finite differences (+-20%, two runs per "
-          "component)")
+    print("\nCost and cross-check: one budget pass against central finite differences "
+          "(+-20%, common random numbers by thinning, decoder fixed), 200,000 shots each")
     start = time.monotonic()
-    fd_shots = 0
     rows = []
-    for index, name in enumerate(budget.components):
-        target = errors[index] if errors[index] > 0 else math.inf
-        # Shots so that the finite difference's standard error equals the budget's: the
-        # difference of two log rates, each with about P n errors.
-        step = math.log(1.2) - math.log(0.8)
-        needed = int(min(2 / (budget.logical_error_per_shot * (target * step) ** 2), 2e6))
-        results = []
-        for factor in (1.2, 0.8):
-            e, n = measure_shot_error(CODE, rounds=ROUNDS, basis="Z",
-                                      noise=scaled_noise(noise, {name: factor}),
-                                      decoder="pymatching", shots=max(needed, 1000), seed=13,
-                                      decoder_noise=noise)
-            results.append((e, n))
-            fd_shots += n
-        (e1, n1), (e2, n2) = results
-        rows.append((name, (math.log(e1 / n1) - math.log(e2 / n2)) / step,
-                     math.sqrt(1 / e1 + 1 / e2) / step))
+    for name in budget.components:
+        rows.append((name, *finite_difference_elasticity(
+            CODE, rounds=ROUNDS, basis="Z", noise=noise, component=name, step=0.2,
+            shots=SHOTS, seed=13)))
     fd_seconds = time.monotonic() - start
     print("| component | score function [95%] | finite difference [95%] | agree |")
     print("|---|---|---|---|")
-    factor = values[0] / budget.elasticities[0] if budget.elasticities[0] else 1.0
     for (name, fd, fd_error), value, error in zip(rows, budget.elasticities,
                                                   budget.standard_errors, strict=True):
         agree = abs(fd - value) <= 1.96 * math.hypot(fd_error, error)
@@ -129,8 +115,9 @@ def main() -> None:
               f" | {fd:.3f} [{fd - 1.96 * fd_error:.3f}, {fd + 1.96 * fd_error:.3f}] | "
               f"{'yes' if agree else 'NO'} |")
     print(f"\nscore function: {budget.shots:,} shots, {seconds:.1f} s for all "
-          f"{len(budget.components)} components; finite differences: {fd_shots:,} shots, "
-          f"{fd_seconds:.1f} s (per-shot elasticities; the per-round factor is {factor:.3f})")
+          f"{len(budget.components)} components; finite differences: "
+          f"{2 * SHOTS * len(rows):,} shot evaluations ({SHOTS:,} paired shots per component), "
+          f"{fd_seconds:.1f} s (elasticities per shot)")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from qec.studies._budget import (
     budget_components,
     component_models,
     estimate_budget,
+    finite_difference_elasticity,
     measure_shot_error,
     predict_shot_error,
     reweighted_shot_error,
@@ -115,3 +116,17 @@ def test_what_if_by_reweighting_matches_a_direct_re_simulation():
     assert estimate < 0.9 * budget.logical_error_per_shot  # the change is resolved
     # The first-order prediction is cruder for a factor of 2, but on the same side.
     assert predict_shot_error(budget, scales) < budget.logical_error_per_shot
+
+
+def test_finite_differences_with_common_random_numbers_match_exact_derivatives():
+    code, rounds, noise = RepetitionCode(distance=3), 2, NoiseModel.sd6(0.02)
+    _, exact = _exact_elasticities(code, rounds, noise)
+    for component in ("clifford_2q", "idle_measure_reset"):
+        value, error = finite_difference_elasticity(code, rounds=rounds, basis="Z", noise=noise,
+                                                    component=component, step=0.1,
+                                                    decoder="exact", shots=100_000, seed=3)
+        assert abs(value - exact[component]) <= Z * error + 0.01
+        assert error < 0.05  # the paired shots make +-10% resolvable with 100,000 shots
+    with pytest.raises(ValueError, match=r"step=1\.5 must be in \(0, 1\)"):
+        finite_difference_elasticity(code, rounds=rounds, basis="Z", noise=noise,
+                                     component="clifford_2q", step=1.5, shots=10)
