@@ -38,6 +38,7 @@ import stim
 from qec._validate import int_at_least
 from qec.circuits import memory_circuit
 from qec.codes import StabilizerCode
+from qec.data import per_round_error
 from qec.decoders import detector_error_model_for_circuit, resolve_decoder
 from qec.noise import NoiseModel
 
@@ -251,15 +252,13 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
 
 
 def per_round(shot_error: float, rounds: int) -> float:
-    """The error per round ``eps`` with ``P = (1 - (1 - 2 eps)^rounds) / 2``.
+    """The error per round of a shot error (:func:`qec.data.per_round_error`, one observable).
 
     Examples:
         >>> round(per_round(0.1, 1), 12), round(per_round(0.0, 5), 12)
         (0.1, 0.0)
     """
-    if shot_error >= 0.5:
-        return 0.5
-    return (1 - (1 - 2 * shot_error) ** (1 / rounds)) / 2
+    return per_round_error(min(max(shot_error, 0.0), 1.0), rounds=rounds)
 
 
 def _round_factor(shot_error: float, rounds: int) -> float:
