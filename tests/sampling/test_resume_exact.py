@@ -161,9 +161,19 @@ def test_concurrent_runs_stop_at_the_max_errors_chunk_of_a_single_run(tmp_path):
     runs = [subprocess.Popen([sys.executable, "-m", "qec", *sweep, "--db", str(shared),
                               "--out", str(tmp_path)], stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE) for _ in range(2)]
-    for run in runs:
-        _, err = run.communicate(timeout=300)
-        assert run.returncode == 0, err
+    try:
+        for run in runs:
+            _, err = run.communicate(timeout=300)
+            assert run.returncode == 0, err
+    finally:
+        for run in runs:  # a hung run must not outlive the test (SIGTERM stops its workers)
+            if run.poll() is None:
+                run.terminate()
+                try:
+                    run.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    run.kill()
+                    run.wait()
     assert _rows(shared) == _rows(single)
     with ResultStore(shared, read_only=True) as store:
         assert all(r[4] is not None for r in store.batch_rows())  # nothing left claimed
