@@ -156,6 +156,20 @@ def _mechanisms(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseMo
     return targets, np.array(q), np.array(dq), np.array(owner, dtype=np.int64)
 
 
+def _union_model(targets: Sequence[list[stim.DemTarget]], q: np.ndarray,
+                 circuit: stim.Circuit) -> stim.DetectorErrorModel:
+    """The per-component mechanisms as one model, with every detector and observable of
+    ``circuit`` declared (so samples have its widths even where no error touches one)."""
+    union = stim.DetectorErrorModel()
+    for p, t in zip(q, targets, strict=True):
+        union.append("error", float(p), t)
+    for k in range(circuit.num_detectors):
+        union.append("detector", [], [stim.target_relative_detector_id(k)])
+    for k in range(circuit.num_observables):
+        union.append("logical_observable", [], [stim.target_logical_observable_id(k)])
+    return union
+
+
 def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
                     decoder: str = "pymatching", shots: int, seed: int = 0,
                     batch_size: int = 10_000, **circuit_options: Any) -> BudgetEstimate:
@@ -200,13 +214,7 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
     targets, q, dq, owner = _mechanisms(code, rounds=rounds, basis=basis, noise=noise,
                                         components=components,
                                         circuit_options=circuit_options)
-    union = stim.DetectorErrorModel()
-    for p, t in zip(q, targets, strict=True):
-        union.append("error", float(p), t)
-    for k in range(circuit.num_detectors):
-        union.append("detector", [], [stim.target_relative_detector_id(k)])
-    for k in range(circuit.num_observables):
-        union.append("logical_observable", [], [stim.target_logical_observable_id(k)])
+    union = _union_model(targets, q, circuit)
     safe_q = np.clip(q, 1e-300, 1 - 1e-16)
     weight = dq / (safe_q * (1 - safe_q))            # per fired mechanism: x_j term
     offset = np.bincount(owner, weights=dq / (1 - safe_q), minlength=len(components))
@@ -428,14 +436,8 @@ def finite_difference_elasticity(code: StabilizerCode, *, rounds: int, basis: st
     mine = owner == index
     keep[mine] = np.divide(q_low[mine], q_high[mine], out=np.zeros(int(mine.sum())),
                            where=q_high[mine] > 0)
-    union = stim.DetectorErrorModel()
-    for p, t in zip(q_high, targets, strict=True):
-        union.append("error", float(p), t)
+    union = _union_model(targets, q_high, circuit)
     n_det, n_obs = circuit.num_detectors, circuit.num_observables
-    for k in range(n_det):
-        union.append("detector", [], [stim.target_relative_detector_id(k)])
-    for k in range(n_obs):
-        union.append("logical_observable", [], [stim.target_logical_observable_id(k)])
     flips = np.zeros((len(targets), n_det + n_obs), dtype=np.uint8)
     for j, t in enumerate(targets):
         for target in t:
