@@ -5,6 +5,9 @@ The file holds three tables:
 * ``qec_schema``: one row, the schema version (:data:`SCHEMA_VERSION`);
 * ``tasks``: one row per task: ``strong_id``, ``decoder``, ``json_metadata``, the circuit text
   (NULL for results imported from sinter CSV) and ``num_observables``;
+* ``checkpoints``: the resumable state of methods that are not a sum of independent shots
+  (the splitting estimator's chains after each completed level), written in the same
+  transaction as the batch row that counts that level;
 * ``batches``: one row per batch of shots, append-only. A batch row is first *claimed* (its
   ``shots`` are NULL: sampling is in flight) with a range of chunk indices that seed its random
   numbers, then *completed* in its own transaction. Statistics are sums over completed rows, so
@@ -42,7 +45,16 @@ SCHEMA_VERSION = 2
 _APPLICATION = "qec"
 _BUSY_TIMEOUT_MS = 60_000
 
-_SCHEMA = """
+_CHECKPOINTS = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+    strong_id TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (strong_id, level)
+)"""
+
+_SCHEMA = _CHECKPOINTS + ";" + """
 CREATE TABLE IF NOT EXISTS qec_schema (
     application TEXT NOT NULL,
     version INTEGER NOT NULL
@@ -192,6 +204,9 @@ class ResultStore:
                         (_APPLICATION, SCHEMA_VERSION),
                     )
         self._check_version(migrate=True)
+        if tables and "checkpoints" not in tables:
+            # Added within schema version 2: older readers ignore the table.
+            connection.execute(_CHECKPOINTS)
 
     _version: int = SCHEMA_VERSION
 
@@ -464,6 +479,63 @@ class ResultStore:
                 "SELECT iteration, strong_id, target FROM plans WHERE plan = ?", (plan,)):
             steps.setdefault(iteration, {})[strong_id] = target
         return steps
+
+    def save_level(self, strong_id: str, *, level: int, seed: int | None, shots: int,
+                   errors: int, seconds: float, sums: Mapping[str, float],
+                   custom_counts: Mapping[str, int] | None, checkpoint: bytes) -> bool:
+        """Commits one completed level of a resumable method: its batch row (counted in the
+        task's statistics like any batch) and its checkpoint, in one transaction.
+
+        Returns:
+            True, or False (and nothing written) when that level of the task is stored already
+            (another process completed it first).
+        """
+        now = time.time()
+        counts = json.dumps(dict(custom_counts), sort_keys=True) if custom_counts else None
+        with self._write() as connection:
+            exists = connection.execute(
+                "SELECT 1 FROM checkpoints WHERE strong_id = ? AND level = ?",
+                (strong_id, int(level))).fetchone()
+            if exists:
+                return False
+            connection.execute(
+                "INSERT INTO checkpoints (strong_id, level, data, created_at) VALUES (?, ?, ?, ?)",
+                (strong_id, int(level), sqlite3.Binary(checkpoint), now))
+            connection.execute(
+                "INSERT INTO batches (strong_id, seed, first_chunk, num_chunks, shots, errors, "
+                "discards, seconds, custom_counts, claimed_at, completed_at, sums, owner) "
+                "VALUES (?, ?, ?, 1, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
+                (strong_id, seed, int(level), int(shots), int(errors), float(seconds), counts,
+                 now, now, _sums_json(sums), owner_id()))
+        return True
+
+    def read_checkpoints(self, strong_id: str) -> dict[int, bytes]:
+        """The stored checkpoints of a task, ``{level: data}`` (empty when none)."""
+        tables = {row[0] for row in self._connection.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'")}
+        if "checkpoints" not in tables:
+            return {}
+        return {level: bytes(data) for level, data in self._connection.execute(
+            "SELECT level, data FROM checkpoints WHERE strong_id = ? ORDER BY level",
+            (strong_id,))}
+
+    def take_lease(self, strong_id: str) -> str | None:
+        """Takes the task's lease for this process.
+
+        Returns:
+            None when taken (or already held), else the owner id of the live process holding
+            it. Give it back with :meth:`release_leases`.
+        """
+        me = owner_id()
+        with self._write() as connection:
+            row = connection.execute("SELECT owner FROM leases WHERE strong_id = ?",
+                                     (strong_id,)).fetchone()
+            if row is not None and row[0] != me and not owner_is_dead(row[0]):
+                return str(row[0])
+            connection.execute(
+                "INSERT OR REPLACE INTO leases (strong_id, owner, taken_at) VALUES (?, ?, ?)",
+                (strong_id, me, time.time()))
+        return None
 
     def abandoned_claims(self, strong_id: str | None = None) -> int:
         """The number of pending claims whose process has died (their chunks are re-sampled

@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "qec.cli._bench_decoders",
     "qec.cli._leakage",
     "qec.cli._budget",
+    "qec.cli._lowrate",
 )
 
 

@@ -17,10 +17,12 @@ Examples:
 from qec.data._estimators import (
     BinomialEstimator,
     Estimator,
+    SplittingEstimator,
     WeightedEstimator,
     estimator_names,
     get_estimator,
     register_estimator,
+    splitting_interval,
 )
 from qec.data._interval import (
     Interval,
@@ -37,6 +39,7 @@ __all__ = [
     "Estimator",
     "Interval",
     "MaxErrors",
+    "SplittingEstimator",
     "StoppingRule",
     "TargetRelativeError",
     "Task",
@@ -49,4 +52,5 @@ __all__ = [
     "per_round_error",
     "register_estimator",
     "shot_error",
+    "splitting_interval",
 ]

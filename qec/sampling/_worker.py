@@ -213,15 +213,23 @@ class WorkerState:
     def __init__(self) -> None:
         self.payloads: dict[str, TaskPayload] = {}
         self.compiled: collections.OrderedDict[str, _CompiledTask] = collections.OrderedDict()
+        self.extras: dict[Any, Any] = {}  # what other kinds of work compile (their own cache)
 
     def add_payload(self, payload: TaskPayload) -> None:
         self.payloads[payload.strong_id] = payload
 
     def run(self, spec: BatchSpec, payload: TaskPayload | None = None) -> BatchResult:
-        """Runs a batch, returning its result or (on any failure) a result carrying the error."""
+        """Runs a batch, returning its result or (on any failure) a result carrying the error.
+
+        Work of another kind (the splitting estimator's chains) brings its own ``run_in(state)``
+        and its own result type, with the same ``batch_id`` and ``error`` fields.
+        """
         try:
             if payload is not None:
                 self.add_payload(payload)
+            run_in = getattr(spec, "run_in", None)
+            if run_in is not None:
+                return run_in(self)
             compiled = self.compiled.get(spec.strong_id)
             if compiled is None:
                 compiled = _CompiledTask(self.payloads[spec.strong_id])

@@ -1,0 +1,425 @@
+"""The Markov chains of the splitting estimator: what runs inside a worker process.
+
+A *configuration* is a set ``E`` of error mechanisms of a detector error model (DEM). Mechanism
+``i`` fires with probability ``q_i``; write ``r_i = q_i / (1 - q_i)`` for its odds. The ladder
+of the splitting estimator is a family of models in one parameter, the *scale* ``s``: mechanism
+``i`` fires with odds ``s r_i``, so ``s = 1`` is the model itself and ``s > 1`` a noisier one.
+Under scale ``s`` a configuration has probability
+
+    pi_s(E) = s^|E| prod_(i in E) r_i / Z_s,      ln Z_s = sum_i ln(1 + s r_i).
+
+A chain samples ``pi_s`` restricted to the *failing* configurations (the decoder, built once
+for the model at ``s = 1``, mispredicts some observable) by Metropolis-Hastings: with
+probability 1/2 it proposes to add a mechanism drawn with probability ``r_i / R``
+(``R = sum r_i``) and accepts with probability ``min(1, s R / (|E| + 1))``; otherwise it
+proposes to remove a uniformly chosen member of ``E`` and accepts with probability
+``min(1, |E| / (s R))``; a move that passes is kept only if the decoder still fails (one
+decoder call). These rates satisfy detailed balance for ``pi_s`` on the failing set. The
+proposal makes typical moves likely however small the rates are, which a uniform proposal
+over the (often 10^5) mechanisms does not.
+
+Because the odds scale uniformly, the ratio of two levels' weights depends on ``E`` only
+through ``|E|``, so the Bennett acceptance-ratio estimate between levels needs only the
+trace of ``|E|`` of each chain; that is what a chain run returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+import stim
+
+__all__ = ["ChainResult", "ChainWork", "MechanismModel", "SeedResult", "SeedWork",
+           "pack_members", "unpack_members"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class MechanismModel:
+    """The error mechanisms of a detector error model, as arrays.
+
+    Attributes:
+        odds: float64, shape (N,): ``q_i / (1 - q_i)`` of each mechanism, in DEM order.
+        det_indptr, det_indices: the detectors each mechanism flips (CSR: mechanism ``i``
+            flips ``det_indices[det_indptr[i]:det_indptr[i + 1]]``; a detector that appears
+            twice in a decomposed mechanism cancels).
+        obs: uint8, shape (N, K): 1 where the mechanism flips observable ``k``.
+        num_detectors, num_observables: the model's sizes.
+    """
+
+    odds: np.ndarray
+    det_indptr: np.ndarray
+    det_indices: np.ndarray
+    obs: np.ndarray
+    num_detectors: int
+    num_observables: int
+
+    @staticmethod
+    def from_dem(dem: stim.DetectorErrorModel) -> MechanismModel:
+        """The mechanisms of ``dem`` (flattened), one per ``error`` instruction.
+
+        Raises:
+            ValueError: a mechanism has probability 1 (a certain error is no rare event).
+
+        Examples:
+            >>> dem = stim.DetectorErrorModel("error(0.1) D0 L0\\nerror(0.2) D0 D1")
+            >>> model = MechanismModel.from_dem(dem)
+            >>> model.odds.round(4).tolist(), model.det_indices.tolist(), model.obs.tolist()
+            ([0.1111, 0.25], [0, 0, 1], [[1], [0]])
+        """
+        odds = []
+        indptr = [0]
+        indices: list[int] = []
+        obs_rows = []
+        for instruction in dem.flattened():
+            if instruction.type != "error":
+                continue
+            q = float(instruction.args_copy()[0])
+            if q >= 1:
+                raise ValueError(f"the detector error model has a mechanism with probability "
+                                 f"{q}; a certain error is not a rare event")
+            dets: set[int] = set()
+            observables: set[int] = set()
+            for target in instruction.targets_copy():
+                if target.is_relative_detector_id():
+                    dets ^= {target.val}
+                elif target.is_logical_observable_id():
+                    observables ^= {target.val}
+            odds.append(q / (1 - q))
+            indices.extend(sorted(dets))
+            indptr.append(len(indices))
+            obs_rows.append(sorted(observables))
+        k = max(1, dem.num_observables)
+        obs = np.zeros((len(odds), k), dtype=np.uint8)
+        for i, row in enumerate(obs_rows):
+            obs[i, row] = 1
+        return MechanismModel(odds=np.asarray(odds, dtype=np.float64),
+                              det_indptr=np.asarray(indptr, dtype=np.int64),
+                              det_indices=np.asarray(indices, dtype=np.int32), obs=obs,
+                              num_detectors=dem.num_detectors, num_observables=k)
+
+    @property
+    def num_mechanisms(self) -> int:
+        """The number of mechanisms N."""
+        return len(self.odds)
+
+    def log_partition(self, scale: float) -> float:
+        """``ln Z_s = sum_i ln(1 + s r_i)``: minus the log-probability of no fault at scale s."""
+        return float(np.log1p(scale * self.odds).sum())
+
+    def expected_faults(self, scale: float) -> float:
+        """The mean number of fired mechanisms at scale s (failing or not)."""
+        so = scale * self.odds
+        return float((so / (1 + so)).sum())
+
+    def scaled_dem(self, scale: float) -> stim.DetectorErrorModel:
+        """The model at scale s: one ``error`` per mechanism, in the same order, with odds
+        ``s r_i`` (so stim's DEM sampler's ``return_errors`` columns are the mechanisms)."""
+        so = scale * self.odds
+        q = so / (1 + so)
+        lines = []
+        for i in range(self.num_mechanisms):
+            targets = [f"D{d}" for d in self.det_indices[self.det_indptr[i]:
+                                                         self.det_indptr[i + 1]]]
+            targets += [f"L{k}" for k in np.flatnonzero(self.obs[i])]
+            lines.append(f"error({q[i]:.17g}) {' '.join(targets)}")
+        for d in range(self.num_detectors):
+            lines.append(f"detector D{d}")
+        for k in range(self.num_observables):
+            lines.append(f"logical_observable L{k}")
+        return stim.DetectorErrorModel("\n".join(lines))
+
+    def symptoms(self, members: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The detection events and observable flips of configurations.
+
+        Args:
+            members: one int array of mechanism indices per configuration.
+
+        Returns:
+            ``(dets, obs)``: uint8 arrays of shape (C, num_detectors) and (C, K).
+        """
+        dets = np.zeros((len(members), self.num_detectors), dtype=np.uint8)
+        obs = np.zeros((len(members), self.num_observables), dtype=np.uint8)
+        for c, chosen in enumerate(members):
+            if len(chosen) == 0:
+                continue
+            cols = self.det_indices[_ranges(self.det_indptr[chosen],
+                                            self.det_indptr[np.asarray(chosen) + 1])]
+            dets[c] = np.bincount(cols, minlength=self.num_detectors) & 1
+            obs[c] = self.obs[chosen].sum(axis=0) & 1
+        return dets, obs
+
+
+def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The concatenation of ``arange(a, b)`` for each pair (vectorised)."""
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.arange(total) - np.repeat(offsets, lengths) + np.repeat(starts, lengths)
+
+
+def pack_members(members: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Ragged configurations as ``(flat, lengths)`` int32 arrays (for storage and transport)."""
+    lengths = np.asarray([len(m) for m in members], dtype=np.int64)
+    flat = (np.concatenate(members).astype(np.int32) if len(members) and lengths.sum()
+            else np.zeros(0, dtype=np.int32))
+    return flat, lengths
+
+
+def unpack_members(flat: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    """The inverse of :func:`pack_members`.
+
+    Examples:
+        >>> parts = [np.array([3, 1]), np.array([], dtype=int), np.array([7])]
+        >>> [m.tolist() for m in unpack_members(*pack_members(parts))]
+        [[3, 1], [], [7]]
+    """
+    bounds = np.concatenate(([0], np.cumsum(lengths)))
+    return [np.asarray(flat[bounds[c]:bounds[c + 1]], dtype=np.int64)
+            for c in range(len(lengths))]
+
+
+class ChainContext:
+    """A model and its decoder compiled in one process (kept in the worker's cache)."""
+
+    def __init__(self, circuit_text: str, decoder_name: str, decoder: Any = None) -> None:
+        from qec.decoders import compile_decoder, detector_error_model_for_circuit, resolve_decoder
+
+        dem = detector_error_model_for_circuit(stim.Circuit(circuit_text))
+        self.model = MechanismModel.from_dem(dem)
+        self.decoder = compile_decoder(decoder if decoder is not None else
+                                       resolve_decoder(decoder_name), dem=dem)
+        self.cumulative = np.cumsum(self.model.odds)
+        self.total_odds = float(self.cumulative[-1]) if len(self.cumulative) else 0.0
+        self.obs_bytes = (self.model.num_observables + 7) // 8
+        self._scaled: dict[float, Any] = {}
+
+    def failing(self, dets: np.ndarray, obs: np.ndarray) -> np.ndarray:
+        """Whether the decoder mispredicts an observable, per row (uint8 inputs, unpacked)."""
+        if len(dets) == 0:
+            return np.zeros(0, dtype=bool)
+        packed = np.packbits(dets, axis=1, bitorder="little")
+        if packed.shape[1] == 0:
+            packed = np.zeros((len(dets), 1), dtype=np.uint8)
+        predicted = self.decoder.decode_shots_bit_packed(bit_packed_detection_event_data=packed)
+        actual = np.packbits(obs, axis=1, bitorder="little")
+        return np.any(np.asarray(predicted)[:, :self.obs_bytes] != actual, axis=1)
+
+    def sampler(self, scale: float, seed: int) -> Any:
+        """stim's DEM sampler of the model at this scale."""
+        dem = self._scaled.get(scale)
+        if dem is None:
+            self._scaled = {scale: self.model.scaled_dem(scale)}
+            dem = self._scaled[scale]
+        return dem.compile_sampler(seed=seed)
+
+
+def _context(state: Any, payload: Any) -> ChainContext:
+    cache = state.extras
+    key = ("chains", payload.strong_id)
+    context = cache.get(key)
+    if context is None:
+        context = ChainContext(payload.circuit_text, payload.decoder_name, payload.decoder)
+        cache.clear()  # one model per process: they can be large
+        cache[key] = context
+    return context
+
+
+@dataclasses.dataclass(frozen=True)
+class SeedResult:
+    """Direct samples of the model at one scale: counts and the failing configurations."""
+
+    batch_id: int
+    shots: int
+    failures: int
+    flat: np.ndarray
+    lengths: np.ndarray
+    seconds: float
+    error: tuple[str, str, str] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SeedWork:
+    """Sample ``shots`` shots of the model at ``scale`` (stim seed ``seed``), decode them and
+    return the failing configurations (at most ``keep``, in shot order)."""
+
+    batch_id: int
+    strong_id: str
+    scale: float
+    seed: int
+    shots: int
+    keep: int
+
+    def run_in(self, state: Any) -> SeedResult:
+        try:
+            t0 = time.perf_counter()
+            context = _context(state, state.payloads[self.strong_id])
+            sampler = context.sampler(self.scale, self.seed)
+            dets, obs, errs = sampler.sample(self.shots, bit_packed=True, return_errors=True)
+            k = context.model.num_observables
+            obs_bits = np.unpackbits(obs, axis=1, bitorder="little", count=k)
+            det_bits = np.unpackbits(dets, axis=1, bitorder="little",
+                                     count=context.model.num_detectors)
+            fail = context.failing(det_bits, obs_bits)
+            rows = np.flatnonzero(fail)[:self.keep]
+            members = [np.flatnonzero(np.unpackbits(errs[r], bitorder="little",
+                                                    count=context.model.num_mechanisms))
+                       for r in rows]
+            flat, lengths = pack_members(members)
+            return SeedResult(self.batch_id, self.shots, int(fail.sum()), flat, lengths,
+                              time.perf_counter() - t0)
+        except Exception as exc:
+            return SeedResult(self.batch_id, 0, 0, np.zeros(0, np.int32), np.zeros(0, np.int64),
+                              0.0, error=(type(exc).__name__, str(exc), traceback.format_exc()))
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainResult:
+    """The chains after a run: their configurations and the trace of their sizes.
+
+    Attributes:
+        trace: int32, shape (iterations, C): ``|E|`` of each chain after each iteration.
+        proposals, decoder_calls, accepted: counts over the run.
+    """
+
+    batch_id: int
+    flat: np.ndarray
+    lengths: np.ndarray
+    trace: np.ndarray
+    proposals: int
+    decoder_calls: int
+    accepted: int
+    seconds: float
+    error: tuple[str, str, str] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainWork:
+    """Run chains at ``scale`` for ``iterations`` proposals each, from the configurations
+    ``(flat, lengths)``, with numpy seed ``seed`` (a sequence of ints)."""
+
+    batch_id: int
+    strong_id: str
+    scale: float
+    flat: np.ndarray
+    lengths: np.ndarray
+    iterations: int
+    seed: tuple[int, ...]
+    thin: float = 1.0
+
+    def run_in(self, state: Any) -> ChainResult:
+        try:
+            context = _context(state, state.payloads[self.strong_id])
+            return run_chains(context, scale=self.scale,
+                              members=unpack_members(self.flat, self.lengths),
+                              iterations=self.iterations, seed=self.seed,
+                              batch_id=self.batch_id, thin=self.thin)
+        except Exception as exc:
+            empty = np.zeros(0, np.int32)
+            return ChainResult(self.batch_id, empty, np.zeros(0, np.int64),
+                               np.zeros((0, 0), np.int32), 0, 0, 0, 0.0,
+                               error=(type(exc).__name__, str(exc), traceback.format_exc()))
+
+
+def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray],
+               iterations: int, seed: tuple[int, ...], batch_id: int = 0,
+               thin: float = 1.0) -> ChainResult:
+    """Runs Metropolis-Hastings chains on the failing configurations (see the module text).
+
+    Every chain must start failing. With ``thin < 1`` each chain first tries a thinned copy
+    of its configuration (every fault kept with probability ``thin``), kept if it still fails:
+    moving down the ladder from scale ``s`` to ``thin * s``, this removes most of the surplus
+    faults at once instead of by one move each, which shortens the burn-in (the samples a
+    rung keeps come from the chains' own moves all the same). Returns the chains' final
+    configurations and the size trace.
+    """
+    t0 = time.perf_counter()
+    model = context.model
+    rng = np.random.default_rng(list(seed))
+    calls = 0
+    if thin < 1:
+        thinned = [m[rng.random(len(m)) < thin] for m in members]
+        dets, obs = model.symptoms(thinned)
+        still = context.failing(dets, obs)
+        calls += len(members)
+        members = [t if ok else m for t, m, ok in zip(thinned, members, still, strict=True)]
+    chains = len(members)
+    n = model.num_mechanisms
+    counts = np.asarray([len(m) for m in members], dtype=np.int64)
+    capacity = int(max(64, 2 * counts.max(initial=0) + 16))
+    table = np.zeros((chains, capacity), dtype=np.int64)
+    inside = np.zeros((chains, n), dtype=bool)
+    for c, chosen in enumerate(members):
+        table[c, :len(chosen)] = chosen
+        inside[c, chosen] = True
+    dets, obs = model.symptoms(members)
+    trace = np.empty((iterations, chains), dtype=np.int32)
+    everyone = np.arange(chains)
+    s_total = scale * context.total_odds
+    accepted = 0
+    indptr, indices = model.det_indptr, model.det_indices
+    for t in range(iterations):
+        add = rng.random(chains) < 0.5
+        pick = np.minimum(np.searchsorted(context.cumulative,
+                                          rng.random(chains) * context.total_odds,
+                                          side="right"), n - 1)
+        position = np.minimum((rng.random(chains) * counts).astype(np.int64), capacity - 1)
+        chance = rng.random(chains)
+        removed = table[everyone, position]
+        mechanism = np.where(add, pick, removed)
+        allowed = np.where(add, ~inside[everyone, pick], counts > 0)
+        accept_probability = np.where(add, s_total / (counts + 1),
+                                      counts / max(s_total, 1e-300))
+        candidates = np.flatnonzero(allowed & (chance < accept_probability))
+        if len(candidates):
+            chosen = mechanism[candidates]
+            new_dets = dets[candidates]
+            starts, stops = indptr[chosen], indptr[chosen + 1]
+            rows = np.repeat(np.arange(len(candidates)), stops - starts)
+            new_dets[rows, indices[_ranges(starts, stops)]] ^= 1
+            new_obs = obs[candidates] ^ model.obs[chosen]
+            still = context.failing(new_dets, new_obs)
+            calls += len(candidates)
+            moved = candidates[still]
+            if len(moved):
+                accepted += len(moved)
+                dets[moved] = new_dets[still]
+                obs[moved] = new_obs[still]
+                moved_mech = chosen[still]
+                inside[moved, moved_mech] ^= True
+                grow = moved[add[moved]]
+                if len(grow):
+                    if counts[grow].max() >= capacity:
+                        table = np.concatenate([table, np.zeros_like(table)], axis=1)
+                        capacity = table.shape[1]
+                    table[grow, counts[grow]] = mechanism[grow]
+                    counts[grow] += 1
+                shrink = moved[~add[moved]]
+                if len(shrink):
+                    last = counts[shrink] - 1
+                    table[shrink, position[shrink]] = table[shrink, last]
+                    counts[shrink] = last
+        trace[t] = counts
+    final = [table[c, :counts[c]].copy() for c in range(chains)]
+    flat, lengths = pack_members(final)
+    return ChainResult(batch_id, flat, lengths, trace, chains * iterations, calls, accepted,
+                       time.perf_counter() - t0)
+
+
+def to_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """Arrays as the bytes of a compressed ``.npz`` file (a checkpoint's payload)."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def from_bytes(data: bytes) -> dict[str, np.ndarray]:
+    """The inverse of :func:`to_bytes`."""
+    with np.load(io.BytesIO(data)) as loaded:
+        return {key: loaded[key] for key in loaded.files}

@@ -1,0 +1,174 @@
+"""The splitting estimator: exact answers, the store round trip and resume, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+import stim
+from scipy.stats import binom
+
+from qec.analysis._points import as_points
+from qec.data import Task
+from qec.sampling._splitting import _bar_log_ratio, estimate_rare_error, splitting_task
+from qec.sampling._splitting_kernel import ChainContext, MechanismModel, run_chains
+from qec.store import ResultStore
+
+
+def repetition_code_capacity(distance: int, p: float) -> stim.Circuit:
+    """d data bits flipped with probability p, read once; P_L is a binomial tail."""
+    circuit = stim.Circuit()
+    circuit.append("X_ERROR", range(distance), p)
+    circuit.append("M", range(distance))
+    for i in range(distance - 1):
+        circuit.append("DETECTOR", [stim.target_rec(-distance + i),
+                                    stim.target_rec(-distance + i + 1)])
+    circuit.append("OBSERVABLE_INCLUDE", [stim.target_rec(-1)], 0)
+    return circuit
+
+
+def exact_tail(distance: int, p: float) -> float:
+    return float(binom.sf((distance - 1) // 2, distance, p))
+
+
+def task_of(distance, p):
+    return Task(circuit=repetition_code_capacity(distance, p), decoder="pymatching",
+                json_metadata={"code": "repetition", "distance": distance, "rounds": 1,
+                               "p": p, "noise": "bit-flip"})
+
+
+@pytest.mark.parametrize(("distance", "p", "seed"), [(9, 0.03, 1), (19, 0.01, 2),
+                                                     (21, 0.01, 3)])
+def test_binomial_tail_down_to_1e_minus_15_inside_the_interval(distance, p, seed):
+    exact = exact_tail(distance, p)
+    # A 99.9% interval, so that a fixed seed passes by the method's accuracy, not by luck.
+    estimate = estimate_rare_error(task_of(distance, p), workers=1, seed=seed, chains=64,
+                                   groups=16, relative_error=0.3, confidence=0.999)
+    interval = estimate.logical_error_per_shot
+    assert estimate.complete and estimate.method == "splitting"
+    assert interval.low <= exact <= interval.high, (exact, interval)
+    assert interval.high / interval.estimate < 1.5  # it is also precise
+    assert estimate.equivalent_direct_shots > 1e3 * estimate.decoder_calls or exact > 1e-6
+    assert not estimate.warnings
+
+
+def test_the_smallest_case_reaches_below_1e_minus_15():
+    assert exact_tail(21, 0.01) < 1e-15
+
+
+def test_bennett_ratio_is_exact_on_exact_histograms():
+    # Failing configurations of a d = 9 repetition code: |E| >= 5 of 9, at two scales.
+    n, s_a, s_b, q = 9, 2.0, 1.5, 0.05
+    r = q / (1 - q)
+
+    def tail_histogram(scale):
+        qs = scale * r / (1 + scale * r)
+        probabilities = np.asarray([binom.pmf(m, n, qs) if m >= 5 else 0.0 for m in range(10)])
+        return np.round(probabilities / probabilities.sum() * 1e12).astype(np.int64), \
+            probabilities.sum()
+
+    h_a, p_a = tail_histogram(s_a)
+    h_b, p_b = tail_histogram(s_b)
+    model_log_z = lambda s: n * math.log1p(s * r)  # noqa: E731
+    estimate = _bar_log_ratio(h_a, h_b, slope=math.log(s_b / s_a),
+                              offset=model_log_z(s_b) - model_log_z(s_a))
+    assert estimate == pytest.approx(math.log(p_b / p_a), abs=1e-6)
+
+
+def test_chains_sample_the_failing_distribution():
+    # d = 5 repetition code at scale 1: |E| on the failing set is a truncated binomial.
+    distance, p = 5, 0.2
+    context = ChainContext(str(repetition_code_capacity(distance, p)), "pymatching")
+    members = [np.arange(3) for _ in range(64)]  # 3 flips of 5: failing
+    result = run_chains(context, scale=1.0, members=members, iterations=3000, seed=(5,))
+    sizes = result.trace[500:].ravel()
+    expected = np.asarray([binom.pmf(m, distance, p) for m in range(3, 6)])
+    expected /= expected.sum()
+    observed = np.bincount(sizes, minlength=6)[3:] / len(sizes)
+    # 64 chains x 2,500 correlated samples: a tolerance of 0.02 is many standard errors.
+    assert np.abs(observed - expected).max() < 0.02
+    assert result.decoder_calls <= result.proposals
+
+
+def test_mechanisms_of_a_decomposed_model():
+    dem = stim.DetectorErrorModel("error(0.1) D0 D1 ^ D1 D2 L0\nerror(0.01) D2")
+    model = MechanismModel.from_dem(dem)
+    assert model.det_indices.tolist() == [0, 2, 2]  # D1 cancels
+    assert model.obs[:, 0].tolist() == [1, 0]
+    scaled = model.scaled_dem(2.0)
+    first = scaled[0]
+    assert first.args_copy()[0] == pytest.approx(2 * (0.1 / 0.9) / (1 + 2 * 0.1 / 0.9))
+
+
+def test_store_round_trip_and_resume_give_the_uninterrupted_numbers(tmp_path):
+    task = task_of(15, 0.01)
+    options = dict(workers=1, seed=7, chains=64, groups=16, relative_error=0.4)
+    whole = estimate_rare_error(task, db=tmp_path / "whole.db", **options)
+    assert whole.complete
+    # Interrupted twice (time limits), then finished by a re-run.
+    path = tmp_path / "resumed.db"
+    first = estimate_rare_error(task, db=path, time_limit=0.5, **options)
+    assert not first.complete and first.logical_error_per_shot is None
+    assert any("incomplete" in w for w in first.warnings)
+    with ResultStore(path) as store:
+        stored_levels = len(store.read_checkpoints(first.strong_id))
+    resumed = estimate_rare_error(task, db=path, **options)
+    assert resumed.complete
+    with ResultStore(path) as store:
+        assert len(store.read_checkpoints(first.strong_id)) >= stored_levels
+    a, b = whole.logical_error_per_shot, resumed.logical_error_per_shot
+    assert (b.estimate, b.low, b.high) == pytest.approx((a.estimate, a.low, a.high), rel=1e-9)
+    assert resumed.decoder_calls == whole.decoder_calls
+    assert [r.scale for r in resumed.rungs] == [r.scale for r in whole.rungs]
+    # A third run finds the ladder complete and does no work.
+    again = estimate_rare_error(task, db=path, **options)
+    assert again.logical_error_per_shot.estimate == pytest.approx(b.estimate, rel=1e-12)
+    # The stored point reads back as an estimated point with its own interval.
+    with ResultStore(path, read_only=True) as store:
+        [stats] = store.read_stats(estimator="splitting")
+    assert stats.json_metadata["splitting"] == {"seed": 7, "chains": 64, "groups": 16}
+    interval = stats.logical_error()
+    assert interval.estimate == pytest.approx(a.estimate, rel=1e-9)
+    [point] = as_points([stats])
+    assert point.interval is not None and point.interval.high == pytest.approx(a.high,
+                                                                               rel=1e-9)
+
+
+def test_direct_when_the_rate_is_large():
+    estimate = estimate_rare_error(task_of(5, 0.2), workers=1, seed=1, chains=64)
+    exact = exact_tail(5, 0.2)
+    assert estimate.method == "direct" and estimate.rungs[0].scale == 1.0
+    interval = estimate.logical_error_per_shot
+    assert interval.low <= exact <= interval.high
+
+
+def test_bad_input_is_refused_with_the_value():
+    task = task_of(9, 0.03)
+    with pytest.raises(ValueError, match=r"relative_error=0.001 must be in \[0.01, 10\]"):
+        estimate_rare_error(task, relative_error=0.001)
+    with pytest.raises(ValueError, match=r"relative_error=20.0 must be in"):
+        estimate_rare_error(task, relative_error=np.float64(20))
+    with pytest.raises(ValueError, match="chains=40 must be a multiple of groups=16"):
+        estimate_rare_error(task, chains=40)
+    with pytest.raises(ValueError, match="has no OBSERVABLE_INCLUDE"):
+        Task(circuit=stim.Circuit("X_ERROR(0.1) 0\nM 0\nDETECTOR rec[-1]"),
+             decoder="pymatching")
+
+
+def test_a_ladder_that_cannot_start_is_an_error():
+    # The observable is a qubit no error touches: the decoder never fails.
+    circuit = stim.Circuit("X_ERROR(0.01) 0\nM 0 1\nDETECTOR rec[-2]\n"
+                           "OBSERVABLE_INCLUDE(0) rec[-1]")
+    task = Task(circuit=circuit, decoder="pymatching")
+    with pytest.raises(ValueError, match="the ladder cannot start"):
+        estimate_rare_error(task, workers=1)
+
+
+def test_a_decoder_too_slow_for_the_time_limit_is_refused_up_front():
+    with pytest.raises(ValueError, match="too slow for time_limit"):
+        estimate_rare_error(task_of(19, 0.01), workers=1, time_limit=1e-4)
+
+
+def test_the_stored_task_names_the_method():
+    stored = splitting_task(task_of(9, 0.03), seed=1, chains=64, groups=16)
+    assert stored.json_metadata["estimator"] == "splitting"
+    assert stored.strong_id != task_of(9, 0.03).strong_id
