@@ -123,7 +123,15 @@ def _terminate_like_interrupt() -> Iterator[None]:
         yield
         return
 
+    raised = []
+
     def handler(signum: int, frame: Any) -> None:
+        # The first signal ends the command; more (``timeout`` forwarding the SIGTERM that
+        # ``kill`` also sent, a second Ctrl-C of a supervisor) must not interrupt the
+        # shutdown it started with a traceback.
+        if raised:
+            return
+        raised.append(signum)
         raise _Terminated(signum)
 
     previous = {}

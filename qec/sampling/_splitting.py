@@ -73,6 +73,8 @@ _MAX_PILOT_STEPS = 48  # scales up to 2^24
 _SEED_SHOTS = 4096  # direct shots per work unit at the start
 _BURN_IN = 0.25  # fraction of each rung's iterations discarded
 _START_SHARE = 1 / 16  # of the variance budget, for ln P_0 (direct shots are cheap)
+_BLOCK_START = 0.1  # the block moves' renewal fraction on the first rung
+_BLOCK_ACCEPTANCE = 0.3  # the block moves' acceptance the fraction is tuned to, rung by rung
 _SETTLED = 2.5  # a rung runs on while its kept samples drift by more (z-score)
 
 
@@ -254,6 +256,8 @@ class _Rung:
         self.proposals = 0
         self.seconds = 0.0
         self.rounds = 0
+        self.block_moves = 0
+        self.block_accepted = 0
 
     @property
     def iterations(self) -> int:
@@ -295,6 +299,7 @@ class _Ladder:
         self.variance_goal = (math.log1p(relative_error) / z) ** 2
         self.relative_error = relative_error
         self.step = step
+        self.block = _BLOCK_START
         self.min_iterations = min_iterations
         self.max_iterations = max_iterations
         self.round_iterations = round_iterations
@@ -445,7 +450,8 @@ class _Ladder:
                 thin = rung.thin if rung.rounds == 0 else 1.0
                 works.append(ChainWork(self._batch_id(), self.stored.strong_id, rung.scale,
                                        flat, lengths, self.round_iterations,
-                                       (self.seed, rung.level, rung.rounds, u), thin))
+                                       (self.seed, rung.level, rung.rounds, u), thin,
+                                       self.block))
             results = self._run(works)
             rung.rounds += 1
             members: list[np.ndarray] = []
@@ -457,6 +463,8 @@ class _Ladder:
                 rung.accepted += result.accepted
                 rung.proposals += result.proposals
                 rung.seconds += result.seconds
+                rung.block_moves += result.block_moves
+                rung.block_accepted += result.block_accepted
             rung.members = members
             rung.traces.append(np.concatenate(traces, axis=1))
             done = (rung.iterations >= self.min_iterations
@@ -515,14 +523,26 @@ class _Ladder:
         se = float(diffs.std(ddof=1) / math.sqrt(self.groups))
         return float(diffs.mean() / se) if se > 0 else 0.0
 
+    def _ladder_variance(self) -> float:
+        """The jackknife variance of the chains' part of ln P so far (the rungs' terms)."""
+        replicates = [self.sums.get(f"jk_{g}", 0.0) for g in range(self.groups)]
+        mean = sum(replicates) / self.groups
+        return (self.groups - 1) / self.groups * sum((r - mean) ** 2 for r in replicates)
+
     def _rung_goal(self, rung: _Rung) -> float:
         """The variance this rung's ratio may have: what is left of the budget, shared by the
-        rungs still to come (estimated by the ladder rule from here to scale 1)."""
+        rungs still to come (estimated by the ladder rule from here to scale 1), and divided
+        by how much the ladder's variance so far exceeds the sum of its rungs' variances (the
+        rungs of one chain group are positively correlated: its chains carry their state
+        from rung to rung)."""
         faults = max(float(rung.kept().mean()), 1.0)
-        remaining = 1 + max(0.0, math.log2(max(rung.scale, 1.0)) * math.sqrt(faults))
-        left = max(self.variance_goal * (1 - _START_SHARE) - self.variance_used,
+        remaining = 1 + max(0.0, math.log2(max(rung.scale, 1.0)) * math.sqrt(faults)
+                            / self.step)
+        ladder = self._ladder_variance()
+        inflation = max(1.0, ladder / self.variance_used) if self.variance_used > 0 else 1.0
+        left = max(self.variance_goal * (1 - _START_SHARE) - max(ladder, self.variance_used),
                    self.variance_goal / 100)
-        return left / remaining
+        return left / remaining / inflation
 
     def _size(self, *samples: np.ndarray) -> int:
         return int(max((s.max() for s in samples if s.size), default=0)) + 1
@@ -590,6 +610,14 @@ class _Ladder:
             autocorrelation=tau, effective_samples=kept.size / tau, drift=drift,
             log_ratio=log_ratio, log_ratio_sd=sd, overlap=overlap)
         return sums, summary
+
+    def tune_block(self, rung: _Rung) -> None:
+        """Sets the next rung's block fraction from this rung's block acceptance (between
+        rungs only, so that each rung's chains are an unchanging Markov chain)."""
+        if rung.block_moves:
+            rate = rung.block_accepted / rung.block_moves
+            self.block = float(np.clip(self.block * np.clip(rate / _BLOCK_ACCEPTANCE, 0.5, 2),
+                                       0.005, 0.5))
 
     def diagnose(self, summary: RungSummary) -> None:
         """Adds the warnings a rung's diagnostics call for."""
@@ -772,6 +800,7 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         for key, value in info["sums"].items():
             ladder.sums[key] = ladder.sums.get(key, 0.0) + value
         members = unpack_members(data["flat"], data["lengths"])
+        ladder.block = info.get("block", _BLOCK_START)
         level = level_index + 1
         scale = info["scale"]
     complete = ladder.sums.get("complete", 0.0) >= 1
@@ -798,6 +827,7 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
             return _result(ladder, previous_seconds, complete=False)
         start_sums = dict(ladder.sums)
         sums, summary = ladder.finish_rung(rung, None)
+        ladder.tune_block(rung)
         start_sums.update(sums)
         ladder.diagnose(summary)
         ladder.rungs.append(summary)
@@ -825,6 +855,7 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         if not finished:
             return _result(ladder, previous_seconds, complete=False)
         sums, summary = ladder.finish_rung(rung, level - 1)
+        ladder.tune_block(rung)
         ladder.diagnose(summary)
         ladder.rungs.append(summary)
         for key, value in sums.items():
@@ -850,7 +881,8 @@ def _save(ladder: _Ladder, store: ResultStore | None, *, level: int, scale: floa
     flat, lengths = pack_members(members)
     info = {"scale": scale, "sums": sums, "summary": dataclasses.asdict(summary),
             "warnings": warnings or [], "decoder_calls": decoder_calls, "seconds": seconds,
-            "direct_shots": ladder.direct_shots, "direct_failures": ladder.direct_failures}
+            "direct_shots": ladder.direct_shots, "direct_failures": ladder.direct_failures,
+            "block": ladder.block}
     data = to_bytes({"flat": flat, "lengths": lengths, "histograms": histograms,
                      "info": np.frombuffer(json.dumps(info).encode(), dtype=np.uint8)})
     store.save_level(ladder.stored.strong_id, level=level, seed=ladder.seed,

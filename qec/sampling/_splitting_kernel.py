@@ -297,6 +297,8 @@ class ChainResult:
     accepted: int
     seconds: float
     error: tuple[str, str, str] | None = None
+    block_moves: int = 0
+    block_accepted: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -312,6 +314,7 @@ class ChainWork:
     iterations: int
     seed: tuple[int, ...]
     thin: float = 1.0
+    block: float = 0.0
 
     def run_in(self, state: Any) -> ChainResult:
         try:
@@ -319,7 +322,7 @@ class ChainWork:
             return run_chains(context, scale=self.scale,
                               members=unpack_members(self.flat, self.lengths),
                               iterations=self.iterations, seed=self.seed,
-                              batch_id=self.batch_id, thin=self.thin)
+                              batch_id=self.batch_id, thin=self.thin, block=self.block)
         except Exception as exc:
             empty = np.zeros(0, np.int32)
             return ChainResult(self.batch_id, empty, np.zeros(0, np.int64),
@@ -327,9 +330,66 @@ class ChainWork:
                                error=(type(exc).__name__, str(exc), traceback.format_exc()))
 
 
+def _block_move(context: ChainContext, rng: np.random.Generator, *, scale: float,
+                block: float, table: np.ndarray, counts: np.ndarray, inside: np.ndarray,
+                dets: np.ndarray, obs: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """One block move of every chain (see :func:`run_chains`); updates the state in place.
+
+    Returns the (possibly grown) table, the decoder calls and the accepted moves.
+    """
+    model = context.model
+    chains, capacity = table.shape
+    # Removals: present mechanism i leaves with probability (1 - exp(-f s r_i)) / (s r_i).
+    valid = np.arange(capacity)[None, :] < counts[:, None]
+    so = scale * model.odds[table]
+    leave = valid & (rng.random(table.shape) < -np.expm1(-block * so) / np.maximum(so, 1e-300))
+    # Additions: a Poisson process of total rate f s R over mechanisms drawn with odds weights;
+    # absent mechanism i gets at least one event with probability 1 - exp(-f s r_i).
+    arrivals = rng.poisson(block * scale * context.total_odds, size=chains)
+    picks = np.minimum(np.searchsorted(context.cumulative,
+                                       rng.random(int(arrivals.sum())) * context.total_odds,
+                                       side="right"), model.num_mechanisms - 1)
+    owners = np.repeat(np.arange(chains), arrivals)
+    fresh = ~inside[owners, picks]
+    pairs = np.unique(owners[fresh] * model.num_mechanisms + picks[fresh])
+    add_chain, add_mech = pairs // model.num_mechanisms, pairs % model.num_mechanisms
+    out_chain, out_pos = np.nonzero(leave)
+    out_mech = table[out_chain, out_pos]
+    toggled_chain = np.concatenate([out_chain, add_chain])
+    toggled_mech = np.concatenate([out_mech, add_mech])
+    moving = np.unique(toggled_chain)
+    if len(moving) == 0:
+        return table, 0, 0
+    new_dets = dets.copy()
+    starts, stops = model.det_indptr[toggled_mech], model.det_indptr[toggled_mech + 1]
+    rows = np.repeat(toggled_chain, stops - starts)
+    cols = model.det_indices[_ranges(starts, stops)]
+    np.bitwise_xor.at(new_dets, (rows, cols), 1)
+    new_obs = obs.copy()
+    np.bitwise_xor.at(new_obs, toggled_chain, model.obs[toggled_mech])
+    still = context.failing(new_dets[moving], new_obs[moving])
+    moved = moving[still]
+    for c in moved:
+        kept = table[c, :counts[c]][~leave[c, :counts[c]]]
+        added = add_mech[add_chain == c]
+        members = np.concatenate([kept, added])
+        if len(members) > capacity:
+            grown = max(2 * capacity, len(members) + 16)
+            table = np.concatenate([table, np.zeros((chains, grown - capacity), table.dtype)],
+                                   axis=1)
+            capacity = grown
+        inside[c, table[c, :counts[c]]] = False
+        inside[c, members] = True
+        table[c, :len(members)] = members
+        counts[c] = len(members)
+        dets[c] = new_dets[c]
+        obs[c] = new_obs[c]
+    return table, len(moving), len(moved)
+
+
 def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray],
                iterations: int, seed: tuple[int, ...], batch_id: int = 0,
-               thin: float = 1.0) -> ChainResult:
+               thin: float = 1.0, block: float = 0.0) -> ChainResult:
     """Runs Metropolis-Hastings chains on the failing configurations (see the module text).
 
     Every chain must start failing. With ``thin < 1`` each chain first tries a thinned copy
@@ -338,6 +398,16 @@ def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray]
     faults at once instead of by one move each, which shortens the burn-in (the samples a
     rung keeps come from the chains' own moves all the same). Returns the chains' final
     configurations and the size trace.
+
+    With ``block > 0`` every other iteration is a *block move* instead of a single-fault one:
+    every mechanism independently takes a step of a two-state Markov kernel that is reversible
+    for its own Bernoulli law at scale ``s`` (present -> absent with probability
+    ``(1 - exp(-f s r_i)) / (s r_i)``, absent -> present with ``1 - exp(-f s r_i)``, ``f`` =
+    ``block``), and the whole proposal is accepted if the decoder still fails. Because the
+    proposal is reversible for the unconstrained distribution, that indicator is the exact
+    Metropolis-Hastings acceptance. It renews about a fraction ``f`` of the faults at once,
+    so the many faults that have nothing to do with the failure (their count grows with the
+    code) no longer need one move each: the autocorrelation time stops growing with them.
     """
     t0 = time.perf_counter()
     model = context.model
@@ -362,9 +432,20 @@ def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray]
     trace = np.empty((iterations, chains), dtype=np.int32)
     everyone = np.arange(chains)
     s_total = scale * context.total_odds
-    accepted = 0
+    accepted = block_moves = block_accepted = 0
     indptr, indices = model.det_indptr, model.det_indices
     for t in range(iterations):
+        if block > 0 and t % 2 == 1:
+            table, block_calls, block_moved = _block_move(
+                context, rng, scale=scale, block=block, table=table, counts=counts,
+                inside=inside, dets=dets, obs=obs)
+            capacity = table.shape[1]
+            calls += block_calls
+            accepted += block_moved
+            block_moves += chains
+            block_accepted += block_moved
+            trace[t] = counts
+            continue
         add = rng.random(chains) < 0.5
         pick = np.minimum(np.searchsorted(context.cumulative,
                                           rng.random(chains) * context.total_odds,
@@ -409,7 +490,8 @@ def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray]
     final = [table[c, :counts[c]].copy() for c in range(chains)]
     flat, lengths = pack_members(final)
     return ChainResult(batch_id, flat, lengths, trace, chains * iterations, calls, accepted,
-                       time.perf_counter() - t0)
+                       time.perf_counter() - t0, block_moves=block_moves,
+                       block_accepted=block_accepted)
 
 
 def to_bytes(arrays: dict[str, np.ndarray]) -> bytes:

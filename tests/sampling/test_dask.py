@@ -172,3 +172,15 @@ def test_a_dask_worker_dying_mid_batch_costs_only_that_batch(tmp_path):
     [expected] = collect([task], db=tmp_path / "local.db", max_shots=40_000, workers=1, seed=21,
                          custom_decoders=decoders)
     assert (stats.shots, stats.errors) == (40_000, expected.errors)
+
+
+def test_splitting_on_dask_gives_the_local_numbers(client):
+    from qec.sampling._splitting import estimate_rare_error
+    from tests.sampling.test_splitting import task_of
+
+    task = task_of(11, 0.02)
+    on_dask = estimate_rare_error(task, dask=client, seed=4, chains=64, relative_error=0.5)
+    local = estimate_rare_error(task, workers=2, seed=4, chains=64, relative_error=0.5)
+    assert on_dask.complete and local.complete
+    assert on_dask.logical_error_per_shot == local.logical_error_per_shot
+    assert on_dask.decoder_calls == local.decoder_calls

@@ -80,3 +80,34 @@ def test_sigterm_sighup_and_sigint_stop_cleanly_and_say_what_was_kept(tmp_path, 
     assert "completed batches are stored in" in lines[0] and "run it again to resume" in lines[0]
     assert "Traceback" not in err
     _assert_gone(workers)
+
+
+def test_a_second_sigterm_during_the_shutdown_is_no_traceback(tmp_path):
+    # `timeout` forwards the SIGTERM that `kill` also sent: two signals in a row.
+    process, workers = _start(tmp_path)
+    os.kill(process.pid, signal.SIGTERM)
+    os.kill(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert "Traceback" not in err
+    _assert_gone(workers)
+
+
+def test_lowrate_workers_end_with_the_command(tmp_path):
+    command = [sys.executable, "-m", "qec", "lowrate", "--code", "surface", "--distance", "9",
+               "--noise", "si1000", "--p", "0.001", "--workers", "2", "--db",
+               str(tmp_path / "low.db"), "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        time.sleep(0.2)
+        workers = _children(process.pid)
+    assert len(workers) == 2, f"no workers started: {workers}"
+    time.sleep(1.0)
+    os.kill(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert "interrupted by SIGTERM" in err and "Traceback" not in err
+    _assert_gone(workers)

@@ -1,0 +1,112 @@
+"""Reach and cost of the splitting estimator, beside direct sampling (issue 16, item 5).
+
+For each point it runs ``estimate_rare_error`` (all cores, relative error 0.3), then times
+direct sampling of the same task on the same machine in the same process (stim's sampler
+and the same compiled decoder, 20,000 shots at the target p), and reports:
+
+* the estimate per shot and per round with its 95% interval;
+* the splitting estimator's decoder calls and wall seconds;
+* the shots direct sampling needs for the same relative standard error,
+  ``(1 - P) / (P sigma^2)``, and the seconds they would take on the same cores
+  (measured seconds per shot times shots, divided by the workers);
+* the ratios: direct shots per splitting decoder call, and direct seconds per splitting second.
+
+Then the teraquop question: direct samples at d = 3..9 (stored, resumable) give
+``fit_lambda(...).project_distance(1e-12)``; the measured answer is the smallest distance whose
+estimated error per round (upper end of its interval) is below 1e-12.
+
+    python experiments/benchmarks/bench_lowrate.py [--points si1000:11,si1000:15,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from qec.analysis import fit_lambda
+from qec.sampling import collect, default_workers, memory_task
+from qec.sampling._splitting import estimate_rare_error
+from qec.sampling._splitting_kernel import ChainContext
+
+P = 0.001
+
+
+def direct_seconds_per_shot(task, shots: int = 20_000) -> float:
+    """Seconds per shot of direct sampling (stim sampler + decoder) on one core."""
+    context = ChainContext(str(task.circuit), task.decoder)
+    sampler = task.circuit.compile_detector_sampler(seed=1)
+    t0 = time.perf_counter()
+    dets, obs = sampler.sample(shots, bit_packed=True, separate_observables=True)
+    predicted = context.decoder.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
+    np.any(predicted != obs, axis=1).sum()
+    return (time.perf_counter() - t0) / shots
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="experiments/results/lowrate_bench.db")
+    parser.add_argument("--points", default="si1000:11,si1000:15,si1000:19,sd6:11,sd6:15")
+    parser.add_argument("--lambda-distances", default="3,5,7,9")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    workers = default_workers()
+    rows = []
+    per_round: dict[tuple[str, int], tuple[float, float]] = {}
+    for item in args.points.split(","):
+        noise, distance = item.split(":")
+        d = int(distance)
+        task = memory_task(code="surface", distance=d, rounds=d, basis="Z", noise=noise, p=P)
+        t0 = time.monotonic()
+        estimate = estimate_rare_error(task, db=args.db, seed=args.seed, relative_error=0.3)
+        wall = time.monotonic() - t0
+        shot, rnd = estimate.logical_error_per_shot, estimate.logical_error_per_round
+        per_round[(noise, d)] = (rnd.estimate, rnd.high)
+        per_shot_seconds = direct_seconds_per_shot(task)
+        shots = estimate.equivalent_direct_shots
+        direct_wall = shots * per_shot_seconds / workers
+        rows.append(
+            f"| {noise} | {d} | {shot.estimate:.3e} [{shot.low:.2e}, {shot.high:.2e}] | "
+            f"{rnd.estimate:.3e} [{rnd.low:.2e}, {rnd.high:.2e}] | "
+            f"+{shot.high / shot.estimate - 1:.0%} / -{1 - shot.low / shot.estimate:.0%} | "
+            f"{estimate.decoder_calls:.3g} | {estimate.seconds:.0f} (this run {wall:.0f}) | "
+            f"{shots:.3g} | {direct_wall:.3g} | {shots / estimate.decoder_calls:.3g} | "
+            f"{direct_wall / max(estimate.seconds, 1e-9):.3g} | "
+            f"{'; '.join(estimate.warnings) or '-'} |")
+        print(rows[-1], flush=True)
+    print()
+    print(f"Splitting vs direct sampling, rotated surface code, p = {P}, rounds = d, "
+          f"{workers} workers")
+    print()
+    print("| noise | d | per shot [95%] | per round [95%] | interval | decoder calls | "
+          "seconds | direct shots needed | direct seconds needed | shots per call | "
+          "time ratio | warnings |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+    # The teraquop question for each noise model measured here.
+    distances = [int(x) for x in args.lambda_distances.split(",")]
+    for noise in sorted({noise for noise, _ in per_round}):
+        tasks = [memory_task(code="surface", distance=d, rounds=d, basis="Z", noise=noise, p=P)
+                 for d in distances]
+        stats = collect(tasks, db=args.db, max_shots=20_000_000, max_errors=200,
+                        seed=args.seed, progress=None)
+        fit = fit_lambda(stats)
+        projection = fit.project_distance(1e-12)
+        measured = sorted(d for (n, d), (_, high) in per_round.items()
+                          if n == noise and high < 1e-12)
+        print()
+        lam = fit.lambda_
+        print(f"{noise}: Lambda (d = {distances[0]}..{distances[-1]}) = {lam.estimate:.3g} "
+              f"[{lam.low:.3g}, {lam.high:.3g}]; fit_lambda(...).project_distance(1e-12): "
+              f"d = {projection.distance} [{projection.low}, {projection.high}]")
+        for (n, d), (value, high) in sorted(per_round.items()):
+            if n == noise:
+                print(f"  measured d = {d}: {value:.3e} per round (95% upper {high:.3e})")
+        print(f"  smallest measured distance below 1e-12 per round (upper end): "
+              f"{measured[0] if measured else 'none of those measured'}")
+
+
+if __name__ == "__main__":
+    main()
