@@ -519,6 +519,15 @@ class ResultStore:
             "SELECT level, data FROM checkpoints WHERE strong_id = ? ORDER BY level",
             (strong_id,))}
 
+    def level_rows(self, strong_id: str) -> dict[int, tuple[int, int, dict[str, float]]]:
+        """The completed batches of a task stored by :meth:`save_level`:
+        ``{level: (shots, errors, sums)}``."""
+        rows = self._connection.execute(
+            "SELECT first_chunk, shots, errors, sums FROM batches WHERE strong_id = ? AND "
+            "shots IS NOT NULL AND first_chunk IS NOT NULL", (strong_id,)).fetchall()
+        return {level: (shots, errors, json.loads(sums) if sums else {})
+                for level, shots, errors, sums in rows}
+
     def take_lease(self, strong_id: str) -> str | None:
         """Takes the task's lease for this process.
 

@@ -43,6 +43,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "elasticities) beside a direct re-simulation")
     parser.add_argument("--out", type=Path, default=None,
                         help="directory for budget.png (the stacked bar figure)")
+    parser.add_argument("--leakage", type=float, default=None, metavar="RATE",
+                        help="also measure leakage's share of the logical error at this "
+                             "leakage rate per qubit per two-qubit gate, for each removal "
+                             "strategy (with leakage against the same circuit without it)")
+    parser.add_argument("--leakage-removal", default="none,mlr,dqlr",
+                        help="removal strategies for --leakage (default none,mlr,dqlr)")
+    parser.add_argument("--db", type=Path, default=Path("budget.db"),
+                        help="results database (default budget.db; created if missing): every "
+                             "batch is stored as it completes, and re-running resumes")
     add_output_options(parser)
 
 
@@ -97,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         if not quiet:
             sys.stderr.write(f"qec budget: d={d}, {rounds} rounds, {args.shots:,} shots ...\n")
         budget = estimate_budget(code, rounds=rounds, basis=args.basis, noise=noise,
-                                 decoder=args.decoder, shots=args.shots, seed=args.seed)
+                                 decoder=args.decoder, shots=args.shots, seed=args.seed,
+                                 db=args.db)
         if budget.errors < 100:
             warnings.append(f"d={d}: only {budget.errors} failures in {budget.shots} shots; "
                             "the elasticities are uncertain (sample more shots)")
@@ -162,6 +172,31 @@ def run(args: argparse.Namespace) -> int:
                               "measured_per_round_ci": [per_round(measured.low, rounds),
                                                         per_round(measured.high, rounds)],
                               "measured_errors": errors_, "measured_shots": shots_}
+    if args.leakage is not None:
+        from qec.studies._budget import leakage_shares
+
+        removals = [r.strip() for r in args.leakage_removal.split(",") if r.strip()]
+        d = distances[0]
+        rounds = args.rounds or d
+        if not quiet:
+            sys.stderr.write(f"qec budget: leakage {args.leakage} with {', '.join(removals)} "
+                             f"removal, {args.shots:,} shots each ...\n")
+        shares = leakage_shares(code=args.code, distance=d, rounds=rounds, basis=args.basis,
+                                noise=args.noise, p=args.p, leakage=args.leakage,
+                                removals=removals, decoder=args.decoder, shots=args.shots,
+                                seed=args.seed, db=args.db)
+        summary["leakage"] = {
+            share.removal: {
+                "rate": share.leakage, "share": share.share,
+                "share_ci": list(share.share_interval),
+                "with_leakage_per_round": per_round(share.with_leakage.estimate, rounds),
+                "without_leakage_per_round": per_round(share.without_leakage.estimate,
+                                                       rounds)}
+            for share in shares}
+        ordered = [summary["leakage"][r]["share"] for r in ("none", "mlr", "dqlr")
+                   if r in summary["leakage"]]
+        if any(math.isnan(v) for v in ordered):
+            warnings.append("leakage: a task had no failure; its share is undefined")
     if args.out is not None:
         from qec.plotting import plot_budget, save_figure
 
@@ -204,6 +239,13 @@ def _print_table(summary: dict) -> None:
               f"{e:.3e}] per round (the budget's shots reweighted; first order "
               f"{w['first_order_per_round']:.3e}), measured {w['measured_per_round']:.3e} "
               f"[{a:.3e}, {b:.3e}] ({w['measured_errors']}/{w['measured_shots']})")
+    if "leakage" in summary:
+        print("leakage share of the logical error (1 - eps without leakage / eps with it):")
+        for removal, row in summary["leakage"].items():
+            low, high = row["share_ci"]
+            print(f"  removal {removal:5s} leakage {row['rate']:.3g}: {row['share']:6.1%} "
+                  f"[{low:6.1%}, {high:6.1%}]  (eps {row['with_leakage_per_round']:.3e} with, "
+                  f"{row['without_leakage_per_round']:.3e} without, per round)")
     for warning in summary["warnings"]:
         print(f"warning: {warning}")
     if "figure" in summary:

@@ -23,15 +23,14 @@ from qec._lazy import lazy_attributes
 # parser, and the studies import the whole sampling and plotting stack.
 _LAZY = {
     **dict.fromkeys(("DecoderBenchmarkRow", "benchmark_csv", "benchmark_decoders",
-                     "benchmark_markdown",
-    "budget_components",
-    "component_models", "plot_benchmark"), "qec.studies._decoder_benchmark"),
+                     "benchmark_markdown", "plot_benchmark"), "qec.studies._decoder_benchmark"),
     **dict.fromkeys(("STRATEGIES", "SWEEP_VARIANTS", "detection_correlations", "plot_study",
                      "round_profile", "run_profiles", "summarize_sweep", "sweep_tasks"),
                     "qec.studies._dqlr"),
     "StudyConfig": "qec.studies._dqlr_config",
-    **dict.fromkeys(("BudgetEstimate", "budget_components", "component_models",
-                     "estimate_budget"), "qec.studies._budget"),
+    **dict.fromkeys(("BudgetEstimate", "LeakageShare", "budget_components",
+                     "component_models", "estimate_budget", "leakage_shares"),
+                    "qec.studies._budget"),
 }
 
 
@@ -40,6 +39,7 @@ __all__ = [
     "SWEEP_VARIANTS",
     "BudgetEstimate",
     "DecoderBenchmarkRow",
+    "LeakageShare",
     "StudyConfig",
     "benchmark_csv",
     "benchmark_decoders",
@@ -48,6 +48,7 @@ __all__ = [
     "component_models",
     "detection_correlations",
     "estimate_budget",
+    "leakage_shares",
     "plot_benchmark",
     "plot_study",
     "round_profile",

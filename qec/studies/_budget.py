@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,11 +39,11 @@ import stim
 from qec._validate import int_at_least
 from qec.circuits import memory_circuit
 from qec.codes import StabilizerCode
-from qec.data import per_round_error
+from qec.data import Task, per_round_error
 from qec.decoders import detector_error_model_for_circuit, resolve_decoder
 from qec.noise import NoiseModel
 
-__all__ = ["BudgetEstimate", "budget_components", "component_models", "estimate_budget",
+__all__ = ["BudgetEstimate", "LeakageShare", "budget_components", "leakage_shares", "component_models", "estimate_budget",
            "finite_difference_elasticity", "measure_shot_error", "per_round",
            "predict_shot_error", "reweighted_shot_error", "round_elasticities", "scaled_noise"]
 
@@ -172,8 +173,16 @@ def _union_model(targets: Sequence[list[stim.DemTarget]], q: np.ndarray,
 
 def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
                     decoder: str = "pymatching", shots: int, seed: int = 0,
-                    batch_size: int = 10_000, **circuit_options: Any) -> BudgetEstimate:
+                    batch_size: int = 10_000, db: Any = None,
+                    **circuit_options: Any) -> BudgetEstimate:
     """The error budget of a memory experiment from one sampling pass (score function).
+
+    Batch ``k`` samples ``batch_size`` shots with the seed ``chunk_seed(seed, id, k)``, so the
+    estimate is a function of the seed and batch size alone. With ``db``, every batch is
+    committed to the results database as it completes (its counts, the float sums of the
+    score function and, for reweighting, the mechanisms of its failing shots), and a re-run
+    with the same arguments continues from the batches stored: an interrupted budget resumes
+    to the numbers of an uninterrupted one.
 
     Args:
         code: the code.
@@ -182,8 +191,10 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
         noise: the noise model; its components are :func:`budget_components`.
         decoder: a registry decoder name, compiled once for the unscaled circuit.
         shots: shots to sample, positive.
-        seed: the sampler's seed (the estimate is reproducible for a seed and batch size).
+        seed: the sampler's root seed.
         batch_size: shots per batch.
+        db: a results database path or open :class:`qec.store.ResultStore` (created if
+            missing), or None to keep nothing.
         **circuit_options: passed to :func:`qec.memory_circuit` (``cycle``, ``detectors``).
 
     Returns:
@@ -204,6 +215,7 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
     """
     shots = int_at_least("shots", shots, 1)
     batch_size = int_at_least("batch_size", batch_size, 1)
+    seed = int_at_least("seed", seed, 0)
     components = budget_components(noise)
     if not components:
         raise ValueError(f"noise={noise!r} has no error component to budget")
@@ -218,32 +230,39 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
     safe_q = np.clip(q, 1e-300, 1 - 1e-16)
     weight = dq / (safe_q * (1 - safe_q))            # per fired mechanism: x_j term
     offset = np.bincount(owner, weights=dq / (1 - safe_q), minlength=len(components))
-    compiled = resolve_decoder(decoder).compile_decoder_for_dem(
-        dem=detector_error_model_for_circuit(circuit))
-    sampler = union.compile_sampler(seed=seed)
+    task = Task(circuit=circuit, decoder=decoder, json_metadata={
+        "code": getattr(code, "name", type(code).__name__),
+        "distance": int(code.distance), "rounds": int(rounds), "basis": basis,
+        "noise": noise.name, "p": noise.p,
+        "decoder": decoder, "budget": {"seed": seed, "batch_size": batch_size,
+                                       "noise_model": repr(noise), **circuit_options}})
+    store, owns = _open_store(db)
+    try:
+        done = (_stored_budget_batches(store, task, components) if store is not None
+                else {})
+        compiled = None
+        n_batches = -(-shots // batch_size)
+        for k in range(n_batches):
+            if k in done:
+                continue
+            if compiled is None:
+                compiled = resolve_decoder(decoder).compile_decoder_for_dem(
+                    dem=detector_error_model_for_circuit(circuit))
+            size = min(batch_size, shots - k * batch_size)
+            result = _budget_batch(union, compiled, owner, weight, offset, len(components),
+                                   size=size, seed=_batch_seed(seed, task.strong_id, k))
+            done[k] = result
+            if store is not None:
+                _store_budget_batch(store, task, k, result, components)
+    finally:
+        if owns and store is not None:
+            store.close()
+    batches = [done[k] for k in range(-(-shots // batch_size))]
     n_comp = len(components)
-    sum_f = 0
-    sum_fs = np.zeros(n_comp)
-    sum_fs2 = np.zeros(n_comp)
-    failing: list[np.ndarray] = []
-    done = 0
-    while done < shots:
-        size = min(batch_size, shots - done)
-        dets, obs, errs = sampler.sample(shots=size, return_errors=True, bit_packed=False)
-        packed = np.packbits(dets, axis=1, bitorder="little")
-        predicted = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=packed)
-        actual = np.packbits(obs, axis=1, bitorder="little")
-        failed = np.any(predicted != actual, axis=1)
-        rows, cols = np.nonzero(errs)
-        scores = np.bincount(rows * n_comp + owner[cols], weights=weight[cols],
-                             minlength=size * n_comp).reshape(size, n_comp) - offset
-        sum_f += int(failed.sum())
-        failing_rows = failed[rows]
-        for row in np.nonzero(failed)[0]:
-            failing.append(cols[failing_rows & (rows == row)])
-        sum_fs += scores[failed].sum(axis=0)
-        sum_fs2 += (scores[failed] ** 2).sum(axis=0)
-        done += size
+    sum_f = sum(b["failures"] for b in batches)
+    sum_fs = np.sum([b["fs"] for b in batches], axis=0) if batches else np.zeros(n_comp)
+    sum_fs2 = np.sum([b["fs2"] for b in batches], axis=0) if batches else np.zeros(n_comp)
+    failing = [m for b in batches for m in b["failing"]]
     if sum_f == 0:
         return BudgetEstimate(components, tuple(math.nan for _ in components),
                               tuple(math.inf for _ in components), shots, 0, int(rounds))
@@ -257,6 +276,77 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
     return BudgetEstimate(components, tuple(float(r) for r in ratio),
                           tuple(float(math.sqrt(max(v, 0.0))) for v in variance),
                           shots, sum_f, int(rounds), tuple(failing))
+
+
+def _budget_batch(union: stim.DetectorErrorModel, compiled: Any, owner: np.ndarray,
+                  weight: np.ndarray, offset: np.ndarray, n_comp: int, *, size: int,
+                  seed: int) -> dict[str, Any]:
+    """One seeded batch of the score-function pass: failures, sums, failing mechanisms."""
+    t0 = time.perf_counter()
+    sampler = union.compile_sampler(seed=seed)
+    dets, obs, errs = sampler.sample(shots=size, return_errors=True, bit_packed=False)
+    packed = np.packbits(dets, axis=1, bitorder="little")
+    predicted = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=packed)
+    actual = np.packbits(obs, axis=1, bitorder="little")
+    failed = np.any(predicted != actual, axis=1)
+    rows, cols = np.nonzero(errs)
+    scores = np.bincount(rows * n_comp + owner[cols], weights=weight[cols],
+                         minlength=size * n_comp).reshape(size, n_comp) - offset
+    failing_rows = failed[rows]
+    failing = [cols[failing_rows & (rows == row)] for row in np.nonzero(failed)[0]]
+    return {"shots": size, "failures": int(failed.sum()),
+            "fs": scores[failed].sum(axis=0), "fs2": (scores[failed] ** 2).sum(axis=0),
+            "failing": failing, "seconds": time.perf_counter() - t0}
+
+
+def _batch_seed(seed: int, strong_id: str, batch: int) -> int:
+    import hashlib
+
+    digest = hashlib.blake2b(f"budget:{seed}:{strong_id}:{batch}".encode(),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+def _open_store(db: Any) -> tuple[Any, bool]:
+    from qec.store import ResultStore
+
+    if db is None or isinstance(db, ResultStore):
+        return db, False
+    return ResultStore(db, create=True), True
+
+
+def _store_budget_batch(store: Any, task: Task, k: int, result: dict[str, Any],
+                        components: Sequence[str]) -> None:
+    from qec.sampling._splitting_kernel import pack_members, to_bytes
+
+    store.add_task(task)
+    sums = {**{f"fs_{c}": float(v) for c, v in zip(components, result["fs"], strict=True)},
+            **{f"fs2_{c}": float(v) for c, v in zip(components, result["fs2"], strict=True)}}
+    flat, lengths = pack_members(result["failing"])
+    store.save_level(task.strong_id, level=k, seed=None, shots=result["shots"],
+                     errors=result["failures"], seconds=result["seconds"], sums=sums,
+                     custom_counts=None, checkpoint=to_bytes({"flat": flat, "lengths": lengths}))
+
+
+def _stored_budget_batches(store: Any, task: Task, components: Sequence[str]
+                           ) -> dict[int, dict[str, Any]]:
+    """The batches of a budget stored by an earlier run, as :func:`_budget_batch` returns."""
+    from qec.sampling._splitting_kernel import from_bytes, unpack_members
+
+    checkpoints = store.read_checkpoints(task.strong_id)
+    if not checkpoints:
+        return {}
+    rows = store.level_rows(task.strong_id)
+    done = {}
+    for k, data in checkpoints.items():
+        shots, errors, sums = rows[k]
+        arrays = from_bytes(data)
+        fs = np.array([sums[f"fs_{c}"] for c in components])
+        fs2 = np.array([sums[f"fs2_{c}"] for c in components])
+        done[k] = {"shots": shots, "failures": errors, "fs": fs, "fs2": fs2,
+                   "failing": unpack_members(arrays["flat"], arrays["lengths"]),
+                   "seconds": 0.0}
+    return done
 
 
 def per_round(shot_error: float, rounds: int) -> float:
@@ -481,3 +571,98 @@ def finite_difference_elasticity(code: StabilizerCode, *, rounds: int, basis: st
     width = math.log(1 + step) - math.log(1 - step)
     return ((math.log(p_high) - math.log(p_low)) / width,
             math.sqrt(max(variance, 0.0)) / width)
+
+
+@dataclasses.dataclass(frozen=True)
+class LeakageShare:
+    """The share of the logical error that leakage is responsible for, under one removal
+    strategy.
+
+    Attributes:
+        removal: ``"none"``, ``"mlr"`` or ``"dqlr"``.
+        leakage: the leakage rate per qubit per two-qubit gate.
+        with_leakage: the logical error per shot of the circuit with leakage (interval).
+        without_leakage: the same circuit (same removal operations) at leakage rate 0.
+        share: ``1 - P(without) / P(with)``, the fraction of the logical error that goes away
+            when leakage does.
+        share_interval: its interval (delta method on the log ratio of two binomials).
+    """
+
+    removal: str
+    leakage: float
+    with_leakage: Any
+    without_leakage: Any
+    share: float
+    share_interval: tuple[float, float]
+
+
+def leakage_shares(*, code: str, distance: int, rounds: int, basis: str, noise: str,
+                   p: float, leakage: float, removals: Sequence[str] = ("none", "mlr", "dqlr"),
+                   decoder: str = "pymatching", shots: int, seed: int = 0, db: Any,
+                   workers: int | None = None, confidence: float = 0.95
+                   ) -> tuple[LeakageShare, ...]:
+    """Leakage's share of the logical error, per removal strategy, from direct sampling.
+
+    Leakage is not a rate of the Pauli error model: its effect goes through the leakage
+    simulator (:class:`qec.leakage.LeakageSampler`), so its share is measured by switching it
+    off: for each strategy, the memory experiment with ``leakage`` and the same circuit (same
+    removal operations and their own errors) with leakage rate 0, sampled with
+    :func:`qec.sampling.collect` into ``db`` (durable and resumable like every sampling run).
+
+    Args:
+        code, distance, rounds, basis, noise, p, decoder: the memory experiment, as for
+            :func:`qec.sampling.memory_task`.
+        leakage: leakage rate per qubit per two-qubit gate, positive.
+        removals: the strategies to compare.
+        shots: shots per task.
+        seed: the sampling seed.
+        db: the results database (path or open store).
+        workers: worker processes (all cores when None).
+        confidence: the intervals' coverage.
+
+    Returns:
+        One :class:`LeakageShare` per strategy, in order.
+
+    Raises:
+        ValueError: bad arguments (as :func:`qec.sampling.memory_task` and
+            :func:`qec.sampling.collect` raise them), a rate that is not positive.
+
+    Examples:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     shares = leakage_shares(code="surface", distance=3, rounds=6, basis="Z",
+        ...         noise="si1000", p=0.002, leakage=0.004, removals=("none", "dqlr"),
+        ...         shots=4000, seed=1, db=f"{tmp}/l.db", workers=1)
+        >>> [s.removal for s in shares], shares[0].share > shares[1].share
+        (['none', 'dqlr'], True)
+    """
+    from scipy.stats import norm
+
+    from qec.sampling import collect, memory_task
+
+    if isinstance(leakage, bool) or not isinstance(leakage, (int, float, np.integer,
+                                                              np.floating)) or not leakage > 0:
+        raise ValueError(f"leakage={leakage!r} must be a positive rate")
+    pairs = []
+    for removal in removals:
+        common = dict(code=code, distance=distance, rounds=rounds, basis=basis, noise=noise,
+                      p=p, decoder=decoder, leakage_removal=removal)
+        pairs.append((memory_task(**common, leakage=float(leakage)),
+                      memory_task(**common, leakage=0.0)))
+    stats = collect([t for pair in pairs for t in pair], db=db, max_shots=shots, seed=seed,
+                    workers=workers, progress=None)
+    z = float(norm.ppf(0.5 + confidence / 2))
+    out = []
+    for index, removal in enumerate(removals):
+        on, off = stats[2 * index], stats[2 * index + 1]
+        a, b = on.logical_error(confidence=confidence), off.logical_error(confidence=confidence)
+        if on.errors == 0 or off.errors == 0:
+            share, interval = math.nan, (math.nan, math.nan)
+        else:
+            log_ratio = math.log(b.estimate / a.estimate)
+            sd = math.sqrt((1 - a.estimate) / on.errors + (1 - b.estimate) / off.errors)
+            share = 1 - math.exp(log_ratio)
+            interval = (1 - math.exp(log_ratio + z * sd), 1 - math.exp(log_ratio - z * sd))
+        out.append(LeakageShare(removal=removal, leakage=float(leakage), with_leakage=a,
+                                without_leakage=b, share=share, share_interval=interval))
+    return tuple(out)

@@ -130,3 +130,21 @@ def test_finite_differences_with_common_random_numbers_match_exact_derivatives()
     with pytest.raises(ValueError, match=r"step=1\.5 must be in \(0, 1\)"):
         finite_difference_elasticity(code, rounds=rounds, basis="Z", noise=noise,
                                      component="clifford_2q", step=1.5, shots=10)
+
+
+def test_a_stored_budget_resumes_to_the_uninterrupted_numbers(tmp_path):
+    code, noise = RotatedSurfaceCode(distance=3), NoiseModel.si1000(0.004)
+    options = dict(rounds=3, basis="Z", noise=noise, seed=2, batch_size=2000)
+    whole = estimate_budget(code, shots=8000, **options)
+    estimate_budget(code, shots=4000, db=tmp_path / "b.db", **options)  # interrupted half-way
+    resumed = estimate_budget(code, shots=8000, db=tmp_path / "b.db", **options)
+    assert resumed.elasticities == whole.elasticities
+    assert resumed.standard_errors == whole.standard_errors
+    assert resumed.errors == whole.errors and resumed.shots == whole.shots
+    assert len(resumed.failing) == len(whole.failing)
+    from qec.store import ResultStore
+
+    with ResultStore(tmp_path / "b.db", read_only=True) as store:
+        [stats] = store.read_stats()
+    assert (stats.shots, stats.errors) == (8000, whole.errors)
+    assert stats.json_metadata["budget"]["seed"] == 2
