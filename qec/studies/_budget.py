@@ -43,9 +43,21 @@ from qec.data import Task, per_round_error
 from qec.decoders import detector_error_model_for_circuit, resolve_decoder
 from qec.noise import NoiseModel
 
-__all__ = ["BudgetEstimate", "LeakageShare", "budget_components", "leakage_shares", "component_models", "estimate_budget",
-           "finite_difference_elasticity", "measure_shot_error", "per_round",
-           "predict_shot_error", "reweighted_shot_error", "round_elasticities", "scaled_noise"]
+__all__ = [
+    "BudgetEstimate",
+    "LeakageShare",
+    "budget_components",
+    "component_models",
+    "estimate_budget",
+    "finite_difference_elasticity",
+    "leakage_shares",
+    "measure_shot_error",
+    "per_round",
+    "predict_shot_error",
+    "reweighted_shot_error",
+    "round_elasticities",
+    "scaled_noise",
+]
 
 _RATES = ("clifford_1q", "clifford_2q", "reset_flip", "measure_flip", "data_measure_flip",
           "idle_gate", "idle_measure_reset", "before_round_data_depolarization",
