@@ -12,8 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from qec.sampling import collect, memory_task
-from qec.sampling._splitting import estimate_rare_error
+from qec.sampling import collect, estimate_rare_error, memory_task
 
 POINTS = [  # (noise, p, distance)
     ("si1000", 0.004, 3),

@@ -26,8 +26,7 @@ import time
 import numpy as np
 
 from qec.analysis import fit_lambda
-from qec.sampling import collect, default_workers, memory_task
-from qec.sampling._splitting import estimate_rare_error
+from qec.sampling import collect, default_workers, estimate_rare_error, memory_task
 from qec.sampling._splitting_kernel import ChainContext
 
 P = 0.001

@@ -95,8 +95,7 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     """Estimates the logical error of one memory experiment and prints it."""
-    from qec.sampling import memory_task
-    from qec.sampling._splitting import estimate_rare_error
+    from qec.sampling import estimate_rare_error, memory_task
 
     check_run_options(args)
     if args.distance < 2:

@@ -5,7 +5,8 @@ A :class:`Task` is a stim circuit, a decoder name and metadata, identified by a 
 :class:`qec.store.ResultStore`, committing every batch before counting it, resuming from stored
 totals, and stopping each task at ``max_shots``, ``max_errors`` or a target relative error.
 :class:`TaskStats` holds the totals, with the logical error per shot and per round and their
-binomial intervals.
+binomial intervals. :func:`estimate_rare_error` reaches the rates direct sampling cannot
+(splitting), stored and resumed the same way.
 
 Examples:
     >>> import tempfile
@@ -26,6 +27,7 @@ from qec.data import Task, TaskStats
 from qec.sampling._engine import SamplingSession, collect, sample_shots
 from qec.sampling._executors import ExecutorError, default_workers
 from qec.sampling._progress import LiveProgress, PlainProgress, TaskProgress, make_progress
+from qec.sampling._splitting import RareEventEstimate, RungSummary, estimate_rare_error
 from qec.sampling._task import memory_task
 from qec.sampling._worker import CHUNK_SHOTS, chunk_seed
 
@@ -34,6 +36,8 @@ __all__ = [
     "ExecutorError",
     "LiveProgress",
     "PlainProgress",
+    "RareEventEstimate",
+    "RungSummary",
     "SamplingSession",
     "Task",
     "TaskProgress",
@@ -41,6 +45,7 @@ __all__ = [
     "chunk_seed",
     "collect",
     "default_workers",
+    "estimate_rare_error",
     "make_progress",
     "memory_task",
     "sample_shots",
