@@ -34,6 +34,7 @@ __all__ = [
     "new_axes",
     "plot_budget",
     "plot_collapse",
+    "plot_distance",
     "plot_lambda",
     "plot_rounds",
     "plot_threshold",
@@ -382,6 +383,72 @@ def plot_lambda(fit: LambdaFit, *, ax: Axes | None = None, title: str | None = N
     ax.set_xticks(fit.distances)
     ax.set_xlabel("code distance d")
     ax.set_ylabel("logical error per round")
+    if title:
+        _set_title(ax, title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_distance(series: dict[str, Iterable[PointLike]], *, ax: Axes | None = None,
+                  quantity: Quantity = "per_round", confidence: float = 0.95,
+                  title: str | None = None) -> Axes:
+    """Logical error against distance for several series of one experiment, side by side.
+
+    Made for direct samples next to rare-event estimates of the same memory experiment:
+    each series keeps its own points and its own intervals (an estimated point's interval is
+    its estimator's), drawn with its own marker; nothing is merged across series. One line
+    per series and physical error rate.
+
+    Args:
+        series: label to points (``TaskStats`` or :class:`qec.analysis.Point`); an estimated
+            point carries its own interval.
+        ax: the ``Axes`` to draw on; a new 640 x 480 figure when None.
+        quantity: ``"per_round"`` or ``"per_shot"``.
+        confidence: the intervals' coverage for binomial points.
+        title: the axes title.
+
+    Returns:
+        The ``Axes`` drawn on.
+
+    Examples:
+        >>> from qec.analysis import Point
+        >>> from qec.data import Interval
+        >>> direct = [Point(distance=d, rounds=d, physical_error_rate=0.001, shots=10**6,
+        ...                 errors=e) for d, e in ((3, 3000), (5, 400))]
+        >>> estimated = [Point(distance=11, rounds=11, physical_error_rate=0.001, shots=1,
+        ...     errors=0, interval=Interval(estimate=4e-6, low=3e-6, high=5e-6,
+        ...                                 confidence=0.95))]
+        >>> ax = plot_distance({"direct": direct, "splitting": estimated})
+        >>> ax.get_yscale(), len(ax.get_legend().get_texts())
+        ('log', 2)
+    """
+    check_quantity(quantity)
+    if ax is None:
+        ax = new_axes()
+    markers = "osD^v<>"
+    ax.set_yscale("log")
+    ticks: set[int] = set()
+    for index, (label, items) in enumerate(series.items()):
+        points = merge_points(items)
+        for p in sorted({pt.physical_error_rate for pt in points}):
+            chosen = sorted((pt for pt in points if pt.physical_error_rate == p),
+                            key=lambda pt: pt.distance)
+            intervals = [logical_error(pt, quantity=quantity, confidence=confidence)
+                         for pt in chosen]
+            ds = [pt.distance for pt in chosen]
+            ticks.update(ds)
+            mid = np.array([i.estimate for i in intervals])
+            yerr = np.array([[i.estimate - i.low for i in intervals],
+                             [i.high - i.estimate for i in intervals]])
+            many_p = len({pt.physical_error_rate for pt in points}) > 1
+            ax.errorbar(ds, mid, yerr=yerr, marker=markers[index % len(markers)],
+                        linestyle="-", capsize=3,
+                        markerfacecolor="none" if index else None,
+                        label=f"{label}, p={p:g}" if many_p else label)
+    ax.set_xticks(sorted(ticks))
+    ax.set_xlabel("code distance d")
+    ax.set_ylabel(_QUANTITY_LABEL[quantity])
     if title:
         _set_title(ax, title)
     ax.grid(True, which="both", alpha=0.3)

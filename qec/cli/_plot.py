@@ -13,7 +13,10 @@ from qec.cli._report import QUANTITIES, add_quantity_option
 NAME = "plot"
 HELP = "draw a figure (threshold curves, data collapse, Lambda, error vs rounds) from a database"
 
-KINDS = ("threshold", "collapse", "lambda", "rounds")
+KINDS = ("threshold", "collapse", "lambda", "rounds", "distance")
+METHOD_KEYS = ("estimator", "splitting")
+"""Metadata of how a point was measured, not of what: ``--kind distance`` draws series that
+differ only in these in one figure (each its own line, nothing merged)."""
 
 
 def add_series_options(parser: argparse.ArgumentParser) -> None:
@@ -130,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else args.db.parent / f"{args.kind}.png"
     if skipped:
         sys.stderr.write(f"qec plot: skipped {skipped} tasks with no shots yet\n")
+    if args.kind == "distance":
+        return _plot_distance(args, series, out, quantity)
     # Series never share a figure: each is drawn on its own, and the output says which is which.
     for path, (key, stats) in zip(_series_paths(out, len(series)), series.items(), strict=True):
         label = series_label(key)
@@ -152,5 +157,31 @@ def run(args: argparse.Namespace) -> int:
             ax = plot_rounds(stats, boundary_offset=args.boundary_offset, title=label)
         written = save_figure(ax, path, dpi=args.dpi)
         suffix = f"  (series: {label})" if len(series) > 1 else ""
+        sys.stdout.write(f"wrote {written}{suffix}\n")
+    return 0
+
+
+def _plot_distance(args: argparse.Namespace, series: dict, out: pathlib.Path,
+                   quantity: str) -> int:
+    """One figure per experiment: its series that differ only in how they were measured
+    (direct sampling, a rare-event estimate) drawn side by side against distance."""
+    from qec.analysis import series_label
+    from qec.plotting import plot_distance, save_figure
+
+    experiments: dict[tuple, dict[str, list]] = {}
+    for key, stats in series.items():
+        what = tuple((k, v) for k, v in key if k not in METHOD_KEYS)
+        method = dict(key)
+        if method.get("estimator") in (None, "binomial"):
+            how = "direct sampling"
+        else:
+            how = ", ".join(f"{k}={method[k]}" for k in METHOD_KEYS if method.get(k) is not None)
+        experiments.setdefault(what, {})[how] = stats
+    for path, (what, groups) in zip(_series_paths(out, len(experiments)), experiments.items(),
+                                    strict=True):
+        label = series_label(what)
+        ax = plot_distance(groups, quantity=quantity, title=label)
+        written = save_figure(ax, path, dpi=args.dpi)
+        suffix = f"  (series: {label})" if len(experiments) > 1 else ""
         sys.stdout.write(f"wrote {written}{suffix}\n")
     return 0
