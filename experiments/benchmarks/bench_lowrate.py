@@ -28,6 +28,7 @@ import numpy as np
 from qec.analysis import fit_lambda
 from qec.sampling import collect, default_workers, estimate_rare_error, memory_task
 from qec.sampling._splitting_kernel import ChainContext
+from qec.store import ResultStore
 
 P = 0.001
 
@@ -49,11 +50,23 @@ def main() -> None:
     parser.add_argument("--points", default="si1000:11,si1000:15,si1000:19,sd6:11,sd6:15")
     parser.add_argument("--lambda-distances", default="3,5,7,9")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--teraquop-only", action="store_true",
+                        help="skip the estimates: read the complete ones stored in --db")
     args = parser.parse_args()
     workers = default_workers()
     rows = []
     per_round: dict[tuple[str, int], tuple[float, float]] = {}
-    for item in args.points.split(","):
+    if args.teraquop_only:
+        with ResultStore(args.db, read_only=True) as store:
+            for stats in store.read_stats(estimator="splitting"):
+                try:
+                    interval = stats.logical_error().per_round(rounds=stats.rounds)
+                except ValueError:  # an incomplete ladder
+                    continue
+                per_round[(stats.json_metadata["noise"], stats.distance)] = (
+                    interval.estimate, interval.high)
+        args.points = ""
+    for item in filter(None, args.points.split(",")):
         noise, distance = item.split(":")
         d = int(distance)
         task = memory_task(code="surface", distance=d, rounds=d, basis="Z", noise=noise, p=P)
