@@ -50,7 +50,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from qec._validate import int_at_least
-from qec.data import Interval, Task, TaskStats, splitting_interval
+from qec.data import Interval, Task, splitting_interval
 from qec.sampling._executors import make_executor
 from qec.sampling._splitting_kernel import (
     ChainContext,
@@ -918,8 +918,3 @@ def _result(ladder: _Ladder, previous_seconds: float, *, complete: bool) -> Rare
         worker_seconds=ladder.seconds, rungs=tuple(ladder.rungs),
         direct_shots=ladder.direct_shots, direct_failures=ladder.direct_failures,
         warnings=tuple(warnings), complete=complete, strong_id=ladder.stored.strong_id)
-
-
-def stats_is_splitting(stats: TaskStats) -> bool:
-    """Whether stored statistics are a splitting estimate."""
-    return stats.estimator == "splitting"

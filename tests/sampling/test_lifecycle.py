@@ -35,10 +35,12 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start(tmp_path):
-    command = [sys.executable, "-m", "qec", "threshold", "--distances", "5,7", "--p",
-               "0.004:0.01:4", "--max-shots", "100000000", "--max-errors", "100000000",
-               "--workers", "2", "--out", str(tmp_path), "--seed", "1"]
+def _start(tmp_path, command=None, *, settle=2.0):
+    """Starts a qec command (a long threshold run by default) and waits for its 2 workers."""
+    command = command or [
+        sys.executable, "-m", "qec", "threshold", "--distances", "5,7", "--p", "0.004:0.01:4",
+        "--max-shots", "100000000", "--max-errors", "100000000", "--workers", "2", "--out",
+        str(tmp_path), "--seed", "1"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                stdin=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 60
@@ -47,7 +49,7 @@ def _start(tmp_path):
         time.sleep(0.2)
         workers = _children(process.pid)
     assert len(workers) == 2, f"no workers started: {workers}"
-    time.sleep(2.0)  # let some batches complete
+    time.sleep(settle)  # let some batches complete
     return process, workers
 
 
@@ -97,15 +99,7 @@ def test_lowrate_workers_end_with_the_command(tmp_path):
     command = [sys.executable, "-m", "qec", "lowrate", "--code", "surface", "--distance", "9",
                "--noise", "si1000", "--p", "0.001", "--workers", "2", "--db",
                str(tmp_path / "low.db"), "--quiet"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL, text=True)
-    deadline = time.monotonic() + 60
-    workers: list[int] = []
-    while time.monotonic() < deadline and len(workers) < 2:
-        time.sleep(0.2)
-        workers = _children(process.pid)
-    assert len(workers) == 2, f"no workers started: {workers}"
-    time.sleep(1.0)
+    process, workers = _start(tmp_path, command, settle=1.0)
     os.kill(process.pid, signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143, err
