@@ -325,6 +325,8 @@ class _Ladder:
         self.pilot_seconds_per_shot = 0.0
         self.next_batch = 0
         self.variance_used = 0.0
+        self.max_rungs: int | None = None
+        self.rungs_run = 0
 
     # Work on the executor.
     def _run(self, works: list[Any]) -> list[Any]:
@@ -668,6 +670,7 @@ def estimate_rare_error(
     max_iterations: int = 20_000,
     round_iterations: int = 100,
     time_limit: float | None = None,
+    max_rungs: int | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> RareEventEstimate:
     """Estimates the logical error per shot of a task by splitting, however small it is.
@@ -701,6 +704,8 @@ def estimate_rare_error(
         round_iterations: proposals per chain between two checks of a rung's precision.
         time_limit: seconds after which the estimate stops (stored rungs are kept; the result
             is then incomplete).
+        max_rungs: stop after completing this many rungs in this call (the start counts as
+            one); the result is then incomplete and a re-run continues. None: no limit.
         progress: called with a dict after every step (for a progress display).
 
     Returns:
@@ -746,6 +751,8 @@ def estimate_rare_error(
         raise ValueError(f"confidence={confidence!r} must be in (0, 1)")
     if time_limit is not None and not float(time_limit) > 0:
         raise ValueError(f"time_limit={time_limit!r} must be positive seconds")
+    if max_rungs is not None:
+        max_rungs = int_at_least("max_rungs", max_rungs, 1)
 
     store = db
     owns_store = False
@@ -759,6 +766,7 @@ def estimate_rare_error(
                      executor_factory=lambda: make_executor(workers=workers, dask=dask),
                      time_limit=None if time_limit is None else float(time_limit),
                      progress=progress)
+    ladder.max_rungs = max_rungs
     strong_id = ladder.stored.strong_id
     try:
         if store is not None:
@@ -840,7 +848,10 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         ladder.sums = start_sums
         members = rung.members
         level = 1
+        ladder.rungs_run += 1
     while not complete:
+        if ladder.max_rungs is not None and ladder.rungs_run >= ladder.max_rungs:
+            return _result(ladder, previous_seconds, complete=False)
         faults = max(ladder.rungs[-1].mean_faults, 1.0)
         old_scale = scale
         scale = max(1.0, scale * 2.0 ** (-ladder.step / math.sqrt(faults)))
@@ -867,6 +878,7 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         members = rung.members
         complete = scale == 1.0
         level += 1
+        ladder.rungs_run += 1
     return _result(ladder, previous_seconds, complete=True)
 
 
@@ -908,8 +920,8 @@ def _result(ladder: _Ladder, previous_seconds: float, *, complete: bool) -> Rare
                 f"the interval's half-width is +{shot.high / shot.estimate - 1:.0%}, wider "
                 f"than the relative error asked for ({ladder.relative_error:.0%})")
     else:
-        warnings.append("incomplete: the ladder did not reach the target model (time limit); "
-                        "run again with the same arguments to continue")
+        warnings.append("incomplete: the ladder did not reach the target model (time limit or "
+                        "max_rungs); run again with the same arguments to continue")
     method = "direct" if ladder.rungs and ladder.rungs[0].scale == 1.0 else "splitting"
     return RareEventEstimate(
         logical_error_per_shot=shot, logical_error_per_round=per_round, method=method,

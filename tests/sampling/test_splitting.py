@@ -104,13 +104,14 @@ def test_store_round_trip_and_resume_give_the_uninterrupted_numbers(tmp_path):
     options = dict(workers=1, seed=7, chains=64, groups=16, relative_error=0.4)
     whole = estimate_rare_error(task, db=tmp_path / "whole.db", **options)
     assert whole.complete
-    # Interrupted twice (time limits), then finished by a re-run.
+    # Interrupted after three rungs, then finished by a re-run.
     path = tmp_path / "resumed.db"
-    first = estimate_rare_error(task, db=path, time_limit=0.5, **options)
+    first = estimate_rare_error(task, db=path, max_rungs=3, **options)
     assert not first.complete and first.logical_error_per_shot is None
     assert any("incomplete" in w for w in first.warnings)
     with ResultStore(path) as store:
         stored_levels = len(store.read_checkpoints(first.strong_id))
+    assert stored_levels == 3 and len(first.rungs) == 3
     resumed = estimate_rare_error(task, db=path, **options)
     assert resumed.complete
     with ResultStore(path) as store:
