@@ -125,9 +125,11 @@ class SplittingEstimator:
       variance of ``ln P_0``);
     * ``complete``: 1 on the level that reached the target model.
 
-    The interval is ``exp(ln P +- (z sigma + |b|))``: ``sigma^2`` is the jackknife variance
-    plus ``var_extra`` and ``b`` the jackknife estimate of the ladder's bias, added to the
-    width rather than subtracted from the estimate. An incomplete ladder is refused.
+    The interval is ``exp(ln P +- (t sigma + |b|))``: ``sigma^2`` is the jackknife variance
+    plus ``var_extra``, ``t`` Student's quantile with G - 1 degrees of freedom (the jackknife
+    variance is itself estimated from G groups) and ``b`` the jackknife estimate of the
+    ladder's bias, added to the width rather than subtracted from the estimate. An incomplete
+    ladder is refused.
 
     Examples:
         >>> from qec.data import TaskStats
@@ -157,6 +159,7 @@ def splitting_interval(sums: dict[str, float], *, confidence: float, name: str =
         ValueError: sums are missing, or the ladder has not reached its target level.
     """
     from scipy.stats import norm
+    from scipy.stats import t as t_dist
 
     if "log_estimate" not in sums:
         raise ValueError(f"{name}: the splitting estimator needs the sum 'log_estimate'")
@@ -172,8 +175,10 @@ def splitting_interval(sums: dict[str, float], *, confidence: float, name: str =
         mean = math.fsum(replicates) / groups
         variance += (groups - 1) / groups * math.fsum((r - mean) ** 2 for r in replicates)
         bias = (groups - 1) * (mean - total)
-    z = float(norm.ppf(0.5 + confidence / 2))
-    half = z * math.sqrt(variance) + abs(bias)
+    # The jackknife variance has G - 1 degrees of freedom: Student's quantile, not the normal.
+    quantile = (float(t_dist.ppf(0.5 + confidence / 2, groups - 1)) if groups >= 2
+                else float(norm.ppf(0.5 + confidence / 2)))
+    half = quantile * math.sqrt(variance) + abs(bias)
     return Interval(estimate=min(math.exp(total), 1.0), low=min(math.exp(total - half), 1.0),
                     high=min(math.exp(total + half), 1.0), confidence=confidence)
 

@@ -928,8 +928,8 @@ def _result(ladder: _Ladder, previous_seconds: float, *, complete: bool) -> Rare
                                   name=f"task {ladder.stored.strong_id[:12]}")
         rounds = int(ladder.task.json_metadata.get("rounds", 1) or 1)
         per_round = shot.per_round(rounds=rounds, values=max(1, ladder.task.num_observables))
-        z = float(norm.ppf(0.5 + ladder.confidence / 2))
-        sigma = math.log(shot.high / shot.estimate) / z if shot.high > shot.estimate else 0.0
+        # The standard error of ln P (jackknife and start), for the direct-sampling equivalent.
+        sigma = math.sqrt(ladder._ladder_variance() + ladder.sums.get("var_extra", 0.0))
         if sigma > 0 and 0 < shot.estimate < 1:
             equivalent = (1 - shot.estimate) / (shot.estimate * sigma ** 2)
         if shot.estimate > 0 and shot.high / shot.estimate - 1 > ladder.relative_error * 1.05:
