@@ -327,8 +327,6 @@ class _Ladder:
         self.variance_used = 0.0
         self.max_rungs: int | None = None
         self.rungs_run = 0
-        self.previous_iterations = 0
-        self.rung_variances: list[float] = []
 
     # Work on the executor.
     def _run(self, works: list[Any]) -> list[Any]:
@@ -471,12 +469,7 @@ class _Ladder:
                 rung.block_accepted += result.block_accepted
             rung.members = members
             rung.traces.append(np.concatenate(traces, axis=1))
-            # A rung runs at least half as long as the one before: Bennett's variance is
-            # dominated by the smaller of the two samples, so a short rung after a long one
-            # leaves the next rung to make up for it (rung lengths alternated 400 / 7,000).
-            floor = max(self.min_iterations, min(self.previous_iterations // 2,
-                                                 self.max_iterations))
-            done = (rung.iterations >= floor
+            done = (rung.iterations >= self.min_iterations
                     and abs(self._drift(rung.kept())) <= _SETTLED)
             if previous is not None and done:
                 _, sd = self._ratio(previous, rung)
@@ -551,13 +544,7 @@ class _Ladder:
         inflation = max(1.0, ladder / self.variance_used) if self.variance_used > 0 else 1.0
         left = max(self.variance_goal * (1 - _START_SHARE) - max(ladder, self.variance_used),
                    self.variance_goal / 100)
-        goal = left / remaining / inflation
-        if self.rung_variances:
-            # An exhausted budget does not send the last rungs to max_iterations: they
-            # run at no better than half the precision the rungs so far had (and the result
-            # warns that its interval is wider than asked).
-            goal = max(goal, 0.5 * float(np.mean(self.rung_variances)))
-        return goal
+        return left / remaining / inflation
 
     def _size(self, *samples: np.ndarray) -> int:
         return int(max((s.max() for s in samples if s.size), default=0)) + 1
@@ -589,7 +576,6 @@ class _Ladder:
     def finish_rung(self, rung: _Rung, previous: int | None) -> tuple[dict[str, float],
                                                                       RungSummary]:
         """The rung's sums (its term of ln P and the jackknife replicates) and summary."""
-        self.previous_iterations = rung.iterations
         kept = rung.kept()
         size = self._size(kept)
         histograms = _histograms(kept, self.groups, size)
@@ -617,7 +603,6 @@ class _Ladder:
                     **{f"jk_{g}": float(jk[g]) for g in range(self.groups)}}
             overlap = _overlap(self.histograms[previous].sum(axis=0), histograms.sum(axis=0))
             self.variance_used += sd ** 2
-            self.rung_variances.append(sd ** 2)
         sums["levels"] = 1.0
         if rung.scale == 1.0:
             sums["complete"] = 1.0
@@ -820,12 +805,10 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
             ladder.direct_failures = info["direct_failures"]
         else:
             ladder.variance_used += summary.log_ratio_sd ** 2
-            ladder.rung_variances.append(summary.log_ratio_sd ** 2)
         for key, value in info["sums"].items():
             ladder.sums[key] = ladder.sums.get(key, 0.0) + value
         members = unpack_members(data["flat"], data["lengths"])
         ladder.block = info.get("block", _BLOCK_START)
-        ladder.previous_iterations = summary.iterations
         level = level_index + 1
         scale = info["scale"]
     complete = ladder.sums.get("complete", 0.0) >= 1
