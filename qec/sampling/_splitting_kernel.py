@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import stim
 
+from qec.decoders import compile_decoder, detector_error_model_for_circuit, resolve_decoder
+
 __all__ = ["ChainResult", "ChainWork", "MechanismModel", "SeedResult", "SeedWork",
            "pack_members", "unpack_members"]
 
@@ -189,7 +191,6 @@ class ChainContext:
     """A model and its decoder compiled in one process (kept in the worker's cache)."""
 
     def __init__(self, circuit_text: str, decoder_name: str, decoder: Any = None) -> None:
-        from qec.decoders import compile_decoder, detector_error_model_for_circuit, resolve_decoder
 
         dem = detector_error_model_for_circuit(stim.Circuit(circuit_text))
         self.model = MechanismModel.from_dem(dem)
