@@ -21,6 +21,7 @@ from qec.data._estimators import (
     WeightedEstimator,
     estimator_names,
     get_estimator,
+    jackknife_variance,
     register_estimator,
     splitting_interval,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "binomial_interval",
     "estimator_names",
     "get_estimator",
+    "jackknife_variance",
     "likelihood_factor",
     "per_round_error",
     "register_estimator",

@@ -31,6 +31,7 @@ __all__ = [
     "WeightedEstimator",
     "estimator_names",
     "get_estimator",
+    "jackknife_variance",
     "register_estimator",
     "splitting_interval",
 ]
@@ -150,6 +151,22 @@ class SplittingEstimator:
         return "SplittingEstimator()"
 
 
+def jackknife_variance(replicates: Any) -> float:
+    """The delete-one-group jackknife variance ``(G - 1) / G * sum((r_g - mean)^2)`` of G
+    leave-one-group-out replicates (0 for fewer than two).
+
+    Examples:
+        >>> jackknife_variance([1.0, 2.0, 3.0])
+        1.3333333333333333
+    """
+    values = [float(r) for r in replicates]
+    groups = len(values)
+    if groups < 2:
+        return 0.0
+    mean = math.fsum(values) / groups
+    return (groups - 1) / groups * math.fsum((r - mean) ** 2 for r in values)
+
+
 def splitting_interval(sums: dict[str, float], *, confidence: float, name: str = "the estimate"
                        ) -> Interval:
     """The interval of a splitting estimate from its summed level terms (see
@@ -172,9 +189,8 @@ def splitting_interval(sums: dict[str, float], *, confidence: float, name: str =
     variance = max(sums.get("var_extra", 0.0), 0.0)
     bias = 0.0
     if groups >= 2:
-        mean = math.fsum(replicates) / groups
-        variance += (groups - 1) / groups * math.fsum((r - mean) ** 2 for r in replicates)
-        bias = (groups - 1) * (mean - total)
+        variance += jackknife_variance(replicates)
+        bias = (groups - 1) * (math.fsum(replicates) / groups - total)
     # The jackknife variance has G - 1 degrees of freedom: Student's quantile, not the normal.
     quantile = (float(t_dist.ppf(0.5 + confidence / 2, groups - 1)) if groups >= 2
                 else float(norm.ppf(0.5 + confidence / 2)))

@@ -50,7 +50,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from qec._validate import int_at_least
-from qec.data import Interval, Task, splitting_interval
+from qec.data import Interval, Task, jackknife_variance, splitting_interval
 from qec.sampling._executors import make_executor
 from qec.sampling._splitting_kernel import (
     ChainContext,
@@ -527,9 +527,7 @@ class _Ladder:
 
     def _ladder_variance(self) -> float:
         """The jackknife variance of the chains' part of ln P so far (the rungs' terms)."""
-        replicates = [self.sums.get(f"jk_{g}", 0.0) for g in range(self.groups)]
-        mean = sum(replicates) / self.groups
-        return (self.groups - 1) / self.groups * sum((r - mean) ** 2 for r in replicates)
+        return jackknife_variance(self.sums.get(f"jk_{g}", 0.0) for g in range(self.groups))
 
     def _rung_goal(self, rung: _Rung) -> float:
         """The variance this rung's ratio may have: what is left of the budget, shared by the
@@ -552,10 +550,7 @@ class _Ladder:
     def _ratio(self, previous: int, rung: _Rung) -> tuple[float, float]:
         """``ln(P_rung / P_previous)`` and its jackknife standard deviation."""
         replicates = self._ratio_replicates(previous, rung)
-        total, jk = replicates[0], replicates[1:]
-        g = self.groups
-        variance = (g - 1) / g * float(((jk - jk.mean()) ** 2).sum())
-        return total, math.sqrt(variance)
+        return float(replicates[0]), math.sqrt(jackknife_variance(replicates[1:]))
 
     def _ratio_replicates(self, previous: int, rung: _Rung) -> np.ndarray:
         kept = rung.kept()
@@ -598,7 +593,7 @@ class _Ladder:
             replicates = self._ratio_replicates(previous, rung)
             log_ratio = float(replicates[0])
             jk = replicates[1:]
-            sd = math.sqrt((self.groups - 1) / self.groups * float(((jk - jk.mean()) ** 2).sum()))
+            sd = math.sqrt(jackknife_variance(jk))
             sums = {"log_estimate": log_ratio,
                     **{f"jk_{g}": float(jk[g]) for g in range(self.groups)}}
             overlap = _overlap(self.histograms[previous].sum(axis=0), histograms.sum(axis=0))
