@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.stats import norm
+from scipy.stats import t as t_dist
 
 from qec._validate import int_at_least
 from qec.data import Interval, Task, jackknife_variance, splitting_interval
@@ -295,7 +295,8 @@ class _Ladder:
         self.chains = chains
         self.groups = groups
         self.confidence = confidence
-        z = float(norm.ppf(0.5 + confidence / 2))
+        # The interval's quantile: Student's, with the jackknife's groups - 1 degrees of freedom.
+        z = float(t_dist.ppf(0.5 + confidence / 2, groups - 1))
         self.variance_goal = (math.log1p(relative_error) / z) ** 2
         self.relative_error = relative_error
         self.step = step
@@ -325,6 +326,7 @@ class _Ladder:
         self.pilot_seconds_per_shot = 0.0
         self.next_batch = 0
         self.variance_used = 0.0
+        self.kappas: list[float] = []  # the rungs' own cost coefficients (see _kappa)
         self.max_rungs: int | None = None
         self.rungs_run = 0
 
@@ -412,9 +414,10 @@ class _Ladder:
         goal = self.variance_goal if direct else self.variance_goal * _START_SHARE
         enough = False
         while not enough:
+            keep = self.chains if len(members) < self.chains else 0  # seeds still wanted
             works = [SeedWork(self._batch_id(), self.stored.strong_id, scale,
                               _stim_seed(self.seed, self.stored.strong_id, "start", unit + i),
-                              _SEED_SHOTS, self.chains) for i in range(_UNITS)]
+                              _SEED_SHOTS, keep) for i in range(_UNITS)]
             for result in self._run(works):  # in unit order, so the stopping point is fixed
                 unit += 1
                 shots += result.shots
@@ -472,9 +475,8 @@ class _Ladder:
             done = (rung.iterations >= self.min_iterations
                     and abs(self._drift(rung.kept())) <= _SETTLED)
             if previous is not None and done:
-                _, sd = self._ratio(previous, rung)
                 goal = self._rung_goal(rung)
-                done = sd ** 2 <= goal
+                done = len(rung.kept()) >= self._planned_length(previous, rung, goal)
             if rung.iterations >= self.max_iterations:
                 if goal is not None and not done:
                     self.warnings.append(
@@ -529,20 +531,61 @@ class _Ladder:
         """The jackknife variance of the chains' part of ln P so far (the rungs' terms)."""
         return jackknife_variance(self.sums.get(f"jk_{g}", 0.0) for g in range(self.groups))
 
+    def _remaining_rungs(self, rung: _Rung) -> float:
+        """This rung and those still to come, by the ladder rule from its scale to 1."""
+        faults = max(float(rung.kept().mean()), 1.0)
+        return 1 + max(0.0, math.log2(max(rung.scale, 1.0)) * math.sqrt(faults) / self.step)
+
     def _rung_goal(self, rung: _Rung) -> float:
         """The variance this rung's ratio may have: what is left of the budget, shared by the
         rungs still to come (estimated by the ladder rule from here to scale 1), and divided
         by how much the ladder's variance so far exceeds the sum of its rungs' variances (the
         rungs of one chain group are positively correlated: its chains carry their state
         from rung to rung)."""
-        faults = max(float(rung.kept().mean()), 1.0)
-        remaining = 1 + max(0.0, math.log2(max(rung.scale, 1.0)) * math.sqrt(faults)
-                            / self.step)
+        remaining = self._remaining_rungs(rung)
         ladder = self._ladder_variance()
         inflation = max(1.0, ladder / self.variance_used) if self.variance_used > 0 else 1.0
         left = max(self.variance_goal * (1 - _START_SHARE) - max(ladder, self.variance_used),
                    self.variance_goal / 100)
         return left / remaining / inflation
+
+    def _kappa(self, previous: int, rung: _Rung) -> float:
+        """The rung's cost coefficient: the variance its own samples add to its ratio (the
+        jackknife over its groups, with the previous rung's samples held fixed), times their
+        number of kept iterations."""
+        kept = rung.kept()
+        old = self.histograms[previous]
+        size = max(old.shape[1], self._size(kept))
+        old = np.pad(old, ((0, 0), (0, size - old.shape[1]))).sum(axis=0)
+        new = _histograms(kept, self.groups, size)
+        s_a, s_b = self.scales[previous], rung.scale
+        slope = math.log(s_b / s_a)
+        offset = self.model.log_partition(s_b) - self.model.log_partition(s_a)
+        replicates = [_bar_log_ratio(old, new[np.arange(self.groups) != g].sum(axis=0),
+                                     slope=slope, offset=offset) for g in range(self.groups)]
+        return jackknife_variance(replicates) * len(kept)
+
+    def _planned_length(self, previous: int, rung: _Rung, goal: float) -> float:
+        """The kept iterations this rung runs: rungs of balanced length.
+
+        A rung's samples enter two ratios, with the rung before and the rung after, so the
+        ladder's variance is about ``sum_j 2 kappa_j / n_j`` for rungs of ``n_j`` kept
+        iterations and cost coefficients ``kappa_j`` (:meth:`_kappa`); for a budget it is
+        least with ``n_j`` alike. The length is ``2 kappa / goal``, ``goal`` the rung's share
+        of what is left of the budget and ``kappa`` the mean coefficient of the rungs before
+        (the rung's own only on the first rung with a ratio): so the length is fixed before the
+        rung's own noisy variance is seen. (Stopping a rung when its ratio looks precise
+        enough instead made a rung after a short one run on and on, since the short rung's
+        part of the ratio does not shrink, and the next stop early, which repeats.) When the
+        rungs so far overspent the budget, the later ones lengthen, up to four times the
+        length the whole budget gives every rung; beyond that the interval is left wider than
+        asked, and the result says so.
+        """
+        kappa = (sum(self.kappas) / len(self.kappas) if self.kappas
+                 else self._kappa(previous, rung))
+        rungs = len(self.kappas) + self._remaining_rungs(rung)
+        even = 2 * kappa * rungs / (self.variance_goal * (1 - _START_SHARE))
+        return min(2 * kappa / goal, 4 * even)
 
     def _size(self, *samples: np.ndarray) -> int:
         return int(max((s.max() for s in samples if s.size), default=0)) + 1
@@ -598,6 +641,7 @@ class _Ladder:
                     **{f"jk_{g}": float(jk[g]) for g in range(self.groups)}}
             overlap = _overlap(self.histograms[previous].sum(axis=0), histograms.sum(axis=0))
             self.variance_used += sd ** 2
+            self.kappas.append(self._kappa(previous, rung))
         sums["levels"] = 1.0
         if rung.scale == 1.0:
             sums["complete"] = 1.0
@@ -804,6 +848,8 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
             ladder.sums[key] = ladder.sums.get(key, 0.0) + value
         members = unpack_members(data["flat"], data["lengths"])
         ladder.block = info.get("block", _BLOCK_START)
+        if info.get("kappa") is not None:
+            ladder.kappas.append(info["kappa"])
         level = level_index + 1
         scale = info["scale"]
     complete = ladder.sums.get("complete", 0.0) >= 1
@@ -889,7 +935,7 @@ def _save(ladder: _Ladder, store: ResultStore | None, *, level: int, scale: floa
     info = {"scale": scale, "sums": sums, "summary": dataclasses.asdict(summary),
             "warnings": warnings or [], "decoder_calls": decoder_calls, "seconds": seconds,
             "direct_shots": ladder.direct_shots, "direct_failures": ladder.direct_failures,
-            "block": ladder.block}
+            "block": ladder.block, "kappa": ladder.kappas[-1] if level and ladder.kappas else None}
     data = to_bytes({"flat": flat, "lengths": lengths, "histograms": histograms,
                      "info": np.frombuffer(json.dumps(info).encode(), dtype=np.uint8)})
     store.save_level(ladder.stored.strong_id, level=level, seed=ladder.seed,

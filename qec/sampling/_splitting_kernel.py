@@ -262,13 +262,15 @@ class SeedWork:
             t0 = time.perf_counter()
             context = _context(state, state.payloads[self.strong_id])
             sampler = context.sampler(self.scale, self.seed)
-            dets, obs, errs = sampler.sample(self.shots, bit_packed=True, return_errors=True)
+            # The fired mechanisms only when seeds are wanted: counting needs none of them.
+            dets, obs, errs = sampler.sample(self.shots, bit_packed=True,
+                                             return_errors=self.keep > 0)
             k = context.model.num_observables
             obs_bits = np.unpackbits(obs, axis=1, bitorder="little", count=k)
             det_bits = np.unpackbits(dets, axis=1, bitorder="little",
                                      count=context.model.num_detectors)
             fail = context.failing(det_bits, obs_bits)
-            rows = np.flatnonzero(fail)[:self.keep]
+            rows = np.flatnonzero(fail)[:self.keep] if self.keep else np.zeros(0, np.int64)
             members = [np.flatnonzero(np.unpackbits(errs[r], bitorder="little",
                                                     count=context.model.num_mechanisms))
                        for r in rows]
