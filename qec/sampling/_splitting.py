@@ -18,7 +18,10 @@ Mayer et al. do for circuit noise (arXiv:2509.13678), with many independently se
 3. **Rungs.** At each scale the chains run Metropolis-Hastings over the failing
    configurations; each rung's ratio ``P_(j+1) / P_j`` is Bennett's acceptance-ratio estimate
    from the samples of both neighbours (the maximum-likelihood form). The first quarter of
-   each rung's samples is discarded as burn-in.
+   each rung's samples is discarded as burn-in. Each rung runs a length planned before it
+   starts, from the budget left and the cost coefficients of the rungs before it, so that
+   rungs are of balanced length (see ``_Ladder._planned_length``), and on while its samples
+   still drift.
 4. **Interval.** ``ln P = ln P_0 + sum_j ln(P_(j+1) / P_j)``. The chains form ``G``
    independent groups (their seeds and random streams are disjoint); the delete-one-group
    jackknife over the whole ladder gives the variance (it sees the autocorrelation within
