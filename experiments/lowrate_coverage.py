@@ -7,7 +7,7 @@ the z-scores ``(ln estimate - ln direct) / sd``, ``sd`` read off each interval's
 Nominal coverage is 95% and the z-scores should have mean 0 and standard deviation 1 (the
 direct value has its own error, a relative 1.6%, small beside the estimates' ~15%).
 
-    python experiments/lowrate_coverage.py [--seeds 24]
+    python experiments/lowrate_coverage.py [--seeds 40] [--relative-error 0.3]
         [--db experiments/results/lowrate_coverage.db]
 """
 
@@ -27,6 +27,9 @@ def main() -> None:
     parser.add_argument("--db", default="experiments/results/lowrate_coverage.db")
     parser.add_argument("--seeds", type=int, default=24)
     parser.add_argument("--first-seed", type=int, default=100)
+    parser.add_argument("--relative-error", type=float, default=0.3,
+                        help="asked of each estimate; at 0.3 every rung of this small point "
+                        "runs its minimum length, at 0.1 the planned lengths decide")
     args = parser.parse_args()
     task = memory_task(code="surface", distance=5, rounds=5, basis="Z", noise="si1000",
                        p=0.0008)
@@ -39,7 +42,7 @@ def main() -> None:
     hits = 0
     z = []
     for seed in range(args.first_seed, args.first_seed + args.seeds):
-        estimate = estimate_rare_error(task, seed=seed, relative_error=0.3)
+        estimate = estimate_rare_error(task, seed=seed, relative_error=args.relative_error)
         shot = estimate.logical_error_per_shot
         held = shot.low <= reference.estimate <= shot.high
         hits += held
