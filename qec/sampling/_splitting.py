@@ -444,7 +444,7 @@ class _Ladder:
 
     # Rungs.
     def run_rung(self, rung: _Rung, previous: int | None) -> bool:
-        """Runs a rung until its ratio to the previous one is precise enough (or the cap).
+        """Runs a rung for its planned length and until its samples stop drifting (or the cap).
 
         Returns False when the time limit stopped it (the rung is then not stored).
         """
@@ -480,11 +480,13 @@ class _Ladder:
                 planned = self._planned_length(previous, rung)
                 done = len(rung.kept()) >= planned
             if rung.iterations >= self.max_iterations:
-                if planned is not None and not done:
+                if not done:
+                    why = ("its samples still drifted" if planned is None else
+                           f"the {planned / (1 - _BURN_IN):.0f} iterations planned for the "
+                           "relative error asked")
                     self.warnings.append(
                         f"rung {rung.level} (scale {rung.scale:.4g}) stopped at "
-                        f"max_iterations={self.max_iterations} before its ratio reached the "
-                        "precision the relative error asks for")
+                        f"max_iterations={self.max_iterations} before {why}")
                 done = True
             self._report(stage="rung", level=rung.level, scale=rung.scale,
                          iterations=rung.iterations,

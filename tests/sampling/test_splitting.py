@@ -134,6 +134,15 @@ def test_store_round_trip_and_resume_give_the_uninterrupted_numbers(tmp_path):
                                                                                rel=1e-9)
 
 
+def test_a_rung_cut_short_by_max_iterations_says_so():
+    # A relative error of 2% plans rungs longer than 200 iterations.
+    estimate = estimate_rare_error(task_of(9, 0.02), workers=1, seed=3, chains=64,
+                                   relative_error=0.02, min_iterations=100,
+                                   max_iterations=200)
+    cut = [w for w in estimate.warnings if "max_iterations=200" in w]
+    assert cut and "iterations planned for the relative error asked" in cut[0]
+
+
 def test_direct_when_the_rate_is_large():
     estimate = estimate_rare_error(task_of(5, 0.2), workers=1, seed=1, chains=64)
     exact = exact_tail(5, 0.2)
