@@ -261,7 +261,6 @@ class _Rung:
         self.rounds = 0
         self.block_moves = 0
         self.block_accepted = 0
-        self.first_kappa: float | None = None  # see _Ladder._planned_length
 
     @property
     def iterations(self) -> int:
@@ -567,23 +566,17 @@ class _Ladder:
         as the covariance of neighbouring ratios. For a budget that variance is least with the
         ``n`` alike. The length is ``4 kappa r / left``: ``left`` what is left of the budget
         after the ladder so far (its whole-ladder jackknife variance), ``r`` this rung and
-        those to come, ``kappa`` the mean coefficient of the rungs before (on the first rung
-        with a ratio, its own, measured once when it first could stop: measured again as the
-        rung runs on it grows while the samples are still shorter than the slowest
-        correlations, and the plan would chase it), so the length is fixed before the rung's
-        own noisy variance is seen. (Stopping a rung when its ratio looks precise enough
-        instead made a rung after a short one run on and on, since the short one's part of
-        the ratio does not shrink, and the next one stop early, which repeats.) When the
-        rungs so far have overspent the budget, later ones lengthen, up to twice the length
-        the whole budget gives every rung; beyond that the interval is left wider than
-        asked, and the result says so.
+        those to come, ``kappa`` the mean coefficient of the rungs before (the rung's own only
+        on the first rung with a ratio), so the length is fixed before the rung's own noisy
+        variance is seen. (Stopping a rung when its ratio looks precise enough instead made a
+        rung after a short one run on and on, since the short one's part of the ratio does
+        not shrink, and the next one stop early, which repeats.) When the rungs so far have
+        overspent the budget, later ones lengthen, up to twice the length the whole budget
+        gives every rung; beyond that the interval is left wider than asked, and the result
+        says so.
         """
-        if self.kappas:
-            kappa = sum(self.kappas) / len(self.kappas)
-        else:  # the first rung with a ratio: its own, measured once, at its first check
-            if rung.first_kappa is None:
-                rung.first_kappa = self._kappa(previous, rung)
-            kappa = rung.first_kappa
+        kappa = (sum(self.kappas) / len(self.kappas) if self.kappas
+                 else self._kappa(previous, rung))
         budget = self.variance_goal * (1 - _START_SHARE)
         remaining = self._remaining_rungs(rung)
         even = 4 * kappa * (len(self.kappas) + remaining) / budget
