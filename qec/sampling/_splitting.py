@@ -328,6 +328,7 @@ class _Ladder:
         self.saved_at = self.started
         self.pilot_seconds_per_shot = 0.0
         self.next_batch = 0
+        self.variance_used = 0.0
         self.kappas: list[float] = []  # the rungs' own cost coefficients (see _kappa)
         self.max_rungs: int | None = None
         self.rungs_run = 0
@@ -477,7 +478,7 @@ class _Ladder:
             done = (rung.iterations >= self.min_iterations
                     and abs(self._drift(rung.kept())) <= _SETTLED)
             if previous is not None and done:
-                planned = self._planned_length(previous, rung)
+                planned = self._planned_length(previous, rung, self._rung_goal(rung))
                 done = len(rung.kept()) >= planned
             if rung.iterations >= self.max_iterations:
                 if not done:
@@ -540,6 +541,19 @@ class _Ladder:
         faults = max(float(rung.kept().mean()), 1.0)
         return 1 + max(0.0, math.log2(max(rung.scale, 1.0)) * math.sqrt(faults) / self.step)
 
+    def _rung_goal(self, rung: _Rung) -> float:
+        """The variance this rung's ratio may have: what is left of the budget, shared by the
+        rungs still to come (estimated by the ladder rule from here to scale 1), and divided
+        by how much the ladder's variance so far exceeds the sum of its rungs' variances (the
+        rungs of one chain group are positively correlated: its chains carry their state
+        from rung to rung)."""
+        remaining = self._remaining_rungs(rung)
+        ladder = self._ladder_variance()
+        inflation = max(1.0, ladder / self.variance_used) if self.variance_used > 0 else 1.0
+        left = max(self.variance_goal * (1 - _START_SHARE) - max(ladder, self.variance_used),
+                   self.variance_goal / 100)
+        return left / remaining / inflation
+
     def _kappa(self, previous: int, rung: _Rung) -> float:
         """The rung's cost coefficient: the variance its own samples add to its ratio (the
         jackknife over its groups, with the previous rung's samples held fixed), times their
@@ -556,32 +570,27 @@ class _Ladder:
                                      slope=slope, offset=offset) for g in range(self.groups)]
         return jackknife_variance(replicates) * len(kept)
 
-    def _planned_length(self, previous: int, rung: _Rung) -> float:
+    def _planned_length(self, previous: int, rung: _Rung, goal: float) -> float:
         """The kept iterations this rung runs: rungs of balanced length.
 
-        A rung's samples enter two ratios, with the rung before and the rung after, and with
-        the same sign in both (as a mean in thermodynamic integration enters the intervals on
-        either side of it): so they add about ``4 kappa / n`` to the variance of ``ln P``, for
-        ``n`` kept iterations and the cost coefficient ``kappa`` (:meth:`_kappa`), half of it
-        as the covariance of neighbouring ratios. For a budget that variance is least with the
-        ``n`` alike. The length is ``4 kappa r / left``: ``left`` what is left of the budget
-        after the ladder so far (its whole-ladder jackknife variance), ``r`` this rung and
-        those to come, ``kappa`` the mean coefficient of the rungs before (the rung's own only
-        on the first rung with a ratio), so the length is fixed before the rung's own noisy
-        variance is seen. (Stopping a rung when its ratio looks precise enough instead made a
-        rung after a short one run on and on, since the short one's part of the ratio does
-        not shrink, and the next one stop early, which repeats.) When the rungs so far have
-        overspent the budget, later ones lengthen, up to twice the length the whole budget
-        gives every rung; beyond that the interval is left wider than asked, and the result
-        says so.
+        A rung's samples enter two ratios, with the rung before and the rung after, so the
+        ladder's variance is about ``sum_j 2 kappa_j / n_j`` for rungs of ``n_j`` kept
+        iterations and cost coefficients ``kappa_j`` (:meth:`_kappa`); for a budget it is
+        least with ``n_j`` alike. The length is ``2 kappa / goal``, ``goal`` the rung's share
+        of what is left of the budget and ``kappa`` the mean coefficient of the rungs before
+        (the rung's own only on the first rung with a ratio): so the length is fixed before the
+        rung's own noisy variance is seen. (Stopping a rung when its ratio looks precise
+        enough instead made a rung after a short one run on and on, since the short rung's
+        part of the ratio does not shrink, and the next stop early, which repeats.) When the
+        rungs so far overspent the budget, the later ones lengthen, up to four times the
+        length the whole budget gives every rung; beyond that the interval is left wider than
+        asked, and the result says so.
         """
         kappa = (sum(self.kappas) / len(self.kappas) if self.kappas
                  else self._kappa(previous, rung))
-        budget = self.variance_goal * (1 - _START_SHARE)
-        remaining = self._remaining_rungs(rung)
-        even = 4 * kappa * (len(self.kappas) + remaining) / budget
-        left = budget - self._ladder_variance()
-        return 2 * even if left <= 0 else min(4 * kappa * remaining / left, 2 * even)
+        rungs = len(self.kappas) + self._remaining_rungs(rung)
+        even = 2 * kappa * rungs / (self.variance_goal * (1 - _START_SHARE))
+        return min(2 * kappa / goal, 4 * even)
 
     def _size(self, *samples: np.ndarray) -> int:
         return int(max((s.max() for s in samples if s.size), default=0)) + 1
@@ -636,6 +645,7 @@ class _Ladder:
             sums = {"log_estimate": log_ratio,
                     **{f"jk_{g}": float(jk[g]) for g in range(self.groups)}}
             overlap = _overlap(self.histograms[previous].sum(axis=0), histograms.sum(axis=0))
+            self.variance_used += sd ** 2
             self.kappas.append(self._kappa(previous, rung))
         sums["levels"] = 1.0
         if rung.scale == 1.0:
@@ -837,6 +847,8 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         if level_index == 0:
             ladder.direct_shots = info["direct_shots"]
             ladder.direct_failures = info["direct_failures"]
+        else:
+            ladder.variance_used += summary.log_ratio_sd ** 2
         for key, value in info["sums"].items():
             ladder.sums[key] = ladder.sums.get(key, 0.0) + value
         members = unpack_members(data["flat"], data["lengths"])
