@@ -135,12 +135,13 @@ def test_store_round_trip_and_resume_give_the_uninterrupted_numbers(tmp_path):
 
 
 def test_a_rung_cut_short_by_max_iterations_says_so():
-    # A relative error of 2% plans rungs longer than 200 iterations.
+    # A relative error of 1% plans rungs longer than 200 iterations.
     estimate = estimate_rare_error(task_of(9, 0.02), workers=1, seed=3, chains=64,
-                                   relative_error=0.02, min_iterations=100,
+                                   relative_error=0.01, min_iterations=100,
                                    max_iterations=200)
     cut = [w for w in estimate.warnings if "max_iterations=200" in w]
     assert cut and "iterations planned for the relative error asked" in cut[0]
+    assert any("wider than the relative error asked" in w for w in estimate.warnings)
 
 
 def test_direct_when_the_rate_is_large():
