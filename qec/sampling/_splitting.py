@@ -558,17 +558,8 @@ class _Ladder:
         """The rung's cost coefficient: the variance its own samples add to its ratio (the
         jackknife over its groups, with the previous rung's samples held fixed), times their
         number of kept iterations."""
-        kept = rung.kept()
-        old = self.histograms[previous]
-        size = max(old.shape[1], self._size(kept))
-        old = np.pad(old, ((0, 0), (0, size - old.shape[1]))).sum(axis=0)
-        new = _histograms(kept, self.groups, size)
-        s_a, s_b = self.scales[previous], rung.scale
-        slope = math.log(s_b / s_a)
-        offset = self.model.log_partition(s_b) - self.model.log_partition(s_a)
-        replicates = [_bar_log_ratio(old, new[np.arange(self.groups) != g].sum(axis=0),
-                                     slope=slope, offset=offset) for g in range(self.groups)]
-        return jackknife_variance(replicates) * len(kept)
+        replicates = self._ratio_replicates(previous, rung, own_only=True)
+        return jackknife_variance(replicates[1:]) * len(rung.kept())
 
     def _planned_length(self, previous: int, rung: _Rung, goal: float) -> float:
         """The kept iterations this rung runs: rungs of balanced length.
@@ -595,12 +586,10 @@ class _Ladder:
     def _size(self, *samples: np.ndarray) -> int:
         return int(max((s.max() for s in samples if s.size), default=0)) + 1
 
-    def _ratio(self, previous: int, rung: _Rung) -> tuple[float, float]:
-        """``ln(P_rung / P_previous)`` and its jackknife standard deviation."""
-        replicates = self._ratio_replicates(previous, rung)
-        return float(replicates[0]), math.sqrt(jackknife_variance(replicates[1:]))
-
-    def _ratio_replicates(self, previous: int, rung: _Rung) -> np.ndarray:
+    def _ratio_replicates(self, previous: int, rung: _Rung, *, own_only: bool = False
+                          ) -> np.ndarray:
+        """``ln(P_rung / P_previous)`` and its delete-one-group replicates (each deleting the
+        group from both rungs' samples, or with ``own_only`` from this rung's only)."""
         kept = rung.kept()
         old = self.histograms[previous]
         size = max(old.shape[1], self._size(kept))
@@ -612,8 +601,9 @@ class _Ladder:
         out = [_bar_log_ratio(old.sum(axis=0), new.sum(axis=0), slope=slope, offset=offset)]
         for g in range(self.groups):
             keep = np.arange(self.groups) != g
-            out.append(_bar_log_ratio(old[keep].sum(axis=0), new[keep].sum(axis=0),
-                                      slope=slope, offset=offset))
+            before = old.sum(axis=0) if own_only else old[keep].sum(axis=0)
+            out.append(_bar_log_ratio(before, new[keep].sum(axis=0), slope=slope,
+                                      offset=offset))
         return np.asarray(out)
 
     def finish_rung(self, rung: _Rung, previous: int | None) -> tuple[dict[str, float],
