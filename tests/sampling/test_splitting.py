@@ -135,13 +135,40 @@ def test_store_round_trip_and_resume_give_the_uninterrupted_numbers(tmp_path):
 
 
 def test_a_rung_cut_short_by_max_iterations_says_so():
-    # A relative error of 1% plans rungs longer than 200 iterations.
-    estimate = estimate_rare_error(task_of(9, 0.02), workers=1, seed=3, chains=64,
-                                   relative_error=0.01, min_iterations=100,
-                                   max_iterations=200)
-    cut = [w for w in estimate.warnings if "max_iterations=200" in w]
+    # A relative error of 1% plans rungs of hundreds of iterations; cut at 60, the interval
+    # comes out about twice as wide as asked.
+    estimate = estimate_rare_error(task_of(9, 0.02), workers=1, seed=4, chains=64,
+                                   relative_error=0.01, min_iterations=40,
+                                   max_iterations=60)
+    cut = [w for w in estimate.warnings if "max_iterations=60" in w]
     assert cut and "iterations planned for the relative error asked" in cut[0]
     assert any("wider than the relative error asked" in w for w in estimate.warnings)
+
+
+def test_the_pilot_refines_the_start_to_an_eighth_of_a_doubling():
+    # d = 9 bit flips: P(s) is a binomial tail at q = s r / (1 + s r), known at every scale.
+    distance, p = 9, 0.005
+    events = []
+    estimate = estimate_rare_error(task_of(distance, p), workers=1, seed=2, chains=64,
+                                   relative_error=1.0, progress=events.append)
+    pilots = [e for e in events if e["stage"] == "pilot"]
+    start = estimate.rungs[0].scale
+    eighths = 8 * math.log2(start)
+    assert abs(eighths - round(eighths)) < 1e-9 and round(eighths) % 4  # not a sqrt(2) step
+    coarse, refined = pilots[:-2], pilots[-2:]  # steps of sqrt(2), then two bisections
+    assert [e["scale"] for e in coarse] == pytest.approx(
+        [2 ** (k / 2) for k in range(len(coarse))])
+    assert coarse[-1]["failures"] >= 10 and all(e["failures"] < 10 for e in coarse[:-1])
+    assert all(coarse[-2]["scale"] < e["scale"] < coarse[-1]["scale"] for e in refined)
+    assert [e["scale"] for e in pilots if e["failures"] < 10][-1] == pytest.approx(
+        start / 2 ** 0.125)  # the grid point below the start did not pass
+
+    def exact_at(scale):
+        odds = scale * p / (1 - p)
+        return exact_tail(distance, odds / (1 + odds))
+
+    # 10 failures of 1,024 shots: the start's failure rate is near 1%, within a step's factor.
+    assert 0.004 < exact_at(start) < 0.03 and exact_at(start / 2 ** 0.125) < 0.02
 
 
 def test_direct_when_the_rate_is_large():
