@@ -496,7 +496,8 @@ class _Ladder:
             done = (rung.iterations >= self.min_iterations
                     and abs(self._drift(rung.kept())) <= _SETTLED)
             if previous is not None and done:
-                planned = self._planned_length(previous, rung, self._rung_goal(rung))
+                if planned is None:  # once per rung: see _planned_length
+                    planned = self._planned_length(previous, rung, self._rung_goal(rung))
                 done = len(rung.kept()) >= planned
             if rung.iterations >= self.max_iterations:
                 if not done:
@@ -587,8 +588,14 @@ class _Ladder:
         iterations and cost coefficients ``kappa_j`` (:meth:`_kappa`); for a budget it is
         least with ``n_j`` alike. The length is ``2 kappa / goal``, ``goal`` the rung's share
         of what is left of the budget and ``kappa`` the mean coefficient of the rungs before
-        (the rung's own only on the first rung with a ratio): so the length is fixed before the
-        rung's own noisy variance is seen. (Stopping a rung when its ratio looks precise
+        (the rung's own only on the first rung with a ratio, measured when the rung first
+        has its minimum length and has settled): so the length is fixed before the rung's own
+        noisy variance is seen, and the plan is made once per rung. (Re-planning the first
+        ratio's rung from its own coefficient as it ran could run away: where the groups
+        differ by more than the rung's length averages out, the coefficient, a variance
+        times a length, grows with the length, and so did the plan; at d = 19 with a
+        doubled goal it planned 13,700 kept iterations and was still running after 11
+        minutes.) (Stopping a rung when its ratio looks precise
         enough instead made a rung after a short one run on and on, since the short rung's
         part of the ratio does not shrink, and the next stop early, which repeats.) When the
         rungs so far overspent the budget, the later ones lengthen, up to four times the

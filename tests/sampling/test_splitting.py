@@ -171,6 +171,29 @@ def test_the_pilot_refines_the_start_to_an_eighth_of_a_doubling():
     assert 0.004 < exact_at(start) < 0.03 and exact_at(start / 2 ** 0.125) < 0.02
 
 
+def test_each_rung_is_planned_once(monkeypatch):
+    # Re-planning a rung from its own growing samples could run away (see _planned_length).
+    from qec.sampling._splitting import _Ladder
+
+    planned = []
+    original = _Ladder._planned_length
+
+    def spy(self, previous, rung, goal):
+        length = original(self, previous, rung, goal)
+        planned.append((rung.level, rung.iterations, length))
+        return length
+
+    monkeypatch.setattr(_Ladder, "_planned_length", spy)
+    estimate = estimate_rare_error(task_of(21, 0.02), workers=1, seed=3, chains=64,
+                                   relative_error=0.05, min_iterations=20)
+    levels = [level for level, _, _ in planned]
+    assert len(levels) == len(set(levels)) == len(estimate.rungs) - 1
+    assert any(r.iterations > 20 for r in estimate.rungs[1:])  # the plans decided lengths
+    for (_, at, length), rung in zip(planned, estimate.rungs[1:], strict=True):
+        assert at < rung.iterations or length <= 0.75 * at  # planned before it was met
+        assert 0.75 * rung.iterations >= length  # and the rung ran it (burn-in 25%)
+
+
 def test_direct_when_the_rate_is_large():
     estimate = estimate_rare_error(task_of(5, 0.2), workers=1, seed=1, chains=64)
     exact = exact_tail(5, 0.2)
