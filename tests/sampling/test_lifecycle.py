@@ -35,6 +35,14 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _interruptible() -> None:
+    """In the command's process before it starts: SIGINT back to its default. A suite
+    launched in the background of a non-interactive shell (``make test &``, ``nohup``)
+    inherits SIGINT ignored, Python then installs no Ctrl-C handler, and the command rightly
+    ignores the SIGINT these tests send (the run that found it timed out after 60 s)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(tmp_path, command=None, *, settle=2.0):
     """Starts a qec command (a long threshold run by default) and waits for its 2 workers."""
     command = command or [
@@ -42,7 +50,8 @@ def _start(tmp_path, command=None, *, settle=2.0):
         "--max-shots", "100000000", "--max-errors", "100000000", "--workers", "2", "--out",
         str(tmp_path), "--seed", "1"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL, text=True)
+                               stdin=subprocess.DEVNULL, text=True,
+                               preexec_fn=_interruptible)
     deadline = time.monotonic() + 60
     workers: list[int] = []
     while time.monotonic() < deadline and len(workers) < 2:
