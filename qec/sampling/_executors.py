@@ -409,11 +409,19 @@ class DaskExecutor:
             if placed is not None:
                 placed.in_flight.discard(spec.batch_id)
             if future.status == "finished":
-                address, result = future.result()
-                if address in self._workers:  # where it ran, which may not be where it was sent
-                    self._workers[address].compiled.add(spec.strong_id)
-                results.append(result)
-                continue
+                try:
+                    address, result = future.result()
+                except Exception:  # computed, then lost with its worker
+                    # Between the done callback and the gather, the worker that held the
+                    # result died: Dask cancels the key (FutureCancelledError) when it cannot
+                    # recompute it (its scattered payload went with the worker). The batch is
+                    # a function of its spec, so running it again gives the same result.
+                    pass
+                else:
+                    if address in self._workers:  # where it ran, maybe not where it was sent
+                        self._workers[address].compiled.add(spec.strong_id)
+                    results.append(result)
+                    continue
             # Infrastructure failure (lost worker, lost payload, lost scheduler): the batch
             # function itself never raises, it reports errors in its result.
             if self._client.status in ("closing", "closed"):
@@ -424,7 +432,7 @@ class DaskExecutor:
             if attempt >= _MAX_ATTEMPTS:
                 raise ExecutorError(
                     f"Dask could not run batch {spec.batch_id} of task {spec.strong_id[:12]} "
-                    f"after {attempt} attempts: {future.exception()!r}"
+                    f"after {attempt} attempts: {_failure(future)}"
                 )
             self._payloads.pop(spec.strong_id, None)
             self._refresh_workers()
@@ -443,6 +451,14 @@ class DaskExecutor:
         if self._restore_log_level is not None:
             logger, level = self._restore_log_level
             logger.setLevel(level)
+
+
+def _failure(future: Any) -> str:
+    """What became of a Dask future that did not deliver (its exception, or its status)."""
+    try:
+        return repr(future.exception(timeout=0))
+    except Exception:  # a cancelled future has no exception to give
+        return f"the batch was {future.status}"
 
 
 def _run_on_dask_worker(spec: BatchSpec, payload: TaskPayload) -> tuple[str | None, BatchResult]:

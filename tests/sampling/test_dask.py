@@ -55,6 +55,39 @@ def test_lost_payload_is_sent_inline(tmp_path, client):
     assert results[0].shots.tolist() == [500] and results[0].error is None
 
 
+class _LostFuture:
+    """A future whose batch finished and was lost with its worker before it was gathered:
+    Dask then cancels the key, and ``result()`` raises (CI saw this once, as a flaky
+    failure of the dying-worker test below)."""
+
+    status = "finished"
+
+    def __init__(self, key):
+        self.key = key
+
+    def result(self):
+        raise distributed.client.FutureCancelledError(self.key, reason="unknown")
+
+
+def test_a_result_lost_before_it_was_gathered_is_run_again(client):
+    executor = DaskExecutor(address=client, workers=1)
+    task = repetition_task()
+    payload = TaskPayload(strong_id=task.strong_id, circuit_text=str(task.circuit),
+                          decoder_name="pymatching")
+    spec = BatchSpec(batch_id=1, strong_id=task.strong_id, seed=3, first_chunk=0, num_chunks=1,
+                     last_chunk_shots=500)
+    executor.submit(spec, payload)
+    real, *rest = executor._futures[1]
+    lost = _LostFuture(real.key)
+    executor._futures[1] = (lost, *rest)  # the real one's callback now finds no batch
+    executor._done.put(lost)
+    results = []
+    while not results:
+        results = executor.wait(timeout=5)
+    executor.close()
+    assert results[0].shots.tolist() == [500] and results[0].error is None
+
+
 def _payload_and_spec(task, batch_id):
     payload = TaskPayload(strong_id=task.strong_id, circuit_text=str(task.circuit),
                           decoder_name="pymatching")
