@@ -590,14 +590,13 @@ class _Ladder:
         of what is left of the budget and ``kappa`` the mean coefficient of the rungs before
         (the rung's own only on the first rung with a ratio, measured when the rung first
         has its minimum length and has settled): so the length is fixed before the rung's own
-        noisy variance is seen, and the plan is made once per rung. (Re-planning the first
-        ratio's rung from its own coefficient as it ran could run away: where the groups
-        differ by more than the rung's length averages out, the coefficient, a variance
-        times a length, grows with the length, and so did the plan; at d = 19 with a
-        doubled goal it planned 13,700 kept iterations and was still running after 11
-        minutes.) (Stopping a rung when its ratio looks precise
-        enough instead made a rung after a short one run on and on, since the short rung's
-        part of the ratio does not shrink, and the next stop early, which repeats.) When the
+        noisy variance is seen, and the plan is made once per rung. Two rules this replaces:
+        stopping a rung when its ratio looks precise enough made a rung after a short one run
+        on and on (the short rung's part of the ratio does not shrink) and the next stop
+        early, which repeats; re-planning the first ratio's rung from its own coefficient as
+        it ran could run away (where the groups differ by more than the rung's length
+        averages out, the coefficient, a variance times a length, grows with the length, and
+        so did the plan: 13,700 kept iterations at d = 19 with a doubled goal). When the
         rungs so far overspent the budget, the later ones lengthen, up to four times the
         length the whole budget gives every rung; beyond that the interval is left wider than
         asked, and the result says so.
