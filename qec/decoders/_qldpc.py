@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import numpy as np
 import sinter
 import stim
 
@@ -74,8 +75,64 @@ class RelayBpDecoder(sinter.Decoder):
             stop_nconv=self.stop_nconv)
 
     def compile_decoder_for_dem(self, *, dem: stim.DetectorErrorModel) -> sinter.CompiledDecoder:
-        """Builds the Relay-BP decoder for ``dem`` (see ``sinter.Decoder``)."""
-        return self._sinter_decoder().compile_decoder_for_dem(dem=dem)
+        """Builds the Relay-BP decoder for ``dem`` (see ``sinter.Decoder``).
+
+        The check matrices and the decoder are relay-bp's own; the conversion of sinter's
+        bit-packed detection events is qec's (relay-bp 0.2.1's adapter passes the padding bits
+        of the last byte as extra syndrome bits, and takes its observable offsets for errors of
+        probability 1 from the check matrix).
+        """
+        relay = self._sinter_decoder()
+        check_matrices = import_optional("relay_bp.stim", decoder=self.name).CheckMatrices
+        full = check_matrices.from_dem(dem, decomposed_hyperedges=relay.decomposed_hyperedges,
+                                       prune_decided_errors=False)
+        matrices = full.prune_decided_errors(threshold=relay.threshold)
+        # Errors of probability 1 flip fixed detectors and observables. relay-bp 0.2.1 takes
+        # both offsets from the check matrix; the observables' come from the observables matrix.
+        certain = np.flatnonzero(np.asarray(full.error_priors) >= 1.0 - relay.threshold)
+        detector_offsets = _offsets(full.check_matrix, certain)
+        observable_offsets = _offsets(full.observables_matrix, certain)
+        return _RelayBpCompiled(
+            runner=relay.build_observable_decoder(matrices), num_detectors=dem.num_detectors,
+            num_observables=dem.num_observables, detector_offsets=detector_offsets,
+            observable_offsets=observable_offsets)
+
+
+def _offsets(matrix: Any, columns: np.ndarray) -> np.ndarray | None:
+    """The parity of ``matrix``'s ``columns`` per row, as uint8; None when there are none."""
+    if len(columns) == 0:
+        return None
+    return (np.asarray(matrix[:, columns].sum(axis=1)).reshape(-1) % 2).astype(np.uint8)
+
+
+class _RelayBpCompiled(sinter.CompiledDecoder):
+    """relay-bp's observable decoder, fed exactly ``num_detectors`` syndrome bits a shot."""
+
+    def __init__(self, *, runner: Any, num_detectors: int, num_observables: int,
+                 detector_offsets: np.ndarray | None,
+                 observable_offsets: np.ndarray | None) -> None:
+        self._runner = runner
+        self._num_detectors = num_detectors
+        self._num_observables = num_observables
+        self._syndrome_bias = detector_offsets
+        self._observables_bias = observable_offsets
+
+    def decode_shots_bit_packed(self, *, bit_packed_detection_event_data: np.ndarray
+                                ) -> np.ndarray:
+        """Predicted observable flips, bit-packed (see ``sinter.CompiledDecoder``)."""
+        syndromes = np.unpackbits(bit_packed_detection_event_data, axis=1, bitorder="little",
+                                  count=self._num_detectors)
+        if self._syndrome_bias is not None:
+            syndromes ^= self._syndrome_bias
+        if self._num_detectors == 0 or len(syndromes) == 0:
+            predictions = np.zeros((len(syndromes), self._num_observables), dtype=np.uint8)
+        else:
+            predictions = np.asarray(
+                self._runner.decode_observables_batch(syndromes, parallel=False),
+                dtype=np.uint8).reshape(len(syndromes), self._num_observables)
+        if self._observables_bias is not None:
+            predictions ^= self._observables_bias
+        return np.packbits(predictions, axis=1, bitorder="little")
 
 
 @dataclasses.dataclass(frozen=True)
