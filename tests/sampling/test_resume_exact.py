@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -29,13 +30,40 @@ def _rows(db) -> list[tuple]:
                   for row in csv.reader(io.StringIO(text)))
 
 
-def _run_and_kill(argv, *, after: float, signum=signal.SIGKILL) -> None:
+def _progress(db) -> tuple[int, int]:
+    """``(completed, in flight)`` batch rows of ``db`` (in flight: claimed by a live process);
+    ``(0, 0)`` before the run has made it."""
+    if not os.path.exists(db):
+        return 0, 0
+    try:
+        with ResultStore(db, read_only=True) as store:
+            rows = store.batch_rows()
+            abandoned = store.abandoned_claims()
+    except (sqlite3.Error, ValueError, OSError):  # the run is still creating it
+        return 0, 0
+    completed = sum(row[4] is not None for row in rows)
+    return completed, len(rows) - completed - abandoned
+
+
+def _run_and_kill(argv, *, db, after_batches: int, signum=signal.SIGKILL) -> None:
+    """Runs ``qec argv`` and kills it once ``after_batches`` more batches are committed to
+    ``db`` while a claim is in flight: driven by the run's own commits, not by a clock, so a
+    fast machine cannot finish first. Fails if the run ends before that."""
+    start, _ = _progress(db)
     process = subprocess.Popen([sys.executable, "-m", "qec", *argv], stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    time.sleep(after)
-    if process.poll() is None:
-        os.kill(process.pid, signum)
-    process.communicate(timeout=60)
+    try:
+        while process.poll() is None:
+            completed, pending = _progress(db)
+            if completed - start >= after_batches and pending:
+                os.kill(process.pid, signum)
+                break
+            time.sleep(0.005)  # a poll interval: what the kill waits for is the commit count
+    finally:
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == -signum, (
+        f"the run ended (status {process.returncode}) before {after_batches} more batches "
+        f"were committed: {err.decode()[-500:]}")
 
 
 @pytest.mark.timeout(400)
@@ -47,7 +75,7 @@ def test_killed_any_number_of_times_resumes_to_the_uninterrupted_numbers(tmp_pat
     rng = random.Random(killer_seed)
     for _ in range(3):
         _run_and_kill([*SWEEP, "--workers", "2", "--db", str(killed), "--out", str(tmp_path)],
-                      after=rng.uniform(1.0, 3.0))
+                      db=killed, after_batches=rng.randint(1, 4))
     with ResultStore(killed, read_only=True) as store:
         stored = sum(s.shots for s in store.read_stats())
         abandoned = store.abandoned_claims()
@@ -129,7 +157,7 @@ LEAKY = ["threshold", "--distances", "3,5", "--p", "0.004,0.008", "--leakage", "
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("sweep", "kills"), [(PRECISION, (1.0, 2.5)), (LEAKY, (1.5, 3.0))],
+@pytest.mark.parametrize(("sweep", "kills"), [(PRECISION, (1, 3)), (LEAKY, (2, 2))],
                          ids=["precision", "leakage"])
 def test_precision_and_leakage_sweeps_resume_to_the_uninterrupted_numbers(tmp_path, sweep,
                                                                           kills):
@@ -139,9 +167,9 @@ def test_precision_and_leakage_sweeps_resume_to_the_uninterrupted_numbers(tmp_pa
     assert main([*sweep, "--workers", "1", "--db", str(again), "--out", str(tmp_path)]) == 0
     assert _rows(again) == _rows(reference)
     killed = tmp_path / "killed.db"
-    for after in kills:
+    for batches in kills:
         _run_and_kill([*sweep, "--workers", "2", "--db", str(killed), "--out", str(tmp_path)],
-                      after=after)
+                      db=killed, after_batches=batches)
     with ResultStore(killed, read_only=True) as store:
         stored = sum(s.shots for s in store.read_stats())
     with ResultStore(reference, read_only=True) as store:
