@@ -10,7 +10,8 @@ layer   name                modules
 2       circuits            ``qec.circuits``
 3       decoders            ``qec.decoders``
 4       leakage             ``qec.leakage`` (simulation, sampler, herald-aware decoding)
-5       sampling and store  ``qec.store``, ``qec.sampling``
+5       sampling and store  ``qec.store``, ``qec.sampling``, ``qec.datasets`` (a device's
+                            recorded experiments: formats, layout, learned models, decoding)
 6       analysis            ``qec.analysis``
 7       plotting            ``qec.plotting``
 8       studies             ``qec.studies`` (workflows that sample, analyse and draw)
@@ -32,7 +33,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("circuits", ("qec.circuits",)),
     ("decoders", ("qec.decoders",)),
     ("leakage", ("qec.leakage",)),
-    ("sampling and store", ("qec.store", "qec.sampling")),
+    ("sampling and store", ("qec.store", "qec.sampling", "qec.datasets")),
     ("analysis", ("qec.analysis",)),
     ("plotting", ("qec.plotting",)),
     ("studies", ("qec.studies",)),

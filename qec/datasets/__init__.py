@@ -1,0 +1,34 @@
+"""A device's own data: recorded experiments, their formats, and what can be learned from them.
+
+* :func:`read_shots`, :func:`write_shots`: stim's result formats, sizes checked;
+  :func:`detection_events_from_measurements`: measurements and sweep bits to detection events.
+* :func:`find_experiments`, :class:`Experiment`: experiments in the layout of Google's
+  releases (Willow, Zenodo 13273331; Sycamore 2022, Zenodo 6804040); :func:`write_experiment`
+  writes a simulated one in that layout.
+* :func:`learn_error_model`: every mechanism's probability learned from detection events,
+  with jackknife intervals.
+"""
+
+from qec.datasets._formats import (
+    FORMATS,
+    detection_events_from_measurements,
+    read_shots,
+    write_shots,
+)
+from qec.datasets._layout import Experiment, find_experiments, load_experiment, write_experiment
+from qec.datasets._learn import LearnedModel, Mechanism, learn_error_model, model_structure
+
+__all__ = [
+    "FORMATS",
+    "Experiment",
+    "LearnedModel",
+    "Mechanism",
+    "detection_events_from_measurements",
+    "find_experiments",
+    "learn_error_model",
+    "load_experiment",
+    "model_structure",
+    "read_shots",
+    "write_experiment",
+    "write_shots",
+]
