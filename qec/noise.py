@@ -669,7 +669,8 @@ def _noisy_block(circuit: stim.Circuit, noise: NoiseModel, qubits: list[int]) ->
 
 
 def scale_noise(circuit: stim.Circuit, *, qubit_factors: dict[int, float] | None = None,
-                pair_factors: dict[tuple[int, int], float] | None = None) -> stim.Circuit:
+                pair_factors: dict[tuple[int, int], float] | None = None,
+                clip: bool = False) -> stim.Circuit:
     """Multiplies the probability of every noise channel by factors of the qubits it acts on.
 
     A one-qubit channel on qubit ``q`` (or a noisy measurement's flip) is scaled by
@@ -681,6 +682,7 @@ def scale_noise(circuit: stim.Circuit, *, qubit_factors: dict[int, float] | None
         circuit: a noisy circuit.
         qubit_factors: non-negative factor per qubit.
         pair_factors: non-negative factor per qubit pair (smaller index first).
+        clip: cap a scaled probability at its channel's maximum instead of raising.
 
     Returns:
         The circuit with scaled channels (split per target where the factors differ).
@@ -715,7 +717,7 @@ def scale_noise(circuit: stim.Circuit, *, qubit_factors: dict[int, float] | None
             out.append(stim.CircuitRepeatBlock(
                 instruction.repeat_count,
                 scale_noise(instruction.body_copy(), qubit_factors=qubit_factors,
-                            pair_factors=pair_factors)))
+                            pair_factors=pair_factors, clip=clip)))
             continue
         data = stim.gate_data(instruction.name)
         args = instruction.gate_args_copy()
@@ -734,6 +736,10 @@ def scale_noise(circuit: stim.Circuit, *, qubit_factors: dict[int, float] | None
             scaled = [a * f for a in args]
             limit = {"DEPOLARIZE1": 0.75, "DEPOLARIZE2": 0.9375}.get(instruction.name, 0.5)
             if (data.produces_measurements or len(scaled) == 1) and scaled[0] > limit:
+                if clip:
+                    scaled = [limit]
+                    out.append(instruction.name, group, scaled)
+                    continue
                 raise ValueError(f"{instruction.name} on {[t.value for t in group]}: "
                                  f"{args[0]} scaled by {f:g} is {scaled[0]:g}, above {limit}")
             out.append(instruction.name, group, scaled)

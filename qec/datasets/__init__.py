@@ -7,6 +7,8 @@
   writes a simulated one in that layout.
 * :func:`learn_error_model`: every mechanism's probability learned from detection events,
   with jackknife intervals.
+* :func:`simulated_device`, :func:`sample_with_bursts`: a non-uniform device hidden in a
+  circuit, and its shots with cosmic-ray-like bursts, for validation without a download.
 """
 
 from qec.datasets._formats import (
@@ -17,18 +19,22 @@ from qec.datasets._formats import (
 )
 from qec.datasets._layout import Experiment, find_experiments, load_experiment, write_experiment
 from qec.datasets._learn import LearnedModel, Mechanism, learn_error_model, model_structure
+from qec.datasets._synthetic import SimulatedDevice, sample_with_bursts, simulated_device
 
 __all__ = [
     "FORMATS",
     "Experiment",
     "LearnedModel",
     "Mechanism",
+    "SimulatedDevice",
     "detection_events_from_measurements",
     "find_experiments",
     "learn_error_model",
     "load_experiment",
     "model_structure",
     "read_shots",
+    "sample_with_bursts",
+    "simulated_device",
     "write_experiment",
     "write_shots",
 ]
