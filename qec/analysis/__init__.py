@@ -14,6 +14,7 @@ from qec.analysis._crossings import (
     crossings,
     drift_test,
 )
+from qec.analysis._cycles import CycleFit, DeviceFit, fit_device
 from qec.analysis._extrapolate import (
     ThresholdExtrapolation,
     crossing_shift,
@@ -25,6 +26,7 @@ from qec.analysis._lambda import (
     boundary_amplitude,
     fit_lambda,
     fit_per_round_error,
+    lambda_from_errors,
 )
 from qec.analysis._points import Point, PointLike, Quantity, logical_error, merge_points
 from qec.analysis._precision import (
@@ -56,6 +58,8 @@ __all__ = [
     "SERIES_KEYS",
     "Crossing",
     "CrossingReport",
+    "CycleFit",
+    "DeviceFit",
     "DistanceProjection",
     "DriftTest",
     "Interval",
@@ -78,10 +82,12 @@ __all__ = [
     "drift_test",
     "extrapolate_threshold",
     "extrapolation_dict",
+    "fit_device",
     "fit_lambda",
     "fit_per_round_error",
     "fit_threshold",
     "lambda_dict",
+    "lambda_from_errors",
     "likelihood_factor",
     "logical_error",
     "merge_points",

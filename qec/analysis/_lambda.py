@@ -18,6 +18,7 @@ __all__ = [
     "boundary_amplitude",
     "fit_lambda",
     "fit_per_round_error",
+    "lambda_from_errors",
 ]
 
 
@@ -192,7 +193,7 @@ class LambdaFit:
     fit ``ln eps_d = intercept + slope * d``.
 
     Attributes:
-        physical_error_rate: the p of every point.
+        physical_error_rate: the p of every point (None for a device's recorded data).
         distances: the distances, ascending.
         per_round_errors: ``eps_d`` with its interval, one per distance.
         pairwise: ``eps_d / eps_d'`` for consecutive distances ``d < d'``, with intervals.
@@ -205,7 +206,7 @@ class LambdaFit:
         boundary_offset: whether each ``eps_d`` was fitted with a boundary amplitude.
     """
 
-    physical_error_rate: float
+    physical_error_rate: float | None
     distances: tuple[int, ...]
     per_round_errors: tuple[Interval, ...]
     pairwise: tuple[Interval, ...]
@@ -339,13 +340,14 @@ def fit_lambda(
         >>> round(fit_lambda(pts).lambda_.estimate, 2)
         2.0
     """
-    from scipy.stats import norm
 
     if not 0 < confidence < 1:
         raise ValueError(f"confidence={confidence!r} must be strictly between 0 and 1")
     merged = merge_points(points)
-    ps = sorted({pt.physical_error_rate for pt in merged})
-    if physical_error_rate is None:
+    ps = sorted({pt.physical_error_rate for pt in merged}, key=lambda p: (p is not None, p or 0))
+    if ps == [None]:  # a device's recorded data: no swept p
+        chosen = merged
+    elif physical_error_rate is None:
         if len(ps) > 1:
             raise ValueError(
                 f"points have several physical error rates {ps}; pass physical_error_rate=..."
@@ -353,29 +355,71 @@ def fit_lambda(
         if not ps:
             raise ValueError("points is empty: Lambda needs points at two or more distances")
         physical_error_rate = ps[0]
-    chosen = [pt for pt in merged if math.isclose(pt.physical_error_rate, physical_error_rate,
-                                                  rel_tol=1e-9)]
+    if ps != [None]:
+        chosen = [pt for pt in merged if pt.physical_error_rate is not None and math.isclose(
+            pt.physical_error_rate, physical_error_rate, rel_tol=1e-9)]
     if not chosen:
         raise ValueError(
             f"no points at physical_error_rate={physical_error_rate}; the points have p in {ps}"
         )
     distances = sorted({pt.distance for pt in chosen})
+    where = "" if physical_error_rate is None else f" at p={physical_error_rate}"
     if len(distances) < 2:
         raise ValueError(
-            f"Lambda needs points at two or more distances, got distances={distances} "
-            f"at p={physical_error_rate}"
+            f"Lambda needs points at two or more distances, got distances={distances}{where}"
         )
     eps = []
     for d in distances:
         group = [pt for pt in chosen if pt.distance == d]
         if all(pt.errors == 0 for pt in group):
             raise ValueError(
-                f"distance {d} at p={physical_error_rate} has no logical errors in "
+                f"distance {d}{where} has no logical errors in "
                 f"{sum(pt.kept_shots for pt in group)} kept shots: its error per round (and its "
                 "log) is not estimated; sample more shots"
             )
         eps.append(fit_per_round_error(group, confidence=confidence,
                                        boundary_offset=boundary_offset))
+    return lambda_from_errors(distances, eps, confidence=confidence,
+                              physical_error_rate=physical_error_rate,
+                              boundary_offset=boundary_offset)
+
+
+def lambda_from_errors(distances: Iterable[int], per_round_errors: Iterable[Interval], *,
+                       confidence: float = 0.95, physical_error_rate: float | None = None,
+                       boundary_offset: bool = False) -> LambdaFit:
+    """Lambda from errors per round already estimated, one per distance (see
+    :func:`fit_lambda`, which fits them from points first).
+
+    Args:
+        distances: the distances, ascending, two or more.
+        per_round_errors: ``eps_d`` with its interval, one per distance (all positive).
+        confidence: the coverage of Lambda's interval.
+        physical_error_rate: the p they share, or None (a device's data).
+        boundary_offset: whether the errors were fitted with a boundary amplitude.
+
+    Returns:
+        A :class:`LambdaFit`.
+
+    Raises:
+        ValueError: fewer than two distances, mismatched lengths, or an error that is not
+            positive.
+
+    Examples:
+        >>> fit = lambda_from_errors([3, 5], [Interval(0.01, 0.009, 0.011),
+        ...                                   Interval(0.005, 0.0045, 0.0055)])
+        >>> round(fit.lambda_.estimate, 3)
+        2.0
+    """
+    from scipy.stats import norm
+
+    distances = [int(d) for d in distances]
+    eps = list(per_round_errors)
+    if len(distances) < 2 or len(eps) != len(distances):
+        raise ValueError(f"Lambda needs one error per round for each of two or more distances, "
+                         f"got distances={distances} and {len(eps)} errors")
+    if any(not e.low > 0 for e in eps):
+        raise ValueError("every error per round and its interval must be positive for a line "
+                         "in log space")
     pairwise = [_ratio(a, b, confidence=confidence) for a, b in itertools.pairwise(eps)]
     z = float(norm.ppf((1 + confidence) / 2))
     logs = np.array([math.log(e.estimate) for e in eps])
@@ -393,7 +437,7 @@ def fit_lambda(
         confidence=confidence,
     )
     return LambdaFit(
-        physical_error_rate=float(physical_error_rate),
+        physical_error_rate=None if physical_error_rate is None else float(physical_error_rate),
         distances=tuple(distances),
         per_round_errors=tuple(eps),
         pairwise=tuple(pairwise),

@@ -47,7 +47,8 @@ class Point:
     Attributes:
         distance: code distance, positive.
         rounds: rounds of stabilizer measurement per shot, positive.
-        physical_error_rate: the noise strength p, in (0, 1).
+        physical_error_rate: the noise strength p, in (0, 1); None for a device's recorded
+            data, which has no swept p.
         shots: shots taken, non-negative.
         errors: shots with a logical error.
         discards: shots discarded by postselection; ``errors + discards <= shots``.
@@ -61,7 +62,7 @@ class Point:
 
     distance: int
     rounds: int
-    physical_error_rate: float
+    physical_error_rate: float | None
     shots: int
     errors: int
     discards: int = 0
@@ -93,9 +94,12 @@ class Point:
         if self.interval is not None and not isinstance(self.interval, Interval):
             raise ValueError(f"interval={self.interval!r} must be a qec.data.Interval or None")
         p = self.physical_error_rate
-        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 < p < 1:
-            raise ValueError(f"physical_error_rate={p!r} must be in (0, 1)")
-        object.__setattr__(self, "physical_error_rate", float(p))
+        if p is not None:
+            if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not (
+                    0 < p < 1):
+                raise ValueError(f"physical_error_rate={p!r} must be in (0, 1), or None for a "
+                                 "device's data")
+            object.__setattr__(self, "physical_error_rate", float(p))
         if self.shots < 0:
             raise ValueError(f"shots={self.shots!r} must be non-negative")
         if self.errors < 0 or self.discards < 0 or self.errors + self.discards > self.shots:
@@ -136,7 +140,7 @@ def as_points(points: Iterable[PointLike], *, what: str = "points") -> list[Poin
                         "rounds, physical_error_rate, shots and errors"
                     )
                 values[name] = getattr(item, name)
-            for name in ("distance", "rounds", "physical_error_rate"):
+            for name in ("distance", "rounds"):
                 if values[name] is None:
                     raise ValueError(f"{what}: {item!r} has {name}=None; its metadata lacks it")
             values["num_observables"] = int(getattr(item, "num_observables", 1) or 1)
@@ -217,7 +221,7 @@ def merge_points(points: Iterable[PointLike]) -> list[Point]:
         for (d, r, p), (shots, errors, discards) in totals.items()
     ]
     merged.extend(estimated.values())
-    return sorted(merged, key=lambda pt: (pt.distance, pt.rounds, pt.physical_error_rate))
+    return sorted(merged, key=lambda pt: (pt.distance, pt.rounds, pt.physical_error_rate or 0.0))
 
 
 def logical_error(point: PointLike, *, quantity: Quantity = "per_round", confidence: float = 0.95

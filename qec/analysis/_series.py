@@ -1,7 +1,9 @@
 """Splitting stored statistics into series: one threshold or Lambda study each.
 
 A series is every point that agrees on everything but the axes of a sweep: the distance, the
-rounds and the physical error rate (:data:`AXIS_KEYS`). Points that differ in any other
+rounds and the physical error rate (:data:`AXIS_KEYS`), and for a device's recorded data the
+experiment's directory and its patch (a device's patches of one distance are replicates that
+:func:`qec.analysis.fit_device` fits one by one, then averages). Points that differ in any other
 metadata value (the code, noise model, basis or decoder, but also a leakage rate, a removal
 strategy, a rounds rule, a code parameter or any key a user added) are different experiments
 and are never fitted or drawn as one curve.
@@ -15,7 +17,7 @@ from typing import Any
 
 __all__ = ["AXIS_KEYS", "SERIES_KEYS", "series_key", "series_label", "split_series"]
 
-AXIS_KEYS: tuple[str, ...] = ("distance", "d", "rounds", "r", "p")
+AXIS_KEYS: tuple[str, ...] = ("distance", "d", "rounds", "r", "p", "experiment", "patch")
 """Metadata keys that are the axes of a sweep (sinter's ``d``, ``r`` included)."""
 
 SERIES_KEYS: tuple[str, ...] = ("code", "noise", "basis", "decoder")

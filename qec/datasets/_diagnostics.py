@@ -105,15 +105,15 @@ def detection_fractions(circuit: stim.Circuit, detection_events: np.ndarray, *,
                 for q, coords in circuit.get_final_qubit_coordinates().items()}
     site_qubits = tuple(qubit_at.get(site[:2]) for site in sites)
     return DetectionFractions(sites=sites, rounds=rounds, fired=fired,
-                              shots=int(len(detection_events)), site_qubits=site_qubits)
+                              shots=len(detection_events), site_qubits=site_qubits)
 
 
-def _robust_cut(values: np.ndarray, z: float) -> tuple[float, float]:
-    """``(centre, cut)`` of log values: the median, and ``z`` robust standard deviations
-    (1.4826 MAD, at least 5% in ratio) above it."""
+def _robust_cut(values: np.ndarray, z: float) -> float:
+    """The cut of log values: ``z`` robust standard deviations (1.4826 MAD, at least 5% in
+    ratio) above their median."""
     centre = float(np.median(values))
     spread = max(1.4826 * float(np.median(np.abs(values - centre))), math.log(1.05))
-    return centre, centre + z * spread
+    return centre + z * spread
 
 
 def flag_outliers(fractions: DetectionFractions, *, z: float = 4.0,
@@ -156,7 +156,7 @@ def flag_outliers(fractions: DetectionFractions, *, z: float = 4.0,
     sites = []
     flagged_sites = []
     if np.any(present):
-        centre, cut = _robust_cut(site_logs[present], z)
+        cut = _robust_cut(site_logs[present], z)
         for i, interval in enumerate(site_intervals):
             flag = interval is not None and interval.low > math.exp(cut)
             sites.append({"site": list(fractions.sites[i]), "qubit": fractions.site_qubits[i],
@@ -173,7 +173,7 @@ def flag_outliers(fractions: DetectionFractions, *, z: float = 4.0,
     flagged_rounds = []
     inner = np.arange(len(fractions.rounds))[bulk]
     if len(inner):
-        centre, cut = _robust_cut(round_logs[inner], z)
+        cut = _robust_cut(round_logs[inner], z)
         for i, interval in enumerate(round_intervals):
             flag = i in inner and interval is not None and interval.low > math.exp(cut)
             rounds.append({"round": fractions.rounds[i],

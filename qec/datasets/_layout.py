@@ -88,9 +88,10 @@ class Experiment:
         name: its path relative to the dataset root (``d5_at_q6_5/Z/r10``), or its directory
             name when read on its own.
         distance, rounds, basis, shots: from its metadata (checked: positive integers, basis
-            ``X`` or ``Z``).
+            ``X`` or ``Z``); None for an experiment given file by file that does not say.
         metadata: the whole metadata file, as read.
         patch: where on the device (``d5_at_q6_5``, ``center_3_5``), or None.
+        files: for :meth:`from_files`, each file's path and format by its role.
 
     Examples:
         >>> import tempfile
@@ -105,16 +106,74 @@ class Experiment:
 
     path: pathlib.Path
     name: str
-    distance: int
-    rounds: int
-    basis: str
-    shots: int
+    distance: int | None
+    rounds: int | None
+    basis: str | None
+    shots: int | None
     metadata: dict[str, Any] = dataclasses.field(hash=False, compare=False)
     patch: str | None = None
+    files: dict[str, tuple[str, str | None]] = dataclasses.field(
+        default_factory=dict, hash=False, compare=False)
+
+    @classmethod
+    def from_files(cls, *, circuit: str | os.PathLike[str],
+                   detection_events: str | os.PathLike[str] | None = None,
+                   observables: str | os.PathLike[str] | None = None,
+                   measurements: str | os.PathLike[str] | None = None,
+                   sweep_bits: str | os.PathLike[str] | None = None,
+                   noisy_circuit: str | os.PathLike[str] | None = None,
+                   formats: dict[str, str] | None = None, distance: int | None = None,
+                   rounds: int | None = None, basis: str | None = None,
+                   name: str | None = None) -> Experiment:
+        """An experiment from files named one by one (not in a release's layout).
+
+        Args:
+            circuit: the ideal circuit (detectors and observables).
+            detection_events, observables: the recorded detection events and observable
+                flips; or ``measurements`` (and ``sweep_bits``) to convert through the circuit.
+            noisy_circuit: the circuit with its assumed noise, if any.
+            formats: the stim format of each file by argument name (default: from the suffix).
+            distance, rounds, basis: what the results database records (optional).
+            name: the experiment's name in the database (default: the detection events' or
+                measurements' file name).
+
+        Raises:
+            ValueError: neither detection events nor measurements, or a missing file.
+        """
+        formats = dict(formats or {})
+        given = {"circuit_ideal": circuit, "circuit_noisy": noisy_circuit,
+                 "detection_events": detection_events, "obs_flips_actual": observables,
+                 "measurements": measurements, "sweep_bits": sweep_bits}
+        keys = {"circuit_ideal": "circuit", "circuit_noisy": "noisy_circuit",
+                "detection_events": "detection_events", "obs_flips_actual": "observables",
+                "measurements": "measurements", "sweep_bits": "sweep_bits"}
+        if detection_events is None and measurements is None:
+            raise ValueError("give the detection events, or the measurements to convert")
+        files = {}
+        for stem, value in given.items():
+            if value is None:
+                continue
+            if not pathlib.Path(value).is_file():
+                raise ValueError(f"{keys[stem]}={str(value)!r}: no such file")
+            files[stem] = (str(value), formats.get(keys[stem]))
+        data = pathlib.Path(detection_events if detection_events is not None else measurements)
+        return cls(path=data.parent, name=name or data.name, distance=distance, rounds=rounds,
+                   basis=basis, shots=None, metadata={}, files=files)
+
+    def _file(self, stem: str) -> tuple[pathlib.Path, str | None] | None:
+        """The file of ``stem`` (given, or found in the directory) and its format."""
+        if self.files:
+            given = self.files.get(stem)
+            return None if given is None else (pathlib.Path(given[0]), given[1])
+        found = _find_file(self.path, stem)
+        return None if found is None else (found, None)
 
     # Files.
     def circuit_path(self, *, noisy: bool = False) -> pathlib.Path | None:
         """``circuit_ideal.stim`` (or, with ``noisy``, the noisy circuit), None if absent."""
+        if self.files:
+            given = self.files.get("circuit_noisy" if noisy else "circuit_ideal")
+            return None if given is None else pathlib.Path(given[0])
         names = _CIRCUITS[1:] if noisy else _CIRCUITS[:1]
         for name in names:
             if (self.path / name).is_file():
@@ -142,7 +201,9 @@ class Experiment:
         ``decoding_results/<method>/error_model.dem`` is named ``<method>``; a ``.dem`` file
         beside the data (the 2022 release's ``pij_from_even_for_odd.dem``) by its stem.
         """
-        found = {}
+        found: dict[str, pathlib.Path] = {}
+        if self.files:
+            return found
         results = self.path / "decoding_results"
         if results.is_dir():
             for method in sorted(p for p in results.iterdir() if p.is_dir()):
@@ -154,7 +215,9 @@ class Experiment:
 
     def shipped_predictions(self) -> dict[str, pathlib.Path]:
         """The observable flips the release's own decoders predicted, by method name."""
-        found = {}
+        found: dict[str, pathlib.Path] = {}
+        if self.files:
+            return found
         results = self.path / "decoding_results"
         if results.is_dir():
             for method in sorted(p for p in results.iterdir() if p.is_dir()):
@@ -176,32 +239,36 @@ class Experiment:
             ValueError: the files are missing, or a size does not fit the circuit.
         """
         circuit = circuit if circuit is not None else self.circuit()
-        path = _find_file(self.path, "detection_events")
-        if path is not None:
-            return read_shots(path, bits=circuit.num_detectors, shots=self.shots)
+        found = self._file("detection_events")
+        if found is not None:
+            return read_shots(found[0], bits=circuit.num_detectors, format=found[1],
+                              shots=self.shots)
         return self._converted(circuit)[0]
 
     def observable_flips(self, circuit: stim.Circuit | None = None) -> np.ndarray:
         """The observables' actual flips, bit-packed (from the file, or the measurements)."""
         circuit = circuit if circuit is not None else self.circuit()
-        path = _find_file(self.path, "obs_flips_actual")
-        if path is not None:
-            return read_shots(path, bits=circuit.num_observables, kind="observables",
-                              shots=self.shots)
+        found = self._file("obs_flips_actual")
+        if found is not None:
+            return read_shots(found[0], bits=circuit.num_observables, format=found[1],
+                              kind="observables", shots=self.shots)
+        if self._file("measurements") is None:
+            raise ValueError(f"experiment {self.name!r} has neither observable flips nor "
+                             "measurements to take them from")
         return self._converted(circuit)[1]
 
     def _converted(self, circuit: stim.Circuit) -> tuple[np.ndarray, np.ndarray]:
-        measurements = _find_file(self.path, "measurements")
+        measurements = self._file("measurements")
         if measurements is None:
             raise ValueError(f"experiment {self.name!r} has neither detection_events nor "
                              f"measurements in {str(self.path)!r}")
-        m = read_shots(measurements, bits=circuit.num_measurements, kind="measurements",
-                       shots=self.shots)
-        sweep = _find_file(self.path, "sweep_bits") or _find_file(self.path, "sweep")
+        m = read_shots(measurements[0], bits=circuit.num_measurements, format=measurements[1],
+                       kind="measurements", shots=self.shots)
+        sweep = self._file("sweep_bits") or (None if self.files else self._file("sweep"))
         sweep_bits = None
         if sweep is not None:
-            sweep_bits = read_shots(sweep, bits=circuit.num_sweep_bits, kind="measurements",
-                                    shots=self.shots)
+            sweep_bits = read_shots(sweep[0], bits=circuit.num_sweep_bits, format=sweep[1],
+                                    kind="measurements", shots=len(m))
         return detection_events_from_measurements(circuit, m, sweep_bits=sweep_bits)
 
     def predictions(self, method: str, *, num_observables: int) -> np.ndarray:
@@ -215,10 +282,10 @@ class Experiment:
 
     def labels(self) -> dict[str, Any]:
         """The metadata a results database records for a point of this experiment."""
-        labels: dict[str, Any] = {"experiment": self.name, "distance": self.distance,
-                                  "rounds": self.rounds, "basis": self.basis}
-        if self.patch is not None:
-            labels["patch"] = self.patch
+        labels: dict[str, Any] = {"experiment": self.name}
+        for key in ("distance", "rounds", "basis", "patch"):
+            if getattr(self, key) is not None:
+                labels[key] = getattr(self, key)
         return labels
 
 
