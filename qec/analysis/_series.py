@@ -1,8 +1,8 @@
 """Splitting stored statistics into series: one threshold or Lambda study each.
 
 A series is every point that agrees on everything but the axes of a sweep: the distance, the
-rounds and the physical error rate (:data:`AXIS_KEYS`), and for a device's recorded data the
-experiment's directory and its patch (a device's patches of one distance are replicates that
+rounds and the physical error rate (:data:`AXIS_KEYS`), and for a device's recorded data what
+names each experiment (a device's patches of one distance are replicates that
 :func:`qec.analysis.fit_device` fits one by one, then averages). Points that differ in any other
 metadata value (the code, noise model, basis or decoder, but also a leakage rate, a removal
 strategy, a rounds rule, a code parameter or any key a user added) are different experiments
@@ -17,8 +17,13 @@ from typing import Any
 
 __all__ = ["AXIS_KEYS", "SERIES_KEYS", "series_key", "series_label", "split_series"]
 
-AXIS_KEYS: tuple[str, ...] = ("distance", "d", "rounds", "r", "p", "experiment", "patch")
-"""Metadata keys that are the axes of a sweep (sinter's ``d``, ``r`` included)."""
+AXIS_KEYS: tuple[str, ...] = ("distance", "d", "rounds", "r", "p", "experiment", "patch",
+                              "model_sha", "bursts_excluded")
+"""Metadata keys that are the axes of a sweep (sinter's ``d``, ``r`` included), and the keys
+of a recorded experiment that name it rather than how it was analysed: its directory, its
+patch, the hash of the model it was decoded with (each experiment's own, for a learned or
+shipped model; the recipe is ``error_model``) and how many burst shots it left out (the rule
+is ``burst_false_alarm``)."""
 
 SERIES_KEYS: tuple[str, ...] = ("code", "noise", "basis", "decoder")
 """The metadata every series is labelled with first (in this order), when present."""

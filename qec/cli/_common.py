@@ -25,14 +25,19 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_executor_options(parser: argparse.ArgumentParser) -> None:
-    """Adds ``--workers``, ``--dask`` and ``--seed``, the options of every sampling command."""
+def add_parallel_options(parser: argparse.ArgumentParser) -> None:
+    """Adds ``--workers`` and ``--dask``: where the work runs."""
     parser.add_argument("--workers", type=positive_int("--workers"), default=None,
                         help="worker processes (default: all cores)")
     parser.add_argument(
         "--dask", default=None, metavar="ADDRESS",
         help="run on Dask: a scheduler address (tcp://host:8786), or 'local' for a local "
              "cluster of --workers workers (needs pip install 'qec-lab[dask]')")
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """Adds ``--workers``, ``--dask`` and ``--seed``, the options of every sampling command."""
+    add_parallel_options(parser)
     parser.add_argument("--seed", type=int, default=None,
                         help="root seed: the same seed gives the same results")
 
@@ -191,7 +196,7 @@ def check_run_options(args: argparse.Namespace) -> None:
     """
     if args.workers is not None and args.workers < 1:
         raise CliError(f"--workers={args.workers} must be a positive integer")
-    if args.seed is not None and not 0 <= args.seed < 2**63:
+    if getattr(args, "seed", None) is not None and not 0 <= args.seed < 2**63:
         raise CliError(f"--seed={args.seed} must be in [0, 2**63)")
     out = getattr(args, "out", None)
     if out is not None and out.exists() and not out.is_dir():

@@ -64,6 +64,46 @@ def _lambda_part(stats: list[Any], args: argparse.Namespace) -> list[dict[str, A
     return rows
 
 
+def _device_part(key: Any, stats: list[Any], args: argparse.Namespace) -> dict[str, Any]:
+    """A device's recorded series: the error per cycle of every distance (and patch) from its
+    round counts, and Lambda."""
+    from qec.analysis import fit_device, series_label
+
+    if args.min_rounds < 1:
+        raise CliError(f"--min-rounds={args.min_rounds} must be a positive integer")
+    try:
+        device = fit_device(stats, confidence=args.confidence, min_rounds=args.min_rounds)
+    except ValueError as exc:
+        return {"series": dict(key), "label": series_label(key), "device": None,
+                "warnings": [str(exc)]}
+    summary = device.to_dict()
+    return {"series": dict(key), "label": series_label(key), "device": summary,
+            "warnings": summary["warnings"]}
+
+
+def _format_device(result: dict[str, Any]) -> str:
+    lines = [f"series: {result['label']} (a device's recorded data)"]
+    device = result["device"]
+    if device is None:
+        return "\n".join([*lines, *(f"  {w}" for w in result["warnings"])])
+    lines.append("  logical error per cycle, 1 - 2 P_L(r) = A (1 - 2 eps)^r:")
+    for row in device["cycles"]:
+        where = f"d={row['distance']}" + (f" {row['patch']}" if row["patch"] else "")
+        fit = (f", p-value {row['p_value']:.2f}" if row["p_value"] is not None else "")
+        amplitude = (f", A = {row['amplitude']:.4f}" if row["amplitude"] is not None else "")
+        lines.append(f"    {where}: {row['eps']:.3e} [{row['eps_ci'][0]:.3e}, "
+                     f"{row['eps_ci'][1]:.3e}]{amplitude} (rounds "
+                     f"{','.join(map(str, row['rounds']))}{fit})")
+    if device["lambda"] is not None:
+        low, high = device["lambda_ci"]
+        pairs = "  ".join(f"{a}/{b}: {r['lambda']:.2f} [{r['ci'][0]:.2f}, {r['ci'][1]:.2f}]"
+                          for (a, b), r in ((q["distances"], q) for q in device["pairwise"]))
+        lines.append(f"  Lambda = {device['lambda']:.3f} [{low:.3f}, {high:.3f}]; pairwise "
+                     f"{pairs}")
+    lines.extend(f"  warning: {text}" for text in device["warnings"])
+    return "\n".join(lines)
+
+
 def _format_series(label: str, threshold: dict[str, Any], lambdas: list[dict[str, Any]],
                    confidence: float) -> str:
     lines = [f"series: {label}"]
@@ -110,6 +150,9 @@ def run(args: argparse.Namespace) -> int:
     series, skipped = load_series(args)
     results = []
     for key, stats in series.items():
+        if all(s.physical_error_rate is None for s in stats):
+            results.append(_device_part(key, stats, args))
+            continue
         threshold = _threshold_part(stats, args)
         lambdas = _lambda_part(stats, args)
         for row in lambdas:
@@ -128,7 +171,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if skipped:
         sys.stderr.write(f"qec fit: skipped {skipped} tasks with no shots yet\n")
-    text = "\n\n".join(_format_series(r["label"], r["threshold"], r["lambda"], args.confidence)
-                       for r in results)
+    text = "\n\n".join(
+        _format_device(r) if "device" in r else
+        _format_series(r["label"], r["threshold"], r["lambda"], args.confidence)
+        for r in results)
     sys.stdout.write(text + "\n")
     return 0

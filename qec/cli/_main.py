@@ -32,6 +32,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "qec.cli._leakage",
     "qec.cli._budget",
     "qec.cli._lowrate",
+    "qec.cli._decode",
+    "qec.cli._learn_noise",
+    "qec.cli._diagnose",
 )
 
 

@@ -11,9 +11,10 @@ from qec.cli._common import CliError
 from qec.cli._report import QUANTITIES, add_quantity_option
 
 NAME = "plot"
-HELP = "draw a figure (threshold curves, data collapse, Lambda, error vs rounds) from a database"
+HELP = ("draw a figure (threshold curves, data collapse, Lambda, error vs rounds, a device's "
+        "fidelity per cycle and Lambda) from a database")
 
-KINDS = ("threshold", "collapse", "lambda", "rounds", "distance")
+KINDS = ("threshold", "collapse", "lambda", "rounds", "distance", "cycles")
 METHOD_KEYS = ("estimator", "splitting")
 """Metadata of how a point was measured, not of what: ``--kind distance`` draws series that
 differ only in these in one figure (each its own line, nothing merged)."""
@@ -36,6 +37,10 @@ def add_series_options(parser: argparse.ArgumentParser) -> None:
         help="fit the error per round as 1 - 2 P_L(r) = A (1 - 2 eps)^r (needs two or more "
              "round counts per distance), so eps excludes the first and last rounds",
     )
+    parser.add_argument(
+        "--min-rounds", type=int, default=1,
+        help="a device's recorded data: fit the error per cycle on experiments of at least "
+             "this many rounds (default 1: all)")
 
 
 def load_series(args: argparse.Namespace) -> tuple[dict[tuple[tuple[str, Any], ...], list[Any]],
@@ -71,12 +76,15 @@ def load_series(args: argparse.Namespace) -> tuple[dict[tuple[tuple[str, Any], .
             f"the {len(stats)} tasks in {str(args.db)!r} matching {described} have no shots yet"
         )
     for s in sampled:
+        recorded = s.json_metadata.get("source") == "recorded"  # a device's data: no p
         missing = [name for name, value in (("distance", s.distance), ("rounds", s.rounds),
-                                            ("p", s.physical_error_rate)) if value is None]
+                                            ("p", s.physical_error_rate))
+                   if value is None and not (recorded and name == "p")]
         if missing:
             raise CliError(
                 f"task {s.strong_id[:12]} in {str(args.db)!r} has no {', '.join(missing)} in its "
-                "metadata; qec plot and qec fit need distance (or d), rounds (or r) and p"
+                "metadata; qec plot and qec fit need distance (or d), rounds (or r) and p (a "
+                "device's recorded data needs no p)"
             )
     return split_series(sampled), len(stats) - len(sampled)
 
@@ -150,6 +158,14 @@ def run(args: argparse.Namespace) -> int:
         elif args.kind == "collapse":
             ax = plot_collapse(fit_threshold(stats, quantity=quantity, seed=args.seed),
                                title=label)
+        elif args.kind == "cycles":
+            from qec.analysis import fit_device
+            from qec.plotting import plot_device
+
+            device = fit_device(stats, min_rounds=args.min_rounds)
+            for text in device.warnings:
+                sys.stderr.write(f"qec plot: warning ({label}): {text}\n")
+            ax = plot_device(device, title=label)
         elif args.kind == "lambda":
             ax = plot_lambda(fit_lambda(stats, physical_error_rate=args.p,
                                         boundary_offset=args.boundary_offset), title=label)

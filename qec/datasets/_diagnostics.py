@@ -232,7 +232,8 @@ def _restricted(circuit: stim.Circuit, qubit: int) -> stim.Circuit:
     return out
 
 
-def qubit_error_ratios(ideal: stim.Circuit, learned: LearnedModel, *, noise: NoiseModel,
+def qubit_error_ratios(ideal: stim.Circuit, learned: LearnedModel, *,
+                       noise: NoiseModel | None = None, assumed: stim.Circuit | None = None,
                        factor: float = 2.0) -> list[QubitRatio]:
     """Each qubit's error-rate factor against the assumed model, and the qubits that stand out.
 
@@ -249,19 +250,25 @@ def qubit_error_ratios(ideal: stim.Circuit, learned: LearnedModel, *, noise: Noi
 
     Args:
         ideal: the noiseless circuit.
-        learned: the model learned from the data, on the structure of
-            ``add_noise(ideal, noise)``.
-        noise: the assumed (uniform) model.
+        learned: the model learned from the data, on the structure of the assumed circuit.
+        noise: the assumed (uniform) model, placed on ``ideal`` by :func:`qec.noise.add_noise`.
+        assumed: or the assumed noisy circuit itself (a release's noisy circuit).
         factor: how much worse than the typical qubit a flagged qubit is, at least.
 
     Returns:
         One :class:`QubitRatio` per qubit with noise.
+
+    Raises:
+        ValueError: neither or both of ``noise`` and ``assumed``.
     """
     from scipy.optimize import nnls
     from scipy.stats import t as t_dist
 
     factor = number_in("factor", factor, 1, math.inf, low_open=True, high_open=True)
-    assumed = add_noise(ideal, noise)
+    if (noise is None) == (assumed is None):
+        raise ValueError("give the assumed model as noise=NoiseModel or assumed=circuit")
+    if assumed is None:
+        assumed = add_noise(ideal, noise)
     index = {frozenset(m.detectors): i for i, m in enumerate(learned.mechanisms)}
     qubits = sorted({t.value for ins in assumed.flattened() for t in ins.targets_copy()
                      if t.is_qubit_target and stim.gate_data(ins.name).is_noisy_gate
