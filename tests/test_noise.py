@@ -102,3 +102,41 @@ def test_noise_model_is_frozen():
     noise = NoiseModel.sd6(0.001)
     with pytest.raises(AttributeError):
         noise.clifford_2q = 0.5  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", ["si1000", "sd6"])
+@pytest.mark.parametrize("basis", ["X", "Z"])
+def test_add_noise_on_the_ideal_circuit_is_memory_circuits_own_model(name, basis):
+    from qec import memory_circuit
+    from qec.codes import RotatedSurfaceCode
+    from qec.noise import add_noise
+
+    noise = NoiseModel.from_name(name, 0.002)
+    circuit = memory_circuit(RotatedSurfaceCode(distance=5), rounds=4, basis=basis, noise=noise)
+    placed = add_noise(circuit.without_noise(), noise)
+    if name == "si1000":
+        assert placed.detector_error_model().approx_equals(circuit.detector_error_model(),
+                                                           atol=1e-12)
+    else:  # SD6 is written with its own idle placement around data resets; same mechanisms
+        ours = {str(i.targets_copy()) for i in placed.detector_error_model().flattened()
+                if i.type == "error"}
+        theirs = {str(i.targets_copy()) for i in circuit.detector_error_model().flattened()
+                  if i.type == "error"}
+        assert ours == theirs
+
+
+def test_scale_noise_scales_each_qubits_channels_and_refuses_or_clips_overflow():
+    import stim
+
+    from qec.noise import scale_noise
+
+    noisy = stim.Circuit("X_ERROR(0.2) 0 1\nDEPOLARIZE2(0.1) 0 1\nM(0.1) 0\nREPEAT 2 {\n"
+                         "    DEPOLARIZE1(0.1) 1\n}")
+    scaled = scale_noise(noisy, qubit_factors={0: 2.0}, pair_factors={(0, 1): 3.0})
+    assert str(scaled) == ("X_ERROR(0.4) 0\nX_ERROR(0.2) 1\nDEPOLARIZE2(0.424264) 0 1\n"
+                           "M(0.2) 0\nREPEAT 2 {\n    DEPOLARIZE1(0.1) 1\n}")
+    with pytest.raises(ValueError, match=r"X_ERROR on \[0\]: 0.2 scaled by 3 is 0.6, above 0.5"):
+        scale_noise(noisy, qubit_factors={0: 3.0})
+    assert "X_ERROR(0.5) 0" in str(scale_noise(noisy, qubit_factors={0: 3.0}, clip=True))
+    with pytest.raises(ValueError, match="must be a non-negative number"):
+        scale_noise(noisy, qubit_factors={0: -1.0})

@@ -46,8 +46,8 @@ def assumed_model(experiment: Any, args: argparse.Namespace) -> tuple[Any, Any, 
     name = canonical_noise_name(args.noise or "si1000")
     model = NoiseModel.from_name(name, args.p)
     assumed = add_noise(ideal, model)
-    if assumed.num_detectors and not len(assumed.detector_error_model(
-            approximate_disjoint_errors=True)):
+    if assumed.num_detectors and not assumed.detector_error_model(
+            approximate_disjoint_errors=True).num_errors:
         raise CliError(f"--noise {name} places no noise on the circuit's operations (its "
                        "channels act between rounds, which an arbitrary circuit does not mark); "
                        "use a circuit-level model such as si1000 or sd6")

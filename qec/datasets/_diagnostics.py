@@ -24,7 +24,7 @@ import numpy as np
 import stim
 
 from qec._validate import int_at_least, number_in
-from qec.datasets._learn import LearnedModel, model_structure
+from qec.datasets._learn import LearnedModel, _detector_set, model_structure
 from qec.noise import NoiseModel, add_noise
 
 __all__ = ["BurstReport", "DetectionFractions", "QubitRatio", "detection_fractions",
@@ -269,15 +269,21 @@ def qubit_error_ratios(ideal: stim.Circuit, learned: LearnedModel, *,
         raise ValueError("give the assumed model as noise=NoiseModel or assumed=circuit")
     if assumed is None:
         assumed = add_noise(ideal, noise)
-    index = {frozenset(m.detectors): i for i, m in enumerate(learned.mechanisms)}
+    with_observables = any(m.observables for m in learned.mechanisms)
+    index = {(frozenset(m.detectors), frozenset(m.observables) if with_observables else None): i
+             for i, m in enumerate(learned.mechanisms)}
     qubits = sorted({t.value for ins in assumed.flattened() for t in ins.targets_copy()
                      if t.is_qubit_target and stim.gate_data(ins.name).is_noisy_gate
                      and not stim.gate_data(ins.name).produces_measurements})
     weights = np.zeros((len(learned.mechanisms), len(qubits)))
     for column, qubit in enumerate(qubits):
         dem = _restricted(assumed, qubit).detector_error_model(approximate_disjoint_errors=True)
-        for detectors, p in model_structure(dem):
-            i = index.get(detectors)
+        for instruction in dem.flattened():
+            if instruction.type != "error":
+                continue
+            detectors, observables = _detector_set(instruction)
+            p = instruction.args_copy()[0]
+            i = index.get((detectors, observables if with_observables else None))
             if i is not None and 0 < p < 0.5:
                 weights[i, column] += -math.log1p(-2 * p)
     # A two-qubit channel appears in both of its qubits' restricted models: count it half to

@@ -104,6 +104,16 @@ def read_shots(path: str | os.PathLike[str], *, bits: int, format: str | None = 
     if not path.is_file():
         raise ValueError(f"{str(path)!r}: no such file")
     implied = _check_size(path, format, bits)
+    if format == "b8" and bits:  # b8 is the bit-packed layout itself: read it as it is
+        data = np.fromfile(path, dtype=np.uint8).reshape(-1, (bits + 7) // 8)
+        if bits % 8 and len(data) and np.any(data[:, -1] >> (bits % 8)):
+            raise ValueError(
+                f"{str(path)!r} ({format}) has bits set beyond bit {bits - 1} of a shot (the "
+                f"padding of its last byte): it holds shots of more than {bits} bits")
+        if shots is not None and len(data) != shots:
+            raise ValueError(f"{str(path)!r} ({format}) holds {len(data)} shots of {bits} "
+                             f"{kind}, not the {shots} expected")
+        return data
     counts = {"measurements": 0, "detectors": 0, "observables": 0}
     counts[kind] = bits
     try:
@@ -115,13 +125,6 @@ def read_shots(path: str | os.PathLike[str], *, bits: int, format: str | None = 
         raise ValueError(f"{str(path)!r} ({format}) is not a file of shots of {bits} "
                          f"{kind}: {exc}") from None
     data = np.asarray(data, dtype=np.uint8).reshape(-1, (bits + 7) // 8)
-    if format == "b8" and bits % 8 and len(data) and np.any(data[:, -1] >> (bits % 8)):
-        raise ValueError(
-            f"{str(path)!r} ({format}) has bits set beyond bit {bits} of a shot (the padding of "
-            f"its last byte): it holds shots of more than {bits} bits")
-    if implied is not None and format == "b8" and len(data) != implied:
-        raise ValueError(f"{str(path)!r} ({format}): read {len(data)} shots, its size implies "
-                         f"{implied}")
     if format == "ptb64" and implied is not None and len(data) != implied:
         data = data[:implied]
     if shots is not None and len(data) != shots:

@@ -342,11 +342,9 @@ def load_experiment(path: str | os.PathLike[str], *, name: str | None = None) ->
     if basis not in ("X", "Z"):
         raise ValueError(f"{where}: basis={basis!r} must be 'X' or 'Z'")
     relative = name if name is not None else path.name
-    patch = None
-    first = pathlib.PurePosixPath(relative).parts[0] if relative else ""
-    if re.fullmatch(r"d\d+_at_q\d+_\d+", first):
-        patch = first
-    elif match is not None and match.group("center"):
+    patch = next((part for part in reversed(path.resolve().parts)
+                  if re.fullmatch(r"d\d+_at_q\d+_\d+", part)), None)
+    if patch is None and match is not None and match.group("center"):
         patch = f"center_{match.group('center')}"
     return Experiment(path=path, name=relative, distance=values["distance"],
                       rounds=values["rounds"], basis=basis, shots=values["shots"],

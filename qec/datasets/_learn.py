@@ -64,6 +64,7 @@ class Mechanism:
             error at all) or the moments it rests on are not positive.
         written: the probability written into the learned model (the estimate, or with
             shrinkage its posterior mean; the prior where the data say nothing).
+        observables: the observables it flips, when learned with the observable flips.
     """
 
     detectors: tuple[int, ...]
@@ -74,6 +75,7 @@ class Mechanism:
     members: int = 1
     resolved: bool = True
     written: float = math.nan
+    observables: tuple[int, ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -133,8 +135,8 @@ class LearnedModel:
         }
 
 
-def _detector_set(instruction: stim.DemInstruction) -> tuple[frozenset[int], bool]:
-    """The detectors an error flips (components XOR-ed) and whether it flips an observable."""
+def _detector_set(instruction: stim.DemInstruction) -> tuple[frozenset[int], frozenset[int]]:
+    """The detectors and the observables an error flips (components XOR-ed)."""
     flipped: set[int] = set()
     observables: set[int] = set()
     for target in instruction.targets_copy():
@@ -142,7 +144,7 @@ def _detector_set(instruction: stim.DemInstruction) -> tuple[frozenset[int], boo
             flipped ^= {target.val}
         elif target.is_logical_observable_id():
             observables ^= {target.val}
-    return frozenset(flipped), bool(observables)
+    return frozenset(flipped), frozenset(observables)
 
 
 def model_structure(dem: stim.DetectorErrorModel) -> list[tuple[frozenset[int], float]]:
@@ -197,8 +199,8 @@ def _shrunk(theta: np.ndarray, variance: np.ndarray, prior: np.ndarray, usable: 
 
 
 def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray, *,
-                      groups: int = 50, confidence: float = 0.95,
-                      shrink: bool = True) -> LearnedModel:
+                      observable_flips: np.ndarray | None = None, groups: int = 50,
+                      confidence: float = 0.95, shrink: bool = True) -> LearnedModel:
     """Learns the probability of every mechanism of ``dem`` from recorded detection events.
 
     See the module's documentation for the method. ``dem`` gives the structure (which detector
@@ -208,6 +210,11 @@ def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray
     Args:
         dem: the structure, typically the circuit's model under an assumed noise model.
         detection_events: bit-packed ``uint8`` of shape ``(shots, ceil(num_detectors / 8))``.
+        observable_flips: the recorded observable flips (bit-packed ``uint8``, one row per
+            shot), or None. A memory experiment records them at its final readout; with them
+            the observables count as detectors, so that mechanisms with the same detectors
+            but different observables are told apart (the split a decoder most depends on),
+            and mechanisms that flip only an observable are learned too.
         groups: jackknife groups (contiguous blocks of shots), at least 2.
         confidence: the intervals' coverage.
         shrink: write the model's probabilities as posterior means under a prior centred on
@@ -246,7 +253,19 @@ def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray
         raise ValueError(f"detection_events holds {shots} shots; learning with groups={groups} "
                          f"needs at least {8 * groups}")
 
-    structure = model_structure(dem)
+    num_observables = dem.num_observables
+    if observable_flips is not None:
+        observable_flips = np.asarray(observable_flips, dtype=np.uint8)
+        if observable_flips.shape != (shots, (num_observables + 7) // 8):
+            raise ValueError(
+                f"observable_flips has shape {observable_flips.shape}; {shots} shots of the "
+                f"model's {num_observables} observables need "
+                f"({shots}, {(num_observables + 7) // 8})")
+        structure = [(d | {num_detectors + o for o in obs}, p) for d, obs, p in (
+            (*_detector_set(ins), ins.args_copy()[0]) for ins in dem.flattened()
+            if ins.type == "error")]
+    else:
+        structure = model_structure(dem)
     invisible = [p for s, p in structure if not s]
     classes: dict[frozenset[int], list[int]] = {}
     for index, (detectors, _) in enumerate(structure):
@@ -259,6 +278,9 @@ def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray
 
     # Detector-major, bit-packed over shots: a parity of detectors is a XOR of rows.
     unpacked = np.unpackbits(detection_events, axis=1, bitorder="little", count=num_detectors)
+    if observable_flips is not None:
+        unpacked = np.concatenate([unpacked, np.unpackbits(
+            observable_flips, axis=1, bitorder="little", count=num_observables)], axis=1)
     rows = np.packbits(unpacked.T, axis=1, bitorder="little")
     del unpacked
     bounds = np.linspace(0, rows.shape[1], groups + 1).round().astype(np.int64)
@@ -328,8 +350,8 @@ def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray
     high = _p_of_theta(np.clip(full + half, 0, None))
     prior_theta = np.array([sum(_theta(structure[m][1]) for m in classes[detector_set])
                             for detector_set in order])
-    usable = np.array([i not in unsure for i in range(len(order))]) & np.isfinite(full) & (
-        np.isfinite(half))
+    sure = np.array([i not in unsure for i in range(len(order))], dtype=bool)
+    usable = sure & np.isfinite(full) & np.isfinite(half)
     written = (_shrunk(full, variance, prior_theta, usable) if shrink
                else np.where(usable, np.clip(full, 0, None), prior_theta))
 
@@ -344,7 +366,10 @@ def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray
             share = prior_one / weight if weight > 0 else 1 / len(indices)
             new_p[m] = max(float(_p_of_theta(written[i] * share)), _FLOOR)
         mechanisms.append(Mechanism(
-            detectors=tuple(sorted(detector_set)), prior=float(_p_of_theta(weight)),
+            detectors=tuple(sorted(d for d in detector_set if d < num_detectors)),
+            observables=tuple(sorted(d - num_detectors for d in detector_set
+                                     if d >= num_detectors)),
+            prior=float(_p_of_theta(weight)),
             estimate=float(estimate[i]) if ok else math.nan,
             low=float(low[i]) if ok else 0.0, high=float(high[i]) if ok else 0.5,
             members=len(indices), resolved=ok and full[i] - half[i] > 0,
@@ -356,9 +381,12 @@ def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray
                         "observables): the data cannot see them; they keep their prior")
     shared = sum(len(v) > 1 for v in classes.values())
     if shared:
+        what = ("different decompositions" if observable_flips is not None else
+                "different observables or decompositions; learning with the observable flips "
+                "tells observables apart")
         warnings.append(f"{shared} detector sets are flipped by several mechanisms of the "
-                        "model (different observables or decompositions): each set's learned "
-                        "probability is shared among them in the prior's proportions")
+                        f"model ({what}): each set's learned probability is shared among them "
+                        "in the prior's proportions")
     if unsure:
         warnings.append(f"{len(unsure)} mechanisms rest on a moment that is not positive in "
                         "some group of shots (too few shots or too much noise): they keep their "
@@ -370,7 +398,8 @@ def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray
                             " (the model written leans on the prior for them)" if shrink else
                             f" (written at their estimate, at least {_FLOOR:g})"))
 
-    permutation = sorted(range(len(order)), key=lambda i: mechanisms[i].detectors)
+    permutation = sorted(range(len(order)),
+                         key=lambda i: (mechanisms[i].detectors, mechanisms[i].observables))
     mechanisms = [mechanisms[i] for i in permutation]
     learned = stim.DetectorErrorModel()
     position = 0
