@@ -733,7 +733,7 @@ def plot_qubit_factors(ratios: Iterable[QubitRatio], *, factor: float = 2.0,
         if row.flagged:
             ax.annotate(f"q{row.qubit}", (qubits[i], values[i]), textcoords="offset points",
                         xytext=(4, 4), fontsize="small", color="tab:red")
-    typical = float(np.median(values / np.array([r.relative for r in rows])))
+    typical = float(np.median(values)) or 1.0  # what `relative` is measured against
     ax.axhline(typical, color="0.4", linewidth=1, label=f"typical qubit ({typical:.2f})")
     ax.axhline(typical * factor, color="tab:red", linestyle="--", linewidth=1,
                label=f"flagged above {factor:g}x typical")

@@ -56,18 +56,27 @@ def experiments_from_args(args: argparse.Namespace) -> list[Any]:
     """
     from qec.datasets import Experiment, find_experiments
 
-    if (args.dataset is None) == (args.circuit is None):
-        raise CliError("give --dataset DIR, or --circuit FILE with --dets (or --measurements)")
+    model = None
+    if args.dataset is None and args.circuit is None:
+        files = [spec.partition(":")[2] for spec in getattr(args, "dem", "").split(",")
+                 if spec.strip().startswith("file:")]
+        if not files:
+            raise CliError("give --dataset DIR, or --circuit FILE (or --dem file:MODEL) with "
+                           "--dets (or --measurements)")
+        model = files[0]
+    elif args.dataset is not None and args.circuit is not None:
+        raise CliError("give --dataset DIR or --circuit FILE, not both")
     if args.dataset is not None:
         if not args.dataset.is_dir():
             raise CliError(f"--dataset {str(args.dataset)!r} is not a directory")
         return find_experiments(args.dataset)
     if args.dets is None and args.measurements is None:
-        raise CliError("--circuit needs --dets (detection events) or --measurements")
+        raise CliError("one experiment needs --dets (detection events) or --measurements")
     formats = {} if args.format is None else dict.fromkeys(
         ("detection_events", "observables", "measurements", "sweep_bits"), args.format)
     return [Experiment.from_files(
-        circuit=args.circuit, noisy_circuit=args.noisy_circuit, detection_events=args.dets,
+        circuit=args.circuit, model=model, noisy_circuit=args.noisy_circuit,
+        detection_events=args.dets,
         observables=args.obs, measurements=args.measurements, sweep_bits=args.sweep,
         formats=formats, distance=getattr(args, "distance", None),
         rounds=getattr(args, "rounds", None), basis=getattr(args, "basis", None))]

@@ -10,7 +10,12 @@ from typing import Any
 
 from qec.cli._common import CliError, add_output_options, print_json
 from qec.cli._decode import add_input_options, experiments_from_args
-from qec.cli._learn_noise import add_structure_options, assumed_model
+from qec.cli._learn_noise import (
+    add_structure_options,
+    assumed_model,
+    progress_line,
+    recorded_observables,
+)
 
 NAME = "diagnose"
 HELP = (
@@ -57,10 +62,11 @@ def diagnose_one(experiment: Any, args: argparse.Namespace) -> dict[str, Any]:
     structure = assumed.detector_error_model(decompose_errors=True,
                                              approximate_disjoint_errors=True)
     dets = experiment.detection_events(ideal)
+    obs = recorded_observables(experiment, ideal)
     first = learn_error_model(structure, dets)
     bursts = find_bursts(ideal, dets, dem=first.dem, false_alarm=args.false_alarm)
-    kept = dets[~bursts.flagged]
-    learned = learn_error_model(structure, kept)
+    learned = learn_error_model(structure, dets[~bursts.flagged],
+                                observable_flips=None if obs is None else obs[~bursts.flagged])
     fractions = detection_fractions(ideal, dets, exclude=bursts.flagged)
     flags = flag_outliers(fractions)
     if args.noise is None and experiment.circuit_path(noisy=True) is not None:
@@ -102,9 +108,10 @@ def run(args: argparse.Namespace) -> int:
     experiments = experiments_from_args(args)
     args.out.mkdir(parents=True, exist_ok=True)
     summaries = []
-    for experiment in experiments:
+    for index, experiment in enumerate(experiments, 1):
         summary = diagnose_one(experiment, args)
         summaries.append(summary)
+        progress_line(args, index, len(experiments), experiment.name)
         if args.quiet or args.json:
             continue
         worst = sorted(summary["qubits"], key=lambda q: -q["relative"])[:3]

@@ -72,6 +72,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_options(parser)
 
 
+def recorded_observables(experiment: Any, ideal: Any) -> Any:
+    """The experiment's recorded observable flips, or None when it has none (then mechanisms
+    that differ only in their observables are learned as one)."""
+    try:
+        return experiment.observable_flips(ideal)
+    except ValueError:
+        return None
+
+
+def progress_line(args: argparse.Namespace, index: int, total: int, name: str) -> None:
+    """``qec COMMAND: experiment k/N NAME done`` on stderr, unless --quiet."""
+    if not args.quiet:
+        sys.stderr.write(f"qec {args.command}: experiment {index}/{total} {name} done\n")
+        sys.stderr.flush()
+
+
 def learn_one(experiment: Any, args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """Learns one experiment's model; returns it and its JSON summary."""
     from qec.datasets import find_bursts, learn_error_model
@@ -80,6 +96,7 @@ def learn_one(experiment: Any, args: argparse.Namespace) -> tuple[Any, dict[str,
     structure = assumed.detector_error_model(decompose_errors=True,
                                              approximate_disjoint_errors=True)
     dets = experiment.detection_events(ideal)
+    obs = recorded_observables(experiment, ideal)
     bursts = 0
     if args.exclude_bursts:
         first = learn_error_model(structure, dets, groups=args.groups,
@@ -87,7 +104,9 @@ def learn_one(experiment: Any, args: argparse.Namespace) -> tuple[Any, dict[str,
         report = find_bursts(ideal, dets, dem=first.dem)
         bursts = report.count
         dets = dets[~report.flagged]
-    learned = learn_error_model(structure, dets, groups=args.groups, confidence=args.confidence)
+        obs = None if obs is None else obs[~report.flagged]
+    learned = learn_error_model(structure, dets, observable_flips=obs, groups=args.groups,
+                                confidence=args.confidence)
     coordinates = ideal.get_detector_coordinates()
     summary = {"experiment": experiment.name, "assumed": described, "bursts_excluded": bursts,
                **learned.summary()}
@@ -121,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--top={args.top} must be non-negative")
     experiments = experiments_from_args(args)
     summaries = []
-    for experiment in experiments:
+    for index, experiment in enumerate(experiments, 1):
         if args.dataset is not None:
             path = args.out / experiment.name / "error_model.dem"
         else:
@@ -132,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         path.write_text(str(learned.dem) + "\n")
         summary["model"] = str(path)
         summaries.append(summary)
+        progress_line(args, index, len(experiments), experiment.name)
         if not (args.quiet or args.json):
             sys.stdout.write("\n".join(_table(summary)) + f"\n  model: {path}\n")
     if args.json:

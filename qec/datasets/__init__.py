@@ -31,7 +31,13 @@ from qec.datasets._formats import (
     read_shots,
     write_shots,
 )
-from qec.datasets._layout import Experiment, find_experiments, load_experiment, write_experiment
+from qec.datasets._layout import (
+    Experiment,
+    find_experiments,
+    load_experiment,
+    shape_circuit,
+    write_experiment,
+)
 from qec.datasets._learn import LearnedModel, Mechanism, learn_error_model, model_structure
 from qec.datasets._synthetic import SimulatedDevice, sample_with_bursts, simulated_device
 
@@ -58,6 +64,7 @@ __all__ = [
     "qubit_error_ratios",
     "read_shots",
     "sample_with_bursts",
+    "shape_circuit",
     "simulated_device",
     "write_experiment",
     "write_shots",

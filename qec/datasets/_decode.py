@@ -61,6 +61,8 @@ circuit (only which mechanisms exist matters; the probabilities are learned)."""
 
 
 def _structure(experiment: Experiment, ideal: stim.Circuit) -> stim.DetectorErrorModel:
+    if "model" in experiment.files:
+        return stim.DetectorErrorModel.from_file(experiment.files["model"][0])
     noisy = experiment.circuit_path(noisy=True)
     circuit = (experiment.circuit(noisy=True) if noisy is not None
                else add_noise(ideal, NoiseModel.si1000(STRUCTURE_P)))
@@ -89,7 +91,10 @@ def experiment_models(experiment: Experiment, spec: str, *, ideal: stim.Circuit,
     """
     kind, _, argument = spec.partition(":")
     found: list[tuple[str, stim.DetectorErrorModel, stim.DetectorErrorModel]] = []
-    if kind == "noisy":
+    if kind == "noisy" and "model" in experiment.files:
+        dem = _read_dem(pathlib.Path(experiment.files["model"][0]), experiment=experiment)
+        found.append(("noisy", dem, dem))
+    elif kind == "noisy":
         if experiment.circuit_path(noisy=True) is None:
             raise ValueError(f"--dem noisy: experiment {experiment.name!r} has no noisy circuit")
         dem = experiment.circuit(noisy=True).detector_error_model(

@@ -40,7 +40,34 @@ from qec.datasets._formats import (
     write_shots,
 )
 
-__all__ = ["Experiment", "find_experiments", "load_experiment", "write_experiment"]
+__all__ = ["Experiment", "find_experiments", "load_experiment", "shape_circuit",
+           "write_experiment"]
+
+
+def shape_circuit(dem: stim.DetectorErrorModel) -> stim.Circuit:
+    """A noiseless circuit with the detectors (and coordinates) and observables of ``dem``:
+    what stands for the circuit of data that come with a model and no circuit.
+
+    Examples:
+        >>> dem = stim.DetectorErrorModel('''
+        ...     error(0.1) D0 D2 L0
+        ...     detector(1, 2) D1
+        ... ''')
+        >>> circuit = shape_circuit(dem)
+        >>> circuit.num_detectors, circuit.num_observables, circuit.get_detector_coordinates()[1]
+        (3, 1, [1.0, 2.0])
+    """
+    coordinates = dem.get_detector_coordinates()
+    circuit = stim.Circuit()
+    total = dem.num_detectors + dem.num_observables
+    if total:
+        circuit.append("MPAD", [0] * total)
+    for index in range(dem.num_detectors):
+        circuit.append("DETECTOR", [stim.target_rec(index - total)], coordinates.get(index, []))
+    for index in range(dem.num_observables):
+        circuit.append("OBSERVABLE_INCLUDE", [stim.target_rec(dem.num_detectors + index - total)],
+                       [index])
+    return circuit
 
 _METADATA_FILES = ("metadata.json", "properties.yml")
 _CIRCUITS = ("circuit_ideal.stim", "circuit_noisy_si1000.stim", "circuit_noisy.stim")
@@ -116,7 +143,8 @@ class Experiment:
         default_factory=dict, hash=False, compare=False)
 
     @classmethod
-    def from_files(cls, *, circuit: str | os.PathLike[str],
+    def from_files(cls, *, circuit: str | os.PathLike[str] | None = None,
+                   model: str | os.PathLike[str] | None = None,
                    detection_events: str | os.PathLike[str] | None = None,
                    observables: str | os.PathLike[str] | None = None,
                    measurements: str | os.PathLike[str] | None = None,
@@ -129,6 +157,9 @@ class Experiment:
 
         Args:
             circuit: the ideal circuit (detectors and observables).
+            model: a detector error model; without ``circuit`` it gives the sizes (and the
+                experiment's circuit is :func:`shape_circuit` of it), and it is the
+                experiment's ``noisy`` model.
             detection_events, observables: the recorded detection events and observable
                 flips; or ``measurements`` (and ``sweep_bits``) to convert through the circuit.
             noisy_circuit: the circuit with its assumed noise, if any.
@@ -138,13 +169,18 @@ class Experiment:
                 measurements' file name).
 
         Raises:
-            ValueError: neither detection events nor measurements, or a missing file.
+            ValueError: neither detection events nor measurements, neither a circuit nor a
+                model, measurements without a circuit, or a missing file.
         """
         formats = dict(formats or {})
-        given = {"circuit_ideal": circuit, "circuit_noisy": noisy_circuit,
+        if circuit is None and model is None:
+            raise ValueError("give the circuit, or a detector error model for the sizes")
+        if circuit is None and measurements is not None:
+            raise ValueError("measurements are converted through the circuit: give the circuit")
+        given = {"circuit_ideal": circuit, "circuit_noisy": noisy_circuit, "model": model,
                  "detection_events": detection_events, "obs_flips_actual": observables,
                  "measurements": measurements, "sweep_bits": sweep_bits}
-        keys = {"circuit_ideal": "circuit", "circuit_noisy": "noisy_circuit",
+        keys = {"circuit_ideal": "circuit", "circuit_noisy": "noisy_circuit", "model": "model",
                 "detection_events": "detection_events", "obs_flips_actual": "observables",
                 "measurements": "measurements", "sweep_bits": "sweep_bits"}
         if detection_events is None and measurements is None:
@@ -187,6 +223,9 @@ class Experiment:
             ValueError: the file is missing or does not parse.
         """
         path = self.circuit_path(noisy=noisy)
+        if path is None and not noisy and "model" in self.files:
+            model = stim.DetectorErrorModel.from_file(self.files["model"][0])
+            return shape_circuit(model)
         if path is None:
             wanted = " or ".join(_CIRCUITS[1:] if noisy else _CIRCUITS[:1])
             raise ValueError(f"experiment {self.name!r} has no {wanted} in {str(self.path)!r}")

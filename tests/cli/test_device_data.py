@@ -138,3 +138,18 @@ def test_inconsistent_inputs_are_one_line_each(tmp_path, dataset, capsys):
     assert_one_line_error(capsys, ["learn-noise", "--dataset", str(folder), "--noise",
                                    "code-capacity", "--out", str(tmp_path / "x")],
                           "places no noise on the circuit's operations")
+
+
+def test_decode_data_that_come_with_a_model_and_no_circuit(tmp_path, dataset, capsys):
+    folder = dataset / "d5_at_q5_5" / "Z" / "r02"
+    model = tmp_path / "model.dem"
+    noisy = stim.Circuit.from_file(str(folder / "circuit_noisy_si1000.stim"))
+    model.write_text(str(noisy.detector_error_model(decompose_errors=True)))
+    assert main(["decode", "--dem", f"file:{model}", "--dets",
+                 str(folder / "detection_events.b8"), "--obs", str(folder / "obs_flips_actual.b8"),
+                 "--out", str(tmp_path), "--workers", "1", "--json"]) == 0
+    (point,) = json.loads(capsys.readouterr().out)["points"]
+    assert main(["decode", "--dataset", str(folder), "--dem", "noisy", "--out",
+                 str(tmp_path / "b"), "--workers", "1", "--json"]) == 0
+    (same,) = json.loads(capsys.readouterr().out)["points"]
+    assert (point["shots"], point["errors"]) == (same["shots"], same["errors"])

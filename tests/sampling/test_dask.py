@@ -213,3 +213,21 @@ def test_splitting_on_dask_gives_the_local_numbers(client):
     assert on_dask.complete and local.complete
     assert on_dask.logical_error_per_shot == local.logical_error_per_shot
     assert on_dask.decoder_calls == local.decoder_calls
+
+
+def test_recorded_experiments_decode_on_dask_as_on_the_local_pool(tmp_path, client):
+    import stim
+
+    from qec.datasets import decode_experiments, find_experiments, write_experiment
+
+    circuit = stim.Circuit.generated("repetition_code:memory", distance=5, rounds=3,
+                                     after_clifford_depolarization=0.05)
+    write_experiment(tmp_path / "data" / "d5_at_q1_1" / "Z" / "r03", circuit=circuit,
+                     shots=5000, seed=1)
+    experiments = find_experiments(tmp_path / "data")
+    on_dask = decode_experiments(experiments, decoders=["pymatching"], models=["noisy"],
+                                 db=tmp_path / "dask.db", dask=client)["stats"]
+    local = decode_experiments(experiments, decoders=["pymatching"], models=["noisy"],
+                               db=tmp_path / "local.db", workers=2)["stats"]
+    assert [(s.shots, s.errors) for s in on_dask] == [(s.shots, s.errors) for s in local]
+    assert on_dask[0].shots == 5000 and on_dask[0].errors > 0
