@@ -381,20 +381,10 @@ class SamplingSession:
         try:
             while not all(state.done for state in states):
                 for slot, compiled in executor.free_slots():
-                    order = [states[(cursor + i) % len(states)] for i in range(len(states))]
-                    wanted = [(s, n) for s in order if not s.done
-                              for n in [self._wanted_shots(s)] if n is not None]
-                    if not wanted:
-                        break
-                    # Probes first (one chunk: cheap, and they make the ETA known), then a
-                    # task the slot's worker compiled, then the next in turn.
-                    state, shots = next(
-                        (w for w in wanted if w[0].seconds_per_shot is None),
-                        next((w for w in wanted if w[0].task.strong_id in compiled), wanted[0]))
-                    cursor = (states.index(state) + 1) % len(states)
-                    spec = self._claim(state, shots)
-                    if spec is not None:
-                        executor.submit(spec, state.payload, slot=slot)
+                    state, spec, cursor = self._fill(states, compiled, cursor)
+                    if state is None:
+                        break  # nothing claimable now: the other slots would find nothing
+                    executor.submit(spec, state.payload, slot=slot)
                 for result in executor.wait(timeout=0.25):
                     self._accept(result)
                 for state in states:
@@ -408,6 +398,32 @@ class SamplingSession:
             self._release([s for s in states if s.pending])
             self.store.release_leases(s.task.strong_id for s in states if s.rules)
         self._show(states, final=True)
+
+    def _fill(self, states: list[_TaskState], compiled: Any, cursor: int
+              ) -> tuple[_TaskState | None, BatchSpec | None, int]:
+        """Claims a batch for one free slot: ``(task, batch, next cursor)``, with ``None`` for
+        the task and batch when no task has one to give now.
+
+        Probes come first (one chunk: cheap, and they make the ETA known), then a task the
+        slot's worker compiled, then the next in turn. A refused claim (another process holds
+        the task's lease or the rest of its budget) marks the task blocked and the slot goes to
+        the next candidate: a slot spent on a refusal, loop after loop, starved this run's own
+        tasks while another process leased the ones it had never sampled (a livelock of two
+        runs with an error-based rule).
+        """
+        while True:
+            order = [states[(cursor + i) % len(states)] for i in range(len(states))]
+            wanted = [(s, n) for s in order if not s.done
+                      for n in [self._wanted_shots(s)] if n is not None]
+            if not wanted:
+                return None, None, cursor
+            state, shots = next(
+                (w for w in wanted if w[0].seconds_per_shot is None),
+                next((w for w in wanted if w[0].task.strong_id in compiled), wanted[0]))
+            cursor = (states.index(state) + 1) % len(states)
+            spec = self._claim(state, shots)
+            if spec is not None:
+                return state, spec, cursor
 
     def _wanted_shots(self, state: _TaskState) -> int | None:
         """The size of the next batch of a task, or None if it needs none now."""
