@@ -179,6 +179,11 @@ def _run(args: argparse.Namespace) -> int:
     except ImportError as exc:  # a missing optional extra; the message says what to install
         _error_line(args.command, exc)
         return 2
+    except MemoryError:  # an input too large for this machine: say so, no traceback
+        sys.stderr.write(f"qec {args.command}: error: out of memory: the inputs ask for more "
+                         "memory than this machine has (smaller figures, fewer shots per "
+                         "batch, or a smaller code)\n")
+        return 2
     except ExecutorError as exc:  # the workers or the cluster failed, not the user: status 1
         _error_line(args.command, exc)
         return 1

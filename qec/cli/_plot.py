@@ -14,6 +14,8 @@ NAME = "plot"
 HELP = ("draw a figure (threshold curves, data collapse, Lambda, error vs rounds, a device's "
         "fidelity per cycle and Lambda) from a database")
 
+MIN_DPI, MAX_DPI = 10, 1000
+
 KINDS = ("threshold", "collapse", "lambda", "rounds", "distance", "cycles")
 METHOD_KEYS = ("estimator", "splitting")
 """Metadata of how a point was measured, not of what: ``--kind distance`` draws series that
@@ -117,7 +119,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--p", type=float, default=None,
                         help="physical error rate of the Lambda figure (when several)")
-    parser.add_argument("--dpi", type=int, default=100, help="resolution (default 100: 640x480)")
+    parser.add_argument("--dpi", type=int, default=100,
+                        help=f"resolution, {MIN_DPI} to {MAX_DPI} (default 100: 640x480)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fit's bootstrap")
 
 
@@ -132,8 +135,9 @@ def run(args: argparse.Namespace) -> int:
         save_figure,
     )
 
-    if args.dpi <= 0:
-        raise CliError(f"--dpi {args.dpi} must be positive")
+    if not MIN_DPI <= args.dpi <= MAX_DPI:
+        raise CliError(f"--dpi {args.dpi} must be from {MIN_DPI} to {MAX_DPI} (a 640 x 480 "
+                       f"figure at {MAX_DPI} dpi is already 6400 x 4800 pixels)")
     from qec.analysis import series_label
 
     series, skipped = load_series(args)

@@ -144,3 +144,71 @@ def is_installed(module_name: str) -> bool:
         (True, False)
     """
     return importlib.util.find_spec(module_name) is not None
+
+
+def merge_parallel_errors(dem: stim.DetectorErrorModel) -> stim.DetectorErrorModel:
+    """One error per detector set: errors that flip the same detectors (their components
+    XOR-ed) but different observables become one, with the observables of the most likely.
+
+    The check-matrix conversions of stimbposd, beliefmatching and relay-bp key an error by its
+    detectors alone and keep the observables of whichever such error comes *last* in the
+    model, however unlikely: decoding then reports the wrong observable whenever the likelier
+    one fired. No decoder can tell these errors apart from their syndrome; the most likely
+    observable is the maximum-likelihood choice, and the merged error fires with the
+    probability that an odd number of them did. Errors with the same detectors and the same
+    observables are left to the decoders, which combine them correctly. Models without such
+    errors come back unchanged (the same object).
+
+    Args:
+        dem: the detector error model.
+
+    Returns:
+        The model with parallel errors merged (flattened when anything was merged).
+
+    Examples:
+        >>> dem = stim.DetectorErrorModel('''
+        ...     error(0.03) D0 D1 L0
+        ...     error(0.01) D0 D1
+        ...     error(0.02) D1
+        ... ''')
+        >>> merged = merge_parallel_errors(dem)
+        >>> [(" ".join(str(t) for t in e.targets_copy()), round(e.args_copy()[0], 4))
+        ...  for e in merged]
+        [('D0 D1 L0', 0.0394), ('D1', 0.02)]
+    """
+    groups: dict[frozenset[int], list[tuple[int, float, frozenset[int]]]] = {}
+    flat = dem.flattened()
+    for index, instruction in enumerate(flat):
+        if instruction.type != "error":
+            continue
+        detectors: set[int] = set()
+        observables: set[int] = set()
+        for target in instruction.targets_copy():
+            if target.is_relative_detector_id():
+                detectors ^= {target.val}
+            elif target.is_logical_observable_id():
+                observables ^= {target.val}
+        groups.setdefault(frozenset(detectors), []).append(
+            (index, instruction.args_copy()[0], frozenset(observables)))
+    clashing = {key for key, members in groups.items()
+                if len({observables for _, _, observables in members}) > 1}
+    if not clashing:
+        return dem
+    keep: dict[int, float] = {}
+    for key in clashing:
+        members = groups[key]
+        index = max(members, key=lambda member: member[1])[0]
+        odd = 0.0
+        for _, p, _ in members:
+            odd = odd * (1 - p) + p * (1 - odd)
+        keep[index] = odd
+    dropped = {index for key in clashing for index, _, _ in groups[key]} - set(keep)
+    merged = stim.DetectorErrorModel()
+    for index, instruction in enumerate(flat):
+        if index in dropped:
+            continue
+        if index in keep:
+            merged.append("error", keep[index], instruction.targets_copy())
+        else:
+            merged.append(instruction)
+    return merged

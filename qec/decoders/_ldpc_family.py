@@ -13,7 +13,7 @@ import sinter
 import stim
 
 from qec._validate import int_at_least, number_in, one_of
-from qec.decoders._dem import import_optional, require_graphlike
+from qec.decoders._dem import import_optional, merge_parallel_errors, require_graphlike
 
 
 def _unpack(shots: np.ndarray, *, num_detectors: int) -> np.ndarray:
@@ -81,7 +81,7 @@ class BpOsdDecoder(sinter.Decoder):
         """Builds the BP+OSD decoder for ``dem`` (see ``sinter.Decoder``)."""
         stimbposd = import_optional("stimbposd", decoder=self.name)
         bposd = stimbposd.BPOSD(
-            model=dem,
+            model=merge_parallel_errors(dem),
             max_bp_iters=self.max_bp_iters,
             bp_method=self.bp_method,
             osd_order=self.osd_order,
@@ -139,7 +139,8 @@ class BeliefMatchingDecoder(sinter.Decoder):
         self.check_dem(dem)
         beliefmatching = import_optional("beliefmatching", decoder=self.name)
         return _CompiledBeliefMatching(
-            beliefmatching.BeliefMatching(dem, max_bp_iters=self.max_bp_iters),
+            beliefmatching.BeliefMatching(merge_parallel_errors(dem),
+                                          max_bp_iters=self.max_bp_iters),
             num_detectors=dem.num_detectors,
         )
 

@@ -14,7 +14,7 @@ import sinter
 import stim
 
 from qec._validate import int_at_least, number_in
-from qec.decoders._dem import import_optional
+from qec.decoders._dem import import_optional, merge_parallel_errors
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,11 +80,13 @@ class RelayBpDecoder(sinter.Decoder):
         The check matrices and the decoder are relay-bp's own; the conversion of sinter's
         bit-packed detection events is qec's (relay-bp 0.2.1's adapter passes the padding bits
         of the last byte as extra syndrome bits, and takes its observable offsets for errors of
-        probability 1 from the check matrix).
+        probability 1 from the check matrix), and errors that differ only in their observables
+        are merged first (:func:`qec.decoders._dem.merge_parallel_errors`).
         """
         relay = self._sinter_decoder()
         check_matrices = import_optional("relay_bp.stim", decoder=self.name).CheckMatrices
-        full = check_matrices.from_dem(dem, decomposed_hyperedges=relay.decomposed_hyperedges,
+        full = check_matrices.from_dem(merge_parallel_errors(dem),
+                                       decomposed_hyperedges=relay.decomposed_hyperedges,
                                        prune_decided_errors=False)
         matrices = full.prune_decided_errors(threshold=relay.threshold)
         # Errors of probability 1 flip fixed detectors and observables. relay-bp 0.2.1 takes
@@ -128,7 +130,8 @@ class _RelayBpCompiled(sinter.CompiledDecoder):
             predictions = np.zeros((len(syndromes), self._num_observables), dtype=np.uint8)
         else:
             predictions = np.asarray(
-                self._runner.decode_observables_batch(syndromes, parallel=False),
+                self._runner.decode_observables_batch(syndromes, parallel=False,
+                                                      progress_bar=False),
                 dtype=np.uint8).reshape(len(syndromes), self._num_observables)
         if self._observables_bias is not None:
             predictions ^= self._observables_bias

@@ -115,3 +115,25 @@ def test_plot_uses_one_quantity_and_prints_the_warnings(threshold_db, tmp_path, 
                  "distance=3"]) == 0
     err = capsys.readouterr().err
     assert "no threshold marked" in err and "warning" in err
+
+
+@pytest.mark.parametrize("dpi", ["0", "5", "200000"])
+def test_a_resolution_out_of_range_is_one_line_before_any_drawing(tmp_path, threshold_db,
+                                                                  capsys, dpi):
+    from tests.cli.one_line import assert_one_line_error
+
+    assert_one_line_error(capsys, ["plot", "--db", str(threshold_db), "--dpi", dpi,
+                                   "--out", str(tmp_path / "t.png")],
+                          f"--dpi {dpi} must be from 10 to 1000")
+
+
+def test_running_out_of_memory_is_one_line(tmp_path, threshold_db, capsys, monkeypatch):
+    import qec.plotting
+    from tests.cli.one_line import assert_one_line_error
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError("std::bad_alloc")
+
+    monkeypatch.setattr(qec.plotting, "save_figure", exhausted)
+    assert_one_line_error(capsys, ["plot", "--db", str(threshold_db), "--out",
+                                   str(tmp_path / "t.png")], "out of memory")
