@@ -43,8 +43,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=56)
     parser.add_argument("--hang", type=float, default=120.0)
+    parser.add_argument("--only", default=None, metavar="WORKERS,TASKS,BUSY",
+                        help="one configuration, like 2,4,0")
     args = parser.parse_args()
     configs = list(itertools.product((1, 2), (4, 8), (False, True)))
+    if args.only:
+        workers, tasks, busy = (int(v) for v in args.only.split(","))
+        configs = [(workers, tasks, bool(busy))]
     singles: dict[tuple[int, int], list[tuple]] = {}
     hangs = failures = mismatches = 0
     with tempfile.TemporaryDirectory() as folder:
@@ -77,6 +82,10 @@ def main() -> None:
             mismatches += ok and not same
             print(f"{iteration + 1:3d}: workers {workers}, {tasks} tasks, busy core {busy}: "
                   f"{'ok' if ok and same else 'FAILED'} in {seconds:.1f} s", flush=True)
+            for run in runs:
+                if run.returncode != 0:
+                    print(f"     status {run.returncode}: {run.stderr.read().decode()[-2000:]}",
+                          flush=True)
     print(f"{args.iterations} iterations: {hangs} hangs, {failures} failed runs, "
           f"{mismatches} databases unlike a single run's")
 

@@ -164,7 +164,7 @@ class ResultStore:
         except sqlite3.Error as exc:
             raise ValueError(f"cannot open database {str(self.path)!r}: {exc}") from None
         try:
-            self._initialize()
+            self._initialize_when_free()
         except sqlite3.DatabaseError as exc:
             self._connection.close()
             raise ValueError(
@@ -174,6 +174,24 @@ class ResultStore:
         except ValueError:
             self._connection.close()
             raise
+
+    def _initialize_when_free(self) -> None:
+        """:meth:`_initialize`, again while another process holds the file (two runs that
+        create one database at once: SQLite answers "database is locked" at once, without its
+        busy handler, when the other is switching the new file to WAL), up to the busy
+        timeout."""
+        deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+        delay = 0.005
+        while True:
+            try:
+                self._initialize()
+                return
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay)  # a back-off between attempts, not a deadline of the outcome
+            delay = min(2 * delay, 0.25)
 
     def _initialize(self) -> None:
         connection = self._connection

@@ -98,7 +98,9 @@ def run(args: argparse.Namespace) -> int:
     if args.rounds is not None and args.rounds < 1:
         raise CliError(f"--rounds={args.rounds} must be a positive integer")
     rates = _parse_floats(args.p, option="--p")
-    names = [name.strip() for name in args.decoders.split(",") if name.strip()]
+    from qec.decoders import split_decoder_list
+
+    names = split_decoder_list(args.decoders)
     quiet = args.quiet or args.json
 
     def progress(line: str) -> None:

@@ -72,10 +72,11 @@ def build_tasks(paths: list[Path], decoders: str, metadata: str,
     """
     import stim
 
-    from qec.decoders import canonical_decoder_name
+    from qec.decoders import canonical_decoder_name, split_decoder_list
     from qec.sampling import Task
 
-    names = [name.strip() for name in decoders.split(",")]
+    names = (split_decoder_list(decoders) if ":" in decoders
+             else [name.strip() for name in decoders.split(",")])
     if not decoders.strip() or any(not name for name in names):
         raise CliError(f"--decoders={decoders!r} must be a comma-separated list of decoder "
                        "names, like pymatching,pymatching-correlated")

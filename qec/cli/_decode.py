@@ -86,7 +86,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec decode``."""
     add_input_options(parser)
     parser.add_argument("--decoders", default="pymatching",
-                        help="comma-separated decoder names (default pymatching; see "
+                        help="comma-separated decoder names, profiles or specs like "
+                             "relay-bp:num_sets=300,stop_nconv=1 (default pymatching; see "
                              "`qec decoders`)")
     parser.add_argument(
         "--dem", default="noisy",
@@ -126,9 +127,10 @@ def _rows(stats: list[Any]) -> list[dict[str, Any]]:
 def run(args: argparse.Namespace) -> int:
     """Decodes and prints the table of decoders against error models."""
     from qec.datasets import decode_experiments
+    from qec.decoders import split_decoder_list
 
     check_run_options(args)
-    decoders = [name.strip() for name in args.decoders.split(",") if name.strip()]
+    decoders = split_decoder_list(args.decoders)
     models = [name.strip() for name in args.dem.split(",") if name.strip()]
     if not decoders:
         raise CliError(f"--decoders={args.decoders!r} names no decoder")

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from qec.cli._common import print_json
-from qec.decoders import resolvable_decoders
+from qec.decoders import decoder_parameters, resolvable_decoders
 from qec.decoders._dem import INSTALL_HINT
 
 NAME = "decoders"
-HELP = "list every decoder name (for --decoder(s)), what each does, and whether it is installed"
+HELP = ("list every decoder name and published profile (for --decoder(s)), what each does, "
+        "its parameters (which NAME:KEY=VALUE,... changes) and where a profile's come from")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec decoders``."""
     parser.add_argument("--json", action="store_true", help="print the list as JSON on stdout")
+
+
+def _parameters(info: Any) -> dict[str, Any]:
+    """The decoder's parameters (what a spec NAME:KEY=VALUE changes); none for samplers and
+    decoders that are not dataclasses."""
+    if info.source not in ("qec", "registered") or info.kind != "decoder":
+        return {}
+    try:
+        return {key: list(value) if isinstance(value, tuple) else value
+                for key, value in decoder_parameters(info.name).items()}
+    except (ValueError, ImportError):
+        return {}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
                     "requires": list(info.requires),
                     "source": info.source,
                     "kind": info.kind,
+                    "parameters": _parameters(info),
+                    "reference": info.reference or None,
                 }
                 for info in infos
             ]
@@ -48,6 +64,12 @@ def run(args: argparse.Namespace) -> int:
             previous = info.source
         status = "installed" if info.installed else "missing  "
         sys.stdout.write(f"  {info.name:<{width}}  {status}  {info.description}\n")
+        parameters = _parameters(info)
+        if parameters:
+            text = ", ".join(f"{key}={value}" for key, value in parameters.items())
+            sys.stdout.write(f"  {'':<{width}}  parameters: {text}\n")
+        if info.reference:
+            sys.stdout.write(f"  {'':<{width}}  source: {info.reference}\n")
     if not all(info.installed for info in infos):
         sys.stdout.write(f"\nTo install the missing decoders: {INSTALL_HINT}\n")
     return 0

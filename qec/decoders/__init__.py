@@ -18,7 +18,7 @@ from qec.decoders._decode import decode, pack_detection_events
 from qec.decoders._dem import detector_error_model_for_circuit, require_graphlike
 from qec.decoders._exact import ExactDecoder, exact_joint_distribution
 from qec.decoders._files import FileDecoder, compile_decoder
-from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpOsdDecoder
+from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpLsdDecoder, BpOsdDecoder
 from qec.decoders._matching import PyMatchingDecoder
 from qec.decoders._qldpc import RelayBpDecoder, TesseractDecoder
 from qec.decoders._registry import (
@@ -30,12 +30,15 @@ from qec.decoders._registry import (
     decoder_infos,
     decoder_is_known,
     decoder_names,
+    decoder_parameters,
     get_decoder,
+    parse_decoder_spec,
     register_decoder,
     reload_entry_points,
     resolvable_decoders,
     resolve_decoder,
     sinter_decoders,
+    split_decoder_list,
     unregister_decoder,
 )
 from qec.decoders._union_find import UnionFindDecoder
@@ -43,6 +46,7 @@ from qec.decoders._union_find import UnionFindDecoder
 __all__ = [
     "ENTRY_POINT_GROUP",
     "BeliefMatchingDecoder",
+    "BpLsdDecoder",
     "BpOsdDecoder",
     "ChromobiusDecoder",
     "DecoderInfo",
@@ -60,10 +64,12 @@ __all__ = [
     "decoder_infos",
     "decoder_is_known",
     "decoder_names",
+    "decoder_parameters",
     "detector_error_model_for_circuit",
     "exact_joint_distribution",
     "get_decoder",
     "pack_detection_events",
+    "parse_decoder_spec",
     "register_decoder",
     "reload_entry_points",
     "require_color_annotations",
@@ -71,5 +77,6 @@ __all__ = [
     "resolvable_decoders",
     "resolve_decoder",
     "sinter_decoders",
+    "split_decoder_list",
     "unregister_decoder",
 ]

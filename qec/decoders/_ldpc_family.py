@@ -102,6 +102,63 @@ class _CompiledBpOsd(sinter.CompiledDecoder):
 
 
 @dataclasses.dataclass(frozen=True)
+class BpLsdDecoder(sinter.Decoder):
+    """Belief propagation with localised statistics post-processing (BP+LSD), via ``stimbposd``.
+
+    Hillmann et al., "Localized statistics decoding: a parallel decoding algorithm for quantum
+    low-density parity-check codes", arXiv 2406.18655 (2024); ldpc's ``BpLsdDecoder``. Defaults
+    are ldpc's own sinter decoder's (``ldpc.sinter_decoders.SinterLsdDecoder``): min-sum with
+    scaling 0.625, as many iterations as the model has errors (``max_bp_iters=0``), LSD of
+    order 0. Decodes the full hypergraph, like :class:`BpOsdDecoder`.
+
+    Args:
+        max_bp_iters: maximum belief-propagation iterations; 0 for ldpc's default (the number
+            of error mechanisms).
+        bp_method: ``"product_sum"`` or ``"minimum_sum"``.
+        ms_scaling_factor: min-sum scaling in [0, 1] (0: ldpc's iteration-dependent factor).
+        lsd_order: LSD search depth, non-negative.
+        lsd_method: ``"lsd_0"``, ``"lsd_cs"`` or ``"lsd_e"``.
+
+    Examples:
+        >>> BpLsdDecoder().name
+        'bplsd'
+    """
+
+    max_bp_iters: int = 0
+    bp_method: str = "minimum_sum"
+    ms_scaling_factor: float = 0.625
+    lsd_order: int = 0
+    lsd_method: str = "lsd_0"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "max_bp_iters", int_at_least("max_bp_iters", self.max_bp_iters, 0))
+        object.__setattr__(self, "lsd_order", int_at_least("lsd_order", self.lsd_order, 0))
+        one_of("bp_method", self.bp_method, ("product_sum", "minimum_sum"))
+        one_of("lsd_method", self.lsd_method, ("lsd_0", "lsd_cs", "lsd_e"))
+        object.__setattr__(self, "ms_scaling_factor",
+                           number_in("ms_scaling_factor", self.ms_scaling_factor, 0, 1))
+
+    @property
+    def name(self) -> str:
+        """The registry name of this decoder."""
+        return "bplsd"
+
+    def check_dem(self, dem: stim.DetectorErrorModel) -> None:
+        """Raises ``ImportError`` if stimbposd is missing; any model is accepted."""
+        import_optional("stimbposd", decoder=self.name)
+
+    def compile_decoder_for_dem(self, *, dem: stim.DetectorErrorModel) -> sinter.CompiledDecoder:
+        """Builds the BP+LSD decoder for ``dem`` (see ``sinter.Decoder``)."""
+        stimbposd = import_optional("stimbposd", decoder=self.name)
+        merged = merge_parallel_errors(dem)
+        bplsd = stimbposd.BPLSD(
+            model=merged, max_bp_iters=self.max_bp_iters or merged.num_errors,
+            bp_method=self.bp_method, lsd_order=self.lsd_order, lsd_method=self.lsd_method,
+            ms_scaling_factor=self.ms_scaling_factor)
+        return _CompiledBpOsd(bplsd)
+
+
+@dataclasses.dataclass(frozen=True)
 class BeliefMatchingDecoder(sinter.Decoder):
     """Belief-matching, via ``beliefmatching``: BP on the hypergraph, then matching.
 

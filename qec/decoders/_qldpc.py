@@ -13,7 +13,7 @@ import numpy as np
 import sinter
 import stim
 
-from qec._validate import int_at_least, number_in
+from qec._validate import int_at_least, number_in, one_of
 from qec.decoders._dem import import_optional, merge_parallel_errors
 
 
@@ -144,13 +144,21 @@ class TesseractDecoder(sinter.Decoder):
 
     Beni, Higgott, Shutty, "Tesseract: a search-based decoder for quantum error correction",
     arXiv 2503.10988 (2025); the ``tesseract-decoder`` package's sinter decoder. It searches
-    over error sets in order of likelihood, pruning residual detectors beyond ``det_beam``; a
-    larger beam is slower and closer to maximum likelihood. Accepts any model.
+    over error sets in order of likelihood, pruning search states with more than ``det_beam``
+    residual detection events; a larger beam is slower and closer to maximum likelihood. With
+    ``num_det_orders`` > 0 the search runs once per detector ordering (``det_order``, shuffled
+    from ``seed``) and keeps the best. Accepts any model. The defaults are the package's
+    configuration defaults (beam 5, one ordering); the profiles ``tesseract-long-beam`` and
+    ``tesseract-short-beam`` are the two the authors published.
 
     Args:
         det_beam: the beam (residual detection events kept), positive.
         pqlimit: the most search states it keeps, positive.
-        num_det_orders: detector orderings tried (0: the package's default of one).
+        num_det_orders: detector orderings tried (0: the package's single default order).
+        beam_climbing: raise the beam step by step until a solution is found.
+        no_revisit_dets: never revisit a syndrome pattern.
+        det_order: how orderings are made: ``"index"``, ``"bfs"`` or ``"coordinate"``.
+        seed: the seed of the orderings.
 
     Examples:
         >>> TesseractDecoder().name
@@ -160,12 +168,21 @@ class TesseractDecoder(sinter.Decoder):
     det_beam: int = 5
     pqlimit: int = 200_000
     num_det_orders: int = 0
+    beam_climbing: bool = False
+    no_revisit_dets: bool = True
+    det_order: str = "index"
+    seed: int = 2384753
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "det_beam", int_at_least("det_beam", self.det_beam, 1))
         object.__setattr__(self, "pqlimit", int_at_least("pqlimit", self.pqlimit, 1))
         object.__setattr__(self, "num_det_orders",
                            int_at_least("num_det_orders", self.num_det_orders, 0))
+        object.__setattr__(self, "seed", int_at_least("seed", self.seed, 0))
+        for flag in ("beam_climbing", "no_revisit_dets"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ValueError(f"{flag}={getattr(self, flag)!r} must be True or False")
+        one_of("det_order", self.det_order, ("index", "bfs", "coordinate"))
 
     @property
     def name(self) -> str:
@@ -179,6 +196,10 @@ class TesseractDecoder(sinter.Decoder):
     def compile_decoder_for_dem(self, *, dem: stim.DetectorErrorModel) -> sinter.CompiledDecoder:
         """Builds the Tesseract decoder for ``dem`` (see ``sinter.Decoder``)."""
         tesseract = import_optional("tesseract_decoder", decoder=self.name)
+        orders = {"index": "DetIndex", "bfs": "DetBFS", "coordinate": "DetCoordinate"}
+        method = getattr(tesseract.utils.DetOrder, orders[self.det_order])
         decoder = tesseract.TesseractSinterDecoder(
-            det_beam=self.det_beam, pqlimit=self.pqlimit, num_det_orders=self.num_det_orders)
+            det_beam=self.det_beam, pqlimit=self.pqlimit, num_det_orders=self.num_det_orders,
+            beam_climbing=self.beam_climbing, no_revisit_dets=self.no_revisit_dets,
+            det_order_method=method, seed=self.seed)
         return decoder.compile_decoder_for_dem(dem=dem)

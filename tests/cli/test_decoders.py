@@ -11,7 +11,8 @@ from qec.decoders import decoder_names, resolvable_decoders, resolve_decoder
 def test_decoders_lists_every_name_with_its_status(capsys):
     assert main(["decoders"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    entries = [line.split() for line in lines if line.startswith("  ")]
+    entries = [line.split() for line in lines if line.startswith("  ")
+               and line.split()[0] not in ("parameters:", "source:")]
     listed = [entry[0] for entry in entries]
     assert listed[: len(decoder_names())] == list(decoder_names())
     assert listed == [info.name for info in resolvable_decoders()]
@@ -38,3 +39,21 @@ def test_decoders_lists_sinter_built_ins_and_leakage_aware_and_all_resolve(capsy
     assert by_name["vacuous"]["source"] == "sinter"
     assert by_name["exact"]["requires"] == []
     assert all(isinstance(entry["description"], str) and entry["description"] for entry in entries)
+
+
+def test_decoders_lists_each_profiles_parameters_and_source(capsys):
+    assert main(["decoders", "--json"]) == 0
+    entries = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)}
+    long_beam = entries["tesseract-long-beam"]
+    assert long_beam["parameters"]["det_beam"] == 20
+    assert long_beam["parameters"]["num_det_orders"] == 21
+    assert "2503.10988" in long_beam["reference"]
+    fast = entries["relay-bp-gross-fast"]
+    assert fast["parameters"]["stop_nconv"] == 1 and fast["parameters"]["pre_iter"] == 80
+    assert fast["parameters"]["gamma_interval"] == [-0.24, 0.66]
+    assert "2506.01779" in fast["reference"] and "not reachable" in fast["reference"]
+    assert entries["bposd-bb"]["parameters"]["ms_scaling_factor"] == 0.0
+    assert entries["leakage-aware"]["parameters"] == {}
+    assert main(["decoders"]) == 0
+    text = capsys.readouterr().out
+    assert "parameters: det_beam=15" in text and "source: Beni, Higgott, Shutty" in text

@@ -88,7 +88,7 @@ def test_each_decoder_is_within_its_margin_of_maximum_likelihood(shots, name):
 def _direct(name: str, dem: stim.DetectorErrorModel, dets: np.ndarray) -> np.ndarray:
     """The same decoder called through its own package, on unpacked shots."""
     syndromes = np.unpackbits(dets, axis=1, bitorder="little", count=dem.num_detectors)
-    if name in ("bposd", "bposd-bb", "belief-matching", "relay-bp"):
+    if name in ("bposd", "bposd-bb", "bplsd", "belief-matching") or name.startswith("relay-bp"):
         dem = merge_parallel_errors(dem)
     if name in ("pymatching", "pymatching-correlated"):
         import pymatching
@@ -105,14 +105,26 @@ def _direct(name: str, dem: stim.DetectorErrorModel, dets: np.ndarray) -> np.nda
                     {"max_bp_iters": 10_000, "bp_method": "minimum_sum", "osd_order": 7,
                      "osd_method": "osd_cs", "ms_scaling_factor": 0.0})
         predicted = stimbposd.BPOSD(model=dem, **settings).decode_batch(syndromes)
+    elif name == "bplsd":
+        import stimbposd
+
+        predicted = stimbposd.BPLSD(model=dem, max_bp_iters=dem.num_errors,
+                                    bp_method="minimum_sum", ms_scaling_factor=0.625,
+                                    lsd_order=0, lsd_method="lsd_0").decode_batch(syndromes)
     elif name == "belief-matching":
         import beliefmatching
 
         predicted = beliefmatching.BeliefMatching(dem, max_bp_iters=20).decode_batch(syndromes)
-    elif name == "relay-bp":
+    elif name.startswith("relay-bp"):
         from relay_bp.stim import CheckMatrices, SinterDecoder_RelayBP
 
-        runner = SinterDecoder_RelayBP().build_observable_decoder(CheckMatrices.from_dem(dem))
+        settings = {"relay-bp": {}, "relay-bp-gross-fast": {
+            "gamma0": 0.125, "pre_iter": 80, "num_sets": 300, "set_max_iter": 60,
+            "gamma_dist_interval": (-0.24, 0.66), "stop_nconv": 1}}
+        settings["relay-bp-gross-accurate"] = {**settings["relay-bp-gross-fast"],
+                                               "num_sets": 600, "stop_nconv": 5}
+        runner = SinterDecoder_RelayBP(**settings[name]).build_observable_decoder(
+            CheckMatrices.from_dem(dem))
         predicted = runner.decode_observables_batch(syndromes, parallel=False,
                                                     progress_bar=False)
     elif name == "tesseract":
@@ -121,6 +133,13 @@ def _direct(name: str, dem: stim.DetectorErrorModel, dets: np.ndarray) -> np.nda
         decoder = tesseract.TesseractDecoder(tesseract.TesseractConfig(
             dem=dem, det_beam=5, pqlimit=200_000))
         predicted = decoder.decode_batch(syndromes.astype(bool))
+    elif name.startswith("tesseract-"):
+        # The authors' own profile, from their package.
+        import tesseract_decoder
+
+        profile = tesseract_decoder.make_tesseract_sinter_decoders_dict()[name]
+        return profile.compile_decoder_for_dem(dem=dem).decode_shots_bit_packed(
+            bit_packed_detection_event_data=dets)
     elif name in sinter.BUILT_IN_SAMPLERS:
         compiled = sinter.BUILT_IN_SAMPLERS[name].compile_decoder_for_dem(dem=dem)
         return compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)

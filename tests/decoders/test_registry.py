@@ -169,3 +169,47 @@ def test_qec_memory_circuits_decompose_into_graphlike_models(distance, noise):
     dem = qec.decoders.detector_error_model_for_circuit(circuit)
     for name in ("pymatching", "pymatching-correlated", "belief-matching", "union-find"):
         check_decoder(name, dem=dem)
+
+
+def test_a_decoder_spec_changes_parameters_like_a_code_spec():
+    from qec.decoders import (
+        canonical_decoder_name,
+        decoder_is_known,
+        decoder_parameters,
+        resolve_decoder,
+        split_decoder_list,
+    )
+
+    decoder = resolve_decoder("relay-bp-gross-fast:num_sets=30,gamma_interval=(-0.2,0.6)")
+    assert (decoder.num_sets, decoder.gamma_interval, decoder.pre_iter) == (30, (-0.2, 0.6), 80)
+    assert canonical_decoder_name("Tesseract_Long_Beam:det_beam=2.5e1,beam-climbing=false") == (
+        "tesseract-long-beam:beam_climbing=false,det_beam=25")
+    assert decoder_parameters("bposd-bb")["ms_scaling_factor"] == 0.0
+    assert decoder_is_known("bposd:osd_order=3") and not decoder_is_known("bposd:osd_order=-3")
+    assert split_decoder_list("relay-bp:num_sets=3,stop_nconv=1,tesseract-short-beam") == [
+        "relay-bp:num_sets=3,stop_nconv=1", "tesseract-short-beam"]
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("relay-bp:foo=1", "no parameter 'foo'; its parameters are gamma0, pre_iter"),
+    ("relay-bp:num_sets=1.5", "num_sets='1.5' must be an integer"),
+    ("relay-bp:num_sets=0", "num_sets=0 must be"),
+    ("relay-bp:num_sets", "'num_sets' must be KEY=VALUE"),
+    ("relay-bp:num_sets=3,num_sets=4", "gives num_sets twice"),
+    ("vacuous:x=1", "VacuousDecoder takes no parameters"),
+    ("nonsense:x=1", "is not a known decoder"),
+])
+def test_a_bad_decoder_spec_names_what_is_wrong(spec, message):
+    from qec.decoders import resolve_decoder
+
+    with pytest.raises(ValueError, match=message):
+        resolve_decoder(spec)
+
+
+def test_a_spec_samples_through_the_workers_under_its_canonical_name(tmp_path):
+    from qec.sampling import collect
+    from tests.sampling.sampling_circuits import repetition_task
+
+    task = repetition_task(decoder="bposd:osd_order=2")
+    (stats,) = collect([task], db=tmp_path / "r.db", max_shots=2048, workers=1, seed=1)
+    assert stats.shots == 2048 and stats.decoder == "bposd:osd_order=2"
