@@ -24,7 +24,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check qec tests experiments
 
 test: $(VENV)/.installed-test lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

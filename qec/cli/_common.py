@@ -71,8 +71,8 @@ def load_custom_decoders(spec: str | None) -> dict[str, Any]:
     Examples:
         >>> load_custom_decoders(None)
         {}
-        >>> sorted(load_custom_decoders("qec.decoders:sinter_decoders"))[:2]
-        ['belief-matching', 'bposd']
+        >>> sorted(load_custom_decoders("qec.decoders:sinter_decoders"))[:3]
+        ['belief-matching', 'bplsd', 'bposd']
         >>> load_custom_decoders("qec.decoders")
         Traceback (most recent call last):
             ...

@@ -43,8 +43,25 @@ def _interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _start(tmp_path, command=None, *, settle=2.0):
-    """Starts a qec command (a long threshold run by default) and waits for its 2 workers."""
+def _committed(db) -> int:
+    """Completed batches in ``db`` so far (0 before the run has made it)."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as connection:
+            (count,) = connection.execute(
+                "SELECT COUNT(*) FROM batches WHERE shots IS NOT NULL").fetchone()
+    except sqlite3.Error:  # the run is still creating it
+        return 0
+    return count
+
+
+def _start(tmp_path, command=None, *, db=None):
+    """Starts a qec command (a long threshold run by default), waits for its 2 workers and,
+    when it has a database, for its first committed batch (an event, not a clock)."""
+    db = db if db is not None or command is not None else tmp_path / "threshold.db"
     command = command or [
         sys.executable, "-m", "qec", "threshold", "--distances", "5,7", "--p", "0.004:0.01:4",
         "--max-shots", "100000000", "--max-errors", "100000000", "--workers", "2", "--out",
@@ -58,7 +75,8 @@ def _start(tmp_path, command=None, *, settle=2.0):
         time.sleep(0.2)
         workers = _children(process.pid)
     assert len(workers) == 2, f"no workers started: {workers}"
-    time.sleep(settle)  # let some batches complete
+    while db is not None and process.poll() is None and not _committed(db):
+        time.sleep(0.05)  # a poll interval; what the test waits for is the first commit
     return process, workers
 
 
@@ -108,7 +126,7 @@ def test_lowrate_workers_end_with_the_command(tmp_path):
     command = [sys.executable, "-m", "qec", "lowrate", "--code", "surface", "--distance", "9",
                "--noise", "si1000", "--p", "0.001", "--workers", "2", "--db",
                str(tmp_path / "low.db"), "--quiet"]
-    process, workers = _start(tmp_path, command, settle=1.0)
+    process, workers = _start(tmp_path, command)
     os.kill(process.pid, signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143, err
