@@ -573,6 +573,18 @@ def plot_budget(summary: dict, *, ax: Axes | None = None, title: str | None = No
     return ax
 
 
+def _finish(ax: Axes, *, x: str, y: str, title: str | None) -> Axes:
+    """Labels, a zero floor, the grid, the legend and the title of a linear-scale figure."""
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.4)
+    ax.legend(loc="best", fontsize="small")
+    if title:
+        _set_title(ax, title)
+    return ax
+
+
 def plot_detection_fractions(fractions: DetectionFractions, *, flags: dict | None = None,
                              ax: Axes | None = None, title: str | None = None) -> Axes:
     """Detection-event fraction against round, one line per stabilizer, as in Google's papers.
@@ -620,14 +632,7 @@ def plot_detection_fractions(fractions: DetectionFractions, *, flags: dict | Non
     ax.plot(rounds, mean, color="black", linewidth=2.2, label="mean over stabilizers")
     for t in (flags or {}).get("flagged_rounds", []):
         ax.axvspan(t - 0.5, t + 0.5, color="tab:red", alpha=0.15)
-    ax.set_xlabel("round")
-    ax.set_ylabel("detection-event fraction")
-    ax.set_ylim(bottom=0)
-    ax.grid(True, alpha=0.4)
-    ax.legend(loc="best", fontsize="small")
-    if title:
-        _set_title(ax, title)
-    return ax
+    return _finish(ax, x="round", y="detection-event fraction", title=title)
 
 
 def plot_device(fit: DeviceFit, *, title: str | None = None) -> Figure:
@@ -737,11 +742,4 @@ def plot_qubit_factors(ratios: Iterable[QubitRatio], *, factor: float = 2.0,
     ax.axhline(typical, color="0.4", linewidth=1, label=f"typical qubit ({typical:.2f})")
     ax.axhline(typical * factor, color="tab:red", linestyle="--", linewidth=1,
                label=f"flagged above {factor:g}x typical")
-    ax.set_xlabel("qubit")
-    ax.set_ylabel("error-rate factor against the assumed model")
-    ax.set_ylim(bottom=0)
-    ax.grid(True, alpha=0.4)
-    ax.legend(loc="best", fontsize="small")
-    if title:
-        _set_title(ax, title)
-    return ax
+    return _finish(ax, x="qubit", y="error-rate factor against the assumed model", title=title)

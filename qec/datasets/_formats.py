@@ -30,6 +30,16 @@ def _suffix_format(path: pathlib.Path) -> str | None:
     return suffix if suffix in FORMATS else None
 
 
+def _format_of(path: pathlib.Path, format: str | None) -> str:
+    """``format`` checked, or the one the file's suffix names."""
+    if format is None:
+        format = _suffix_format(path)
+        if format is None:
+            raise ValueError(f"{str(path)!r}: cannot tell its format from the suffix "
+                             f"{path.suffix!r}; name one of {', '.join(FORMATS)}")
+    return one_of("format", format, FORMATS)
+
+
 def _check_size(path: pathlib.Path, format: str, bits: int) -> int | None:
     """The shot count implied by a fixed-size format's file size, or None for the others.
 
@@ -95,12 +105,7 @@ def read_shots(path: str | os.PathLike[str], *, bits: int, format: str | None = 
     path = pathlib.Path(path)
     bits = int_at_least("bits", bits, 0)
     one_of("kind", kind, _KINDS)
-    if format is None:
-        format = _suffix_format(path)
-        if format is None:
-            raise ValueError(f"{str(path)!r}: cannot tell its format from the suffix "
-                             f"{path.suffix!r}; name one of {', '.join(FORMATS)}")
-    one_of("format", format, FORMATS)
+    format = _format_of(path, format)
     if not path.is_file():
         raise ValueError(f"{str(path)!r}: no such file")
     implied = _check_size(path, format, bits)
@@ -157,12 +162,7 @@ def write_shots(path: str | os.PathLike[str], data: np.ndarray, *, format: str |
     """
     path = pathlib.Path(path)
     one_of("kind", kind, _KINDS)
-    if format is None:
-        format = _suffix_format(path)
-        if format is None:
-            raise ValueError(f"{str(path)!r}: cannot tell its format from the suffix "
-                             f"{path.suffix!r}; name one of {', '.join(FORMATS)}")
-    one_of("format", format, FORMATS)
+    format = _format_of(path, format)
     data = np.asarray(data)
     if data.ndim != 2:
         raise ValueError(f"data has shape {data.shape}; expected (shots, bits)")

@@ -234,35 +234,37 @@ class Experiment:
         except (ValueError, RuntimeError) as exc:
             raise ValueError(f"{str(path)!r} is not a stim circuit: {exc}") from None
 
+    def _results(self, pick: Any) -> dict[str, pathlib.Path]:
+        """``decoding_results/<method>/``'s file that ``pick`` finds, by method name."""
+        results = self.path / "decoding_results"
+        if self.files or not results.is_dir():
+            return {}
+        found = {}
+        for method in sorted(p for p in results.iterdir() if p.is_dir()):
+            path = pick(method)
+            if path is not None:
+                found[method.name] = path
+        return found
+
     def shipped_models(self) -> dict[str, pathlib.Path]:
         """The detector error models the release ships, by name.
 
         ``decoding_results/<method>/error_model.dem`` is named ``<method>``; a ``.dem`` file
         beside the data (the 2022 release's ``pij_from_even_for_odd.dem``) by its stem.
         """
-        found: dict[str, pathlib.Path] = {}
+        found = self._results(lambda method: (method / "error_model.dem") if (
+            method / "error_model.dem").is_file() else None)
         if self.files:
             return found
-        results = self.path / "decoding_results"
-        if results.is_dir():
-            for method in sorted(p for p in results.iterdir() if p.is_dir()):
-                if (method / "error_model.dem").is_file():
-                    found[method.name] = method / "error_model.dem"
         for dem in sorted(self.path.glob("*.dem")):
             found.setdefault(dem.stem, dem)
         return found
 
     def shipped_predictions(self) -> dict[str, pathlib.Path]:
         """The observable flips the release's own decoders predicted, by method name."""
-        found: dict[str, pathlib.Path] = {}
+        found = self._results(lambda method: _find_file(method, "obs_flips_predicted"))
         if self.files:
             return found
-        results = self.path / "decoding_results"
-        if results.is_dir():
-            for method in sorted(p for p in results.iterdir() if p.is_dir()):
-                path = _find_file(method, "obs_flips_predicted")
-                if path is not None:
-                    found[method.name] = path
         prefix = "obs_flips_predicted_by_"
         for path in sorted(self.path.iterdir()):
             if path.name.startswith(prefix) and path.suffix.lstrip(".") in FORMATS:

@@ -42,6 +42,7 @@ import numpy as np
 import stim
 
 from qec._validate import int_at_least, number_in
+from qec.decoders._dem import error_targets
 
 __all__ = ["LearnedModel", "Mechanism", "learn_error_model", "model_structure"]
 
@@ -135,16 +136,7 @@ class LearnedModel:
         }
 
 
-def _detector_set(instruction: stim.DemInstruction) -> tuple[frozenset[int], frozenset[int]]:
-    """The detectors and the observables an error flips (components XOR-ed)."""
-    flipped: set[int] = set()
-    observables: set[int] = set()
-    for target in instruction.targets_copy():
-        if target.is_relative_detector_id():
-            flipped ^= {target.val}
-        elif target.is_logical_observable_id():
-            observables ^= {target.val}
-    return frozenset(flipped), frozenset(observables)
+_detector_set = error_targets
 
 
 def model_structure(dem: stim.DetectorErrorModel) -> list[tuple[frozenset[int], float]]:

@@ -146,6 +146,25 @@ def is_installed(module_name: str) -> bool:
     return importlib.util.find_spec(module_name) is not None
 
 
+def error_targets(instruction: stim.DemInstruction) -> tuple[frozenset[int], frozenset[int]]:
+    """The detectors and the observables an error instruction flips, its ``^``-separated
+    components XOR-ed together.
+
+    Examples:
+        >>> error = stim.DetectorErrorModel("error(0.1) D0 D1 ^ D1 D2 L0")[0]
+        >>> error_targets(error)
+        (frozenset({0, 2}), frozenset({0}))
+    """
+    detectors: set[int] = set()
+    observables: set[int] = set()
+    for target in instruction.targets_copy():
+        if target.is_relative_detector_id():
+            detectors ^= {target.val}
+        elif target.is_logical_observable_id():
+            observables ^= {target.val}
+    return frozenset(detectors), frozenset(observables)
+
+
 def merge_parallel_errors(dem: stim.DetectorErrorModel) -> stim.DetectorErrorModel:
     """One error per detector set: errors that flip the same detectors (their components
     XOR-ed) but different observables become one, with the observables of the most likely.
@@ -181,15 +200,8 @@ def merge_parallel_errors(dem: stim.DetectorErrorModel) -> stim.DetectorErrorMod
     for index, instruction in enumerate(flat):
         if instruction.type != "error":
             continue
-        detectors: set[int] = set()
-        observables: set[int] = set()
-        for target in instruction.targets_copy():
-            if target.is_relative_detector_id():
-                detectors ^= {target.val}
-            elif target.is_logical_observable_id():
-                observables ^= {target.val}
-        groups.setdefault(frozenset(detectors), []).append(
-            (index, instruction.args_copy()[0], frozenset(observables)))
+        detectors, observables = error_targets(instruction)
+        groups.setdefault(detectors, []).append((index, instruction.args_copy()[0], observables))
     clashing = {key for key, members in groups.items()
                 if len({observables for _, _, observables in members}) > 1}
     if not clashing:

@@ -35,6 +35,7 @@ import numpy as np
 import stim
 
 from qec.decoders import compile_decoder, detector_error_model_for_circuit, resolve_decoder
+from qec.decoders._dem import error_targets
 
 __all__ = ["ChainResult", "ChainWork", "MechanismModel", "SeedResult", "SeedWork",
            "pack_members", "unpack_members"]
@@ -84,13 +85,7 @@ class MechanismModel:
             if q >= 1:
                 raise ValueError(f"the detector error model has a mechanism with probability "
                                  f"{q}; a certain error is not a rare event")
-            dets: set[int] = set()
-            observables: set[int] = set()
-            for target in instruction.targets_copy():
-                if target.is_relative_detector_id():
-                    dets ^= {target.val}
-                elif target.is_logical_observable_id():
-                    observables ^= {target.val}
+            dets, observables = error_targets(instruction)
             odds.append(q / (1 - q))
             indices.extend(sorted(dets))
             indptr.append(len(indices))
