@@ -150,6 +150,27 @@ def model_structure(dem: stim.DetectorErrorModel) -> list[tuple[frozenset[int], 
             if ins.type == "error"]
 
 
+def _detector_major(detection_events: np.ndarray, num_detectors: int,
+                    observable_flips: np.ndarray | None, num_observables: int) -> np.ndarray:
+    """Detector-major rows, bit-packed over shots (a parity of detectors is then a XOR of
+    rows), built a block of shots at a time so that memory stays near the packed data's size.
+    The observables, when given, are rows after the detectors."""
+    shots = len(detection_events)
+    width = num_detectors + (num_observables if observable_flips is not None else 0)
+    rows = np.zeros((width, (shots + 7) // 8), dtype=np.uint8)
+    block = 1 << 16  # shots per block, a multiple of 8
+    for start in range(0, shots, block):
+        stop = min(start + block, shots)
+        bits = np.unpackbits(detection_events[start:stop], axis=1, bitorder="little",
+                             count=num_detectors)
+        if observable_flips is not None:
+            bits = np.concatenate([bits, np.unpackbits(
+                observable_flips[start:stop], axis=1, bitorder="little", count=num_observables)],
+                axis=1)
+        rows[:, start // 8:(stop + 7) // 8] = np.packbits(bits.T, axis=1, bitorder="little")
+    return rows
+
+
 def _theta(p: float) -> float:
     return -math.log1p(-2 * p) if p < 0.5 else math.inf
 
@@ -268,13 +289,7 @@ def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray
         raise ValueError(f"a mechanism flips {len(too_big[0])} detectors; learning handles at "
                          f"most {MAX_MECHANISM_DETECTORS} (2^k - 1 moments each)")
 
-    # Detector-major, bit-packed over shots: a parity of detectors is a XOR of rows.
-    unpacked = np.unpackbits(detection_events, axis=1, bitorder="little", count=num_detectors)
-    if observable_flips is not None:
-        unpacked = np.concatenate([unpacked, np.unpackbits(
-            observable_flips, axis=1, bitorder="little", count=num_observables)], axis=1)
-    rows = np.packbits(unpacked.T, axis=1, bitorder="little")
-    del unpacked
+    rows = _detector_major(detection_events, num_detectors, observable_flips, num_observables)
     bounds = np.linspace(0, rows.shape[1], groups + 1).round().astype(np.int64)
     group_shots = np.minimum(bounds[1:] * 8, shots) - np.minimum(bounds[:-1] * 8, shots)
     if np.any(group_shots <= 0):
