@@ -116,10 +116,20 @@ class LearnedModel:
     thetas: np.ndarray = dataclasses.field(default=None, repr=False, compare=False)
 
     def most_changed(self, count: int = 10) -> list[Mechanism]:
-        """The resolved mechanisms whose learned probability is furthest from the prior
-        (by ``|ln(estimate / prior)|``), most changed first."""
-        ranked = [m for m in self.mechanisms if m.resolved and m.prior > 0 and m.estimate > 0]
-        ranked.sort(key=lambda m: -abs(math.log(m.estimate / m.prior)))
+        """The mechanisms whose whole interval lies furthest from the prior, most changed
+        first: ranked by ``ln(low / prior)`` above the prior or ``ln(prior / high)`` below it,
+        so that a change the data insist on outranks a larger but uncertain one."""
+
+        def shift(m: Mechanism) -> float:
+            if m.low > m.prior:
+                return math.log(m.low / m.prior)
+            if 0 < m.high < m.prior:
+                return math.log(m.prior / m.high)
+            return 0.0
+
+        ranked = [m for m in self.mechanisms if m.prior > 0 and math.isfinite(m.estimate)
+                  and shift(m) > 0]
+        ranked.sort(key=lambda m: -shift(m))
         return ranked[:count]
 
     def summary(self) -> dict[str, Any]:
