@@ -208,3 +208,64 @@ def test_an_endpoint_that_is_not_a_dask_scheduler_fails_in_bounded_time(tmp_path
     assert done.stderr.count("\n") == 1 and "could not connect to the Dask scheduler" in done.stderr
     assert elapsed < 20  # the connection timeout (5 s) and the handshake's grace, not forever
     assert not (tmp_path / "threshold.db").exists()
+
+
+def _device_experiment(root):
+    """A tiny recorded experiment in the Willow layout (a distance-4 repetition code: 9
+    detectors), written once per session."""
+    from qec.datasets import write_experiment
+
+    path = root / "d4_at_q1_1" / "Z" / "r02"
+    if not (path / "metadata.json").exists():
+        import stim
+
+        circuit = stim.Circuit.generated("repetition_code:memory", distance=4, rounds=2,
+                                         before_round_data_depolarization=0.03)
+        write_experiment(path, circuit=circuit, shots=640, seed=1)
+    return path
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(dem=st.one_of(OPTION_TEXT, st.sampled_from(["noisy", "learned", "si1000:0.01",
+                                                   "shipped", "file:", "dir:/nope"])),
+       decoders=st.one_of(OPTION_TEXT, st.sampled_from(["pymatching", "bposd:osd_order=2",
+                                                        "relay-bp:num_sets=x", "exact,"])),
+       fmt=st.sampled_from(["01", "b8", "r8", "hits", "dets", "ptb64", "bogus"]),
+       distance=OPTION_TEXT)
+def test_fuzz_the_decode_command_exits_0_or_2_with_at_most_one_line(capsys, tmp_path_factory,
+                                                                    dem, decoders, fmt,
+                                                                    distance):
+    base = tmp_path_factory.getbasetemp()
+    folder = _device_experiment(base / "fuzz-device")
+    argv = ["decode", "--circuit", str(folder / "circuit_ideal.stim"), "--noisy-circuit",
+            str(folder / "circuit_noisy_si1000.stim"), "--dets",
+            str(folder / "detection_events.b8"), "--obs", str(folder / "obs_flips_actual.b8"),
+            "--format", fmt, "--dem", dem, "--decoders", decoders, "--distance", distance,
+            "--workers", "1", "--out", str(base / "fuzz-decode"), "--quiet"]
+    status = main(argv)
+    captured = capsys.readouterr()
+    assert status in (0, 2), captured.err
+    assert captured.err.count("\n") <= 1 and "Traceback" not in captured.err
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(groups=st.one_of(st.integers(-2, 90).map(str), OPTION_TEXT),
+       confidence=OPTION_TEXT, noise=st.one_of(OPTION_TEXT, st.sampled_from(
+           ["SI1000", "sd6", "code_capacity", "noiseless"])), p=OPTION_TEXT,
+       command=st.sampled_from(["learn-noise", "diagnose"]))
+def test_fuzz_learn_noise_and_diagnose_exit_0_or_2_with_at_most_one_line(
+        capsys, tmp_path_factory, groups, confidence, noise, p, command):
+    base = tmp_path_factory.getbasetemp()
+    folder = _device_experiment(base / "fuzz-device")
+    common = ["--dataset", str(folder), "--noise", noise, "--p", p, "--quiet"]
+    if command == "learn-noise":
+        argv = ["learn-noise", *common, "--groups", groups, "--confidence", confidence,
+                "--out", str(base / "fuzz-learned.dem")]
+    else:
+        argv = ["diagnose", *common, "--factor", confidence, "--out", str(base / "fuzz-diag")]
+    status = main(argv)
+    captured = capsys.readouterr()
+    assert status in (0, 2), captured.err
+    assert captured.err.count("\n") <= 1 and "Traceback" not in captured.err
