@@ -36,8 +36,8 @@ from qec.datasets import (
     sample_with_bursts,
     simulated_device,
 )
-from qec.datasets._learn import _detector_set
 from qec.decoders import decode
+from qec.decoders._dem import error_targets
 from qec.noise import NoiseModel
 
 NOISE = NoiseModel.si1000(0.002)
@@ -53,7 +53,7 @@ def true_thetas(device, *, with_observables: bool) -> dict:
     for instruction in device.true.detector_error_model(decompose_errors=True).flattened():
         if instruction.type != "error":
             continue
-        detectors, observables = _detector_set(instruction)
+        detectors, observables = error_targets(instruction)
         key = (detectors, observables if with_observables else frozenset())
         truth[key] = truth.get(key, 0.0) - math.log1p(-2 * instruction.args_copy()[0])
     return truth

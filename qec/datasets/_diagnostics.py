@@ -24,7 +24,8 @@ import numpy as np
 import stim
 
 from qec._validate import int_at_least, number_in
-from qec.datasets._learn import LearnedModel, _detector_set, model_structure
+from qec.datasets._learn import LearnedModel, model_structure
+from qec.decoders._dem import error_targets
 from qec.noise import NoiseModel, add_noise
 
 __all__ = ["BurstReport", "DetectionFractions", "QubitRatio", "detection_fractions",
@@ -281,7 +282,7 @@ def qubit_error_ratios(ideal: stim.Circuit, learned: LearnedModel, *,
         for instruction in dem.flattened():
             if instruction.type != "error":
                 continue
-            detectors, observables = _detector_set(instruction)
+            detectors, observables = error_targets(instruction)
             p = instruction.args_copy()[0]
             i = index.get((detectors, observables if with_observables else None))
             if i is not None and 0 < p < 0.5:

@@ -40,30 +40,22 @@ def _format_of(path: pathlib.Path, format: str | None) -> str:
     return one_of("format", format, FORMATS)
 
 
-def _check_size(path: pathlib.Path, format: str, bits: int) -> int | None:
-    """The shot count implied by a fixed-size format's file size, or None for the others.
+def _check_size(path: pathlib.Path, format: str, bits: int) -> None:
+    """Checks that a fixed-size format's file holds a whole number of shots of ``bits`` bits.
 
     Raises:
         ValueError: the size is not a whole number of shots of ``bits`` bits.
     """
     size = path.stat().st_size
-    if format == "b8":
-        per_shot = (bits + 7) // 8
-        if per_shot == 0:
-            return None
-        if size % per_shot:
-            raise ValueError(
-                f"{str(path)!r} ({format}) holds {size} bytes, not a whole number of shots of "
-                f"{bits} bits ({per_shot} bytes each); is the bit count right?")
-        return size // per_shot
-    if format == "ptb64":
-        per_group = 8 * bits
-        if per_group and size % per_group:
-            raise ValueError(
-                f"{str(path)!r} ({format}) holds {size} bytes, not a whole number of groups of "
-                f"64 shots of {bits} bits ({per_group} bytes each); is the bit count right?")
-        return None if per_group == 0 else 64 * (size // per_group)
-    return None
+    per_shot = (bits + 7) // 8
+    if format == "b8" and per_shot and size % per_shot:
+        raise ValueError(
+            f"{str(path)!r} ({format}) holds {size} bytes, not a whole number of shots of "
+            f"{bits} bits ({per_shot} bytes each); is the bit count right?")
+    if format == "ptb64" and bits and size % (8 * bits):
+        raise ValueError(
+            f"{str(path)!r} ({format}) holds {size} bytes, not a whole number of groups of "
+            f"64 shots of {bits} bits ({8 * bits} bytes each); is the bit count right?")
 
 
 def read_shots(path: str | os.PathLike[str], *, bits: int, format: str | None = None,
@@ -108,30 +100,25 @@ def read_shots(path: str | os.PathLike[str], *, bits: int, format: str | None = 
     format = _format_of(path, format)
     if not path.is_file():
         raise ValueError(f"{str(path)!r}: no such file")
-    implied = _check_size(path, format, bits)
+    _check_size(path, format, bits)
     if format == "b8" and bits:  # b8 is the bit-packed layout itself: read it as it is
         data = np.fromfile(path, dtype=np.uint8).reshape(-1, (bits + 7) // 8)
         if bits % 8 and len(data) and np.any(data[:, -1] >> (bits % 8)):
             raise ValueError(
                 f"{str(path)!r} ({format}) has bits set beyond bit {bits - 1} of a shot (the "
                 f"padding of its last byte): it holds shots of more than {bits} bits")
-        if shots is not None and len(data) != shots:
-            raise ValueError(f"{str(path)!r} ({format}) holds {len(data)} shots of {bits} "
-                             f"{kind}, not the {shots} expected")
-        return data
-    counts = {"measurements": 0, "detectors": 0, "observables": 0}
-    counts[kind] = bits
-    try:
-        data = stim.read_shot_data_file(
-            path=str(path), format=format, num_measurements=counts["measurements"],
-            num_detectors=counts["detectors"], num_observables=counts["observables"],
-            bit_packed=True)
-    except (ValueError, RuntimeError) as exc:
-        raise ValueError(f"{str(path)!r} ({format}) is not a file of shots of {bits} "
-                         f"{kind}: {exc}") from None
-    data = np.asarray(data, dtype=np.uint8).reshape(-1, (bits + 7) // 8)
-    if format == "ptb64" and implied is not None and len(data) != implied:
-        data = data[:implied]
+    else:
+        counts = {"measurements": 0, "detectors": 0, "observables": 0}
+        counts[kind] = bits
+        try:
+            data = stim.read_shot_data_file(
+                path=str(path), format=format, num_measurements=counts["measurements"],
+                num_detectors=counts["detectors"], num_observables=counts["observables"],
+                bit_packed=True)
+        except (ValueError, RuntimeError) as exc:
+            raise ValueError(f"{str(path)!r} ({format}) is not a file of shots of {bits} "
+                             f"{kind}: {exc}") from None
+        data = np.asarray(data, dtype=np.uint8).reshape(-1, (bits + 7) // 8)
     if shots is not None and len(data) != shots:
         raise ValueError(f"{str(path)!r} ({format}) holds {len(data)} shots of {bits} {kind}, "
                          f"not the {shots} expected")

@@ -146,7 +146,6 @@ class LearnedModel:
         }
 
 
-_detector_set = error_targets
 
 
 def model_structure(dem: stim.DetectorErrorModel) -> list[tuple[frozenset[int], float]]:
@@ -156,7 +155,7 @@ def model_structure(dem: stim.DetectorErrorModel) -> list[tuple[frozenset[int], 
         >>> model_structure(stim.DetectorErrorModel("error(0.1) D0 D1 ^ D1 D2 L0"))
         [(frozenset({0, 2}), 0.1)]
     """
-    return [(_detector_set(ins)[0], ins.args_copy()[0]) for ins in dem.flattened()
+    return [(error_targets(ins)[0], ins.args_copy()[0]) for ins in dem.flattened()
             if ins.type == "error"]
 
 
@@ -285,7 +284,7 @@ def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray
                 f"model's {num_observables} observables need "
                 f"({shots}, {(num_observables + 7) // 8})")
         structure = [(d | {num_detectors + o for o in obs}, p) for d, obs, p in (
-            (*_detector_set(ins), ins.args_copy()[0]) for ins in dem.flattened()
+            (*error_targets(ins), ins.args_copy()[0]) for ins in dem.flattened()
             if ins.type == "error")]
     else:
         structure = model_structure(dem)

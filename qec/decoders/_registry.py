@@ -169,9 +169,12 @@ _builtin("relay-bp", RelayBpDecoder,
                    "60 legs of 60 iterations, memory strengths in [-0.24, 0.66], stop after 5 "
                    "solutions. Its decoder class defaults to pre_iter 80, 300 legs, stop after "
                    "1; its README's gross-code example to pre_iter 80, 60 legs, stop after 1")
-_builtin("relay-bp-gross-fast", lambda: RelayBpDecoder(
-    gamma0=0.125, pre_iter=80, num_sets=300, set_max_iter=60, gamma_interval=(-0.24, 0.66),
-    stop_nconv=1),
+_RELAY_GROSS = {"gamma0": 0.125, "pre_iter": 80, "set_max_iter": 60,
+                "gamma_interval": (-0.24, 0.66)}
+_TESSERACT_PUBLISHED = {"beam_climbing": True, "no_revisit_dets": True, "det_order": "index",
+                        "seed": 2384753}
+_builtin("relay-bp-gross-fast",
+         lambda: RelayBpDecoder(**_RELAY_GROSS, num_sets=300, stop_nconv=1),
     "Relay-BP-1 for the gross code: stop after the first solution (Mueller et al.)",
     ("relay_bp",),
     reference="Mueller et al., arXiv 2506.01779 (2025), Relay-BP-1 as NVIDIA's cudaqx Relay-BP "
@@ -179,9 +182,8 @@ _builtin("relay-bp-gross-fast", lambda: RelayBpDecoder(
               "gamma in [-0.24, 0.66], S 1, R 301 legs counting the first); the paper's text "
               "was not reachable here. The relay-bp repository's own gross-code notebook "
               "uses gamma0 0.1")
-_builtin("relay-bp-gross-accurate", lambda: RelayBpDecoder(
-    gamma0=0.125, pre_iter=80, num_sets=600, set_max_iter=60, gamma_interval=(-0.24, 0.66),
-    stop_nconv=5),
+_builtin("relay-bp-gross-accurate",
+         lambda: RelayBpDecoder(**_RELAY_GROSS, num_sets=600, stop_nconv=5),
     "Relay-BP-5 for the gross code: keep the lightest of 5 solutions (Mueller et al.)",
     ("relay_bp",),
     reference="Mueller et al., arXiv 2506.01779 (2025), Relay-BP-5 as NVIDIA's cudaqx Relay-BP "
@@ -194,8 +196,7 @@ _builtin("tesseract", TesseractDecoder,
          "configuration defaults (beam 5, one detector order) (Google, tesseract-decoder)",
          ("tesseract_decoder",))
 _builtin("tesseract-long-beam", lambda: TesseractDecoder(
-    det_beam=20, beam_climbing=True, no_revisit_dets=True, pqlimit=1_000_000,
-    num_det_orders=21, det_order="index", seed=2384753),
+    **_TESSERACT_PUBLISHED, det_beam=20, pqlimit=1_000_000, num_det_orders=21),
     "Tesseract's long-beam profile (Beni et al.): beam 20 with climbing, 21 detector orders",
     ("tesseract_decoder",),
     reference="Beni, Higgott, Shutty, arXiv 2503.10988 (2025): quantumlib/tesseract-decoder "
@@ -203,8 +204,7 @@ _builtin("tesseract-long-beam", lambda: TesseractDecoder(
               "and make_tesseract_sinter_decoders_dict: det_beam 20, beam_climbing, "
               "no_revisit_dets, pqlimit 1,000,000, 21 orders by detector index, seed 2384753")
 _builtin("tesseract-short-beam", lambda: TesseractDecoder(
-    det_beam=15, beam_climbing=True, no_revisit_dets=True, pqlimit=200_000,
-    num_det_orders=16, det_order="index", seed=2384753),
+    **_TESSERACT_PUBLISHED, det_beam=15, pqlimit=200_000, num_det_orders=16),
     "Tesseract's short-beam profile (Beni et al.): beam 15 with climbing, 16 detector orders",
     ("tesseract_decoder",),
     reference="Beni, Higgott, Shutty, arXiv 2503.10988 (2025): quantumlib/tesseract-decoder "

@@ -7,7 +7,7 @@ import pytest
 import stim
 
 from qec.datasets import learn_error_model, simulated_device
-from qec.datasets._learn import _detector_set
+from qec.decoders._dem import error_targets
 from qec.noise import NoiseModel
 
 # Eleven detectors (not a multiple of 8), mechanisms of one to four detectors that overlap,
@@ -39,7 +39,7 @@ def _truth(with_observables: bool) -> dict:
     truth: dict = {}
     for instruction in MODEL.flattened():
         if instruction.type == "error":
-            dets, obs = _detector_set(instruction)
+            dets, obs = error_targets(instruction)
             key = (dets, obs if with_observables else frozenset())
             truth[key] = truth.get(key, 0.0) - math.log1p(-2 * instruction.args_copy()[0])
     return {k: (1 - math.exp(-v)) / 2 for k, v in truth.items()}
@@ -100,7 +100,7 @@ def test_intervals_cover_a_non_uniform_device_at_their_nominal_rate():
         truth: dict = {}
         for instruction in device.true.detector_error_model(decompose_errors=True).flattened():
             if instruction.type == "error":
-                key = _detector_set(instruction)[0]
+                key = error_targets(instruction)[0]
                 truth[key] = truth.get(key, 0.0) - math.log1p(-2 * instruction.args_copy()[0])
         for mechanism in learned.mechanisms:
             theta = truth[frozenset(mechanism.detectors)]
