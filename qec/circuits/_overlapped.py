@@ -1,0 +1,85 @@
+"""The overlapped (depth-8 for bivariate bicycle codes) syndrome cycle of Bravyi et al."""
+
+from __future__ import annotations
+
+import stim
+
+from qec.circuits._annotations import _data_readout_annotations, _detectors
+from qec.circuits._writer import _data_noise, _LayerWriter, _rounds_in_order
+from qec.codes import StabilizerCode
+from qec.noise import NoiseModel
+
+
+def _overlapped_memory(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
+                       leakage_removal: str, detectors: str) -> stim.Circuit:
+    """The depth-(L+1) overlapped cycle of :func:`memory_circuit` (``cycle="overlapped"``)."""
+    if noise.two_qubit_gate != "CX":
+        raise ValueError(f"cycle='overlapped' needs the CX gate set; this noise model's gate is "
+                         f"{noise.two_qubit_gate} (use cycle='standard', or a CX model like SD6)")
+    if noise.leakage is not None or leakage_removal != "none":
+        raise ValueError("cycle='overlapped' does not model leakage; use cycle='standard'")
+    stabilizers = code.stabilizers
+    last = code.num_layers - 1
+    late_x = [s for s in stabilizers if s.basis == "X" and s.schedule[0] is not None]
+    early_z = [s for s in stabilizers if s.basis == "Z" and s.schedule[last] is not None]
+    if code.num_layers < 2 or late_x or early_z:
+        raise ValueError(
+            f"cycle='overlapped' needs X checks idle in the first two-qubit layer and Z checks "
+            f"idle in the last (like the bivariate bicycle schedule); {code!r} does not have "
+            "that schedule")
+    data = list(code.data_qubits)
+    coords = code.qubit_coords
+    x_anc = [s.measure_qubit for s in stabilizers if s.basis == "X"]
+    z_anc = [s.measure_qubit for s in stabilizers if s.basis == "Z"]
+    # Record order within a round: Z checks (read in the last CX layer), then X checks.
+    order = [k for k, s in enumerate(stabilizers) if s.basis == "Z"] + [
+        k for k, s in enumerate(stabilizers) if s.basis == "X"]
+    position = {k: i for i, k in enumerate(order)}
+    size = len(stabilizers)
+    n_data = len(data)
+    annotations = [code.detector_annotations(s) for s in stabilizers]
+    writer = _LayerWriter(noise, sorted(coords))
+    header = stim.Circuit(
+        "\n".join(f"QUBIT_COORDS({', '.join(map(str, coords[q]))}) {q}" for q in sorted(coords)))
+    resets = {"Z": sorted(data + z_anc)} if basis == "Z" else {"X": data, "Z": z_anc}
+    writer.circuit = header
+    writer.mixed_layer(resets=resets)
+
+    def one_round(first: bool, final: bool) -> stim.Circuit:
+        writer.circuit = stim.Circuit()
+        if not (noise.data_noise_once and not first):
+            block = _data_noise(noise, data, basis)
+            writer.at_start_of_next_layer(block if len(block) else None)
+        for layer in range(code.num_layers):
+            pairs = []
+            for s in stabilizers:
+                q = s.schedule[layer]
+                if q is not None:
+                    pairs.append((s.measure_qubit, q) if s.basis == "X" else (q, s.measure_qubit))
+            writer.mixed_layer(
+                pairs=pairs,
+                resets={"X": x_anc} if layer == 0 else None,
+                measures=[("Z", z_anc, noise.measure_flip)] if layer == last else (),
+                idle=noise.idle_gate)
+        if final:
+            writer.mixed_layer(measures=[("X", x_anc, noise.measure_flip),
+                                         (basis, data, noise.data_measure_flip)],
+                               idle=noise.idle_measure_reset)
+        else:
+            writer.mixed_layer(measures=[("X", x_anc, noise.measure_flip)], resets={"Z": z_anc},
+                               idle=noise.idle_measure_reset)
+        tail = n_data if final else 0
+        if not first:
+            writer.circuit.append("SHIFT_COORDS", [], [0, 0, 1])
+        writer.circuit += _detectors(
+            (coords[s.measure_qubit], 0,
+             [position[k] - size - tail] + ([] if first else [position[k] - 2 * size - tail]),
+             annotations[k])
+            for k, s in enumerate(stabilizers)
+            if s.basis == basis or not (first or detectors == "basis"))
+        return writer.circuit
+
+    circuit = _rounds_in_order(header, one_round, rounds)
+    return circuit + _data_readout_annotations(
+        code, basis=basis, annotations=annotations,
+        last_round=lambda k: [position[k] - size - n_data])
