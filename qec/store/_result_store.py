@@ -1,103 +1,26 @@
-"""A durable SQLite store of sampling results that survives crashes and concurrent writers.
-
-The file holds three tables:
-
-* ``qec_schema``: one row, the schema version (:data:`SCHEMA_VERSION`);
-* ``tasks``: one row per task: ``strong_id``, ``decoder``, ``json_metadata``, the circuit text
-  (NULL for results imported from sinter CSV) and ``num_observables``;
-* ``checkpoints``: the resumable state of methods that are not a sum of independent shots
-  (the splitting estimator's chains after each completed level), written in the same
-  transaction as the batch row that counts that level;
-* ``batches``: one row per batch of shots, append-only. A batch row is first *claimed* (its
-  ``shots`` are NULL: sampling is in flight) with a range of chunk indices that seed its random
-  numbers, then *completed* in its own transaction. Statistics are sums over completed rows, so
-  a crash loses only the batches in flight, and two processes appending at once cannot lose each
-  other's updates. Beside the integer counts a batch may carry ``sums``, float accumulators of
-  a non-binomial estimator (a JSON object), summed like the counts.
-
-Schema versions: 1 (qec 0.1: no ``num_observables``, no ``sums``) is migrated to 2 in place,
-in one transaction, the first time a writable store opens it; a version newer than this qec
-knows is refused, never misread.
-
-The database runs in WAL mode with ``synchronous=NORMAL``: a committed batch survives the process
-being killed at any moment (``kill -9``); after an operating-system crash or power loss the last
-few commits may roll back, but the file stays consistent.
-"""
+"""The :class:`ResultStore` (tasks, claims and completed batches, leases, adaptive plans and
+checkpoints, on one SQLite connection) and the :class:`Batch` a claim returns."""
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import json
 import os
 import pathlib
-import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qec.data import Task, TaskStats
+from qec.store._owners import owner_id, owner_is_dead
+from qec.store._queries import matching, task_stats
+from qec.store._schema import SCHEMA_VERSION, Transaction, connect, initialize_when_free
 
-__all__ = ["SCHEMA_VERSION", "ResultStore"]
+__all__ = ["CHUNK_SHOTS_FOR_BUDGET", "Batch", "ResultStore"]
 
-SCHEMA_VERSION = 2
-_APPLICATION = "qec"
-_BUSY_TIMEOUT_MS = 60_000
-
-_CHECKPOINTS = """
-CREATE TABLE IF NOT EXISTS checkpoints (
-    strong_id TEXT NOT NULL,
-    level INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (strong_id, level)
-)"""
-
-_SCHEMA = _CHECKPOINTS + ";" + """
-CREATE TABLE IF NOT EXISTS qec_schema (
-    application TEXT NOT NULL,
-    version INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tasks (
-    strong_id TEXT PRIMARY KEY,
-    decoder TEXT NOT NULL,
-    json_metadata TEXT NOT NULL,
-    circuit TEXT,
-    created_at REAL NOT NULL,
-    num_observables INTEGER NOT NULL DEFAULT 1
-);
-CREATE TABLE IF NOT EXISTS batches (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    strong_id TEXT NOT NULL REFERENCES tasks(strong_id),
-    seed INTEGER,
-    first_chunk INTEGER,
-    num_chunks INTEGER,
-    shots INTEGER,
-    errors INTEGER,
-    discards INTEGER,
-    seconds REAL,
-    custom_counts TEXT,
-    claimed_at REAL NOT NULL,
-    completed_at REAL,
-    sums TEXT,
-    owner TEXT,
-    claimed_shots INTEGER
-);
-CREATE INDEX IF NOT EXISTS batches_by_task ON batches (strong_id, seed);
-CREATE TABLE IF NOT EXISTS leases (
-    strong_id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    taken_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS plans (
-    plan TEXT NOT NULL,
-    iteration INTEGER NOT NULL,
-    strong_id TEXT NOT NULL,
-    target INTEGER NOT NULL,
-    PRIMARY KEY (plan, iteration, strong_id)
-);
-"""
+CHUNK_SHOTS_FOR_BUDGET = 1024
+"""Shots per chunk (the sampling engine's ``CHUNK_SHOTS``), for claims that do not say."""
 
 
 class ResultStore:
@@ -155,16 +78,12 @@ class ResultStore:
             except OSError as exc:
                 raise ValueError(f"cannot create database {str(self.path)!r}: {exc}") from None
         try:
-            if read_only:
-                self._connection = _connect_read_only(self.path)
-            else:
-                self._connection = sqlite3.connect(
-                    str(self.path), timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None
-                )
+            self._connection = connect(self.path, read_only=read_only)
         except sqlite3.Error as exc:
             raise ValueError(f"cannot open database {str(self.path)!r}: {exc}") from None
         try:
-            self._initialize_when_free()
+            self._version = initialize_when_free(self._connection, self.path,
+                                                 read_only=read_only)
         except sqlite3.DatabaseError as exc:
             self._connection.close()
             raise ValueError(
@@ -175,124 +94,12 @@ class ResultStore:
             self._connection.close()
             raise
 
-    def _initialize_when_free(self) -> None:
-        """:meth:`_initialize`, again while another process holds the file (two runs that
-        create one database at once: SQLite answers "database is locked" at once, without its
-        busy handler, when the other is switching the new file to WAL), up to the busy
-        timeout."""
-        deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
-        delay = 0.005
-        while True:
-            try:
-                self._initialize()
-                return
-            except sqlite3.OperationalError as exc:
-                text = str(exc).lower()
-                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
-                    raise
-            time.sleep(delay)  # a back-off between attempts, not a deadline of the outcome
-            delay = min(2 * delay, 0.25)
-
-    def _initialize(self) -> None:
-        connection = self._connection
-        connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        # Reading the table list first fails fast on a file that is not SQLite.
-        query = "SELECT name FROM sqlite_master WHERE type='table'"
-        tables = {row[0] for row in connection.execute(query)}
-        if tables and "qec_schema" not in tables:
-            raise ValueError(
-                f"{str(self.path)!r} is a SQLite database of another application (tables: "
-                f"{', '.join(sorted(tables))}), not a qec results database"
-            )
-        if self.read_only:
-            self._check_version(migrate=False)
-            return
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        connection.execute("PRAGMA foreign_keys = ON")
-        if not tables:
-            with self._write():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        connection.execute(statement)
-                (count,) = connection.execute("SELECT COUNT(*) FROM qec_schema").fetchone()
-                if count == 0:
-                    connection.execute(
-                        "INSERT INTO qec_schema (application, version) VALUES (?, ?)",
-                        (_APPLICATION, SCHEMA_VERSION),
-                    )
-        self._check_version(migrate=True)
-        if tables and "checkpoints" not in tables:
-            # Added within schema version 2: older readers ignore the table.
-            connection.execute(_CHECKPOINTS)
-
     _version: int = SCHEMA_VERSION
+    """The schema version the file is read as (1: a version-1 file opened read-only)."""
 
-    def _check_version(self, *, migrate: bool) -> None:
-        row = self._connection.execute("SELECT application, version FROM qec_schema").fetchone()
-        if row is None or row[0] != _APPLICATION:
-            raise ValueError(
-                f"{str(self.path)!r} has no qec schema record; it is not a qec database")
-        self._version = row[1]
-        if row[1] == 1 and not migrate:
-            return  # read as version 1: what migration would write is computed when reading
-        if row[1] == 1:
-            self._migrate_from_1()
-            self._version = SCHEMA_VERSION
-        elif row[1] != SCHEMA_VERSION:
-            raise ValueError(
-                f"{str(self.path)!r} has qec schema version {row[1]}, but this qec reads version "
-                f"{SCHEMA_VERSION} (and migrates version 1); use a new --db path or the qec "
-                "version that wrote it"
-            )
-
-    def _migrate_from_1(self) -> None:
-        """Version 1 to 2: the tasks' number of observables (read from their circuits) and the
-        batches' float sums (none in version 1), in one transaction."""
-        import stim
-
-        with self._write() as connection:
-            (version,) = connection.execute("SELECT version FROM qec_schema").fetchone()
-            if version != 1:
-                return  # another process migrated it while this one waited
-            connection.execute(
-                "ALTER TABLE tasks ADD COLUMN num_observables INTEGER NOT NULL DEFAULT 1")
-            connection.execute("ALTER TABLE batches ADD COLUMN sums TEXT")
-            connection.execute("ALTER TABLE batches ADD COLUMN owner TEXT")
-            connection.execute("ALTER TABLE batches ADD COLUMN claimed_shots INTEGER")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS leases (strong_id TEXT PRIMARY KEY, owner TEXT NOT "
-                "NULL, taken_at REAL NOT NULL)")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS plans (plan TEXT NOT NULL, iteration INTEGER NOT NULL, "
-                "strong_id TEXT NOT NULL, target INTEGER NOT NULL, "
-                "PRIMARY KEY (plan, iteration, strong_id))")
-            rows = connection.execute(
-                "SELECT strong_id, circuit FROM tasks WHERE circuit IS NOT NULL").fetchall()
-            for strong_id, text in rows:
-                count = stim.Circuit(text).num_observables
-                if count != 1:
-                    connection.execute("UPDATE tasks SET num_observables = ? WHERE strong_id = ?",
-                                       (max(count, 1), strong_id))
-            connection.execute("UPDATE qec_schema SET version = ?", (SCHEMA_VERSION,))
-
-    class _Transaction:
-        def __init__(self, connection: sqlite3.Connection) -> None:
-            self.connection = connection
-
-        def __enter__(self) -> sqlite3.Connection:
-            self.connection.execute("BEGIN IMMEDIATE")
-            return self.connection
-
-        def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-            if exc_type is None:
-                self.connection.execute("COMMIT")
-            else:
-                self.connection.execute("ROLLBACK")
-
-    def _write(self) -> ResultStore._Transaction:
+    def _write(self) -> Transaction:
         """A short write transaction (``BEGIN IMMEDIATE`` waits for other writers)."""
-        return ResultStore._Transaction(self._connection)
+        return Transaction(self._connection)
 
     def close(self) -> None:
         """Closes the connection (the store cannot be used afterwards)."""
@@ -612,7 +419,8 @@ class ResultStore:
     # Reading.
     def stats_for(self, strong_id: str) -> TaskStats | None:
         """The accumulated statistics of one task (None if the task is unknown)."""
-        found = self._read(where="t.strong_id = ?", parameters=(strong_id,))
+        found = task_stats(self._connection, version=self._version, where="t.strong_id = ?",
+                           parameters=(strong_id,))
         return found[0] if found else None
 
     def read_stats(self, **metadata_filters: Any) -> list[TaskStats]:
@@ -629,100 +437,8 @@ class ResultStore:
             ValueError: a filter key that no task's metadata has (a typo would otherwise give
                 an empty list); the message lists the known keys.
         """
-        stats = self._read(where="1", parameters=())
-        if metadata_filters:
-            known = {"decoder"}.union(*(s.json_metadata for s in stats))
-            unknown = sorted(set(metadata_filters) - known)
-            if unknown:
-                raise ValueError(
-                    f"no task in {str(self.path)!r} has metadata key {unknown[0]!r}; known keys: "
-                    f"{', '.join(sorted(known))}")
-        result = []
-        for s in stats:
-            ok = True
-            for key, value in metadata_filters.items():
-                actual = s.decoder if key == "decoder" and key not in s.json_metadata else (
-                    s.json_metadata.get(key, _MISSING))
-                if actual != value:
-                    ok = False
-                    break
-            if ok:
-                result.append(s)
-        return result
-
-    def _read(self, *, where: str, parameters: tuple[Any, ...]) -> list[TaskStats]:
-        if self._version == 1:
-            return self._read_version_1(where=where, parameters=parameters)
-        rows = self._connection.execute(
-            "SELECT t.strong_id, t.decoder, t.json_metadata, COALESCE(SUM(b.shots), 0), "
-            "COALESCE(SUM(b.errors), 0), COALESCE(SUM(b.discards), 0), "
-            "COALESCE(SUM(b.seconds), 0.0), "
-            "SUM(CASE WHEN b.custom_counts IS NOT NULL THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN b.sums IS NOT NULL AND b.shots IS NOT NULL THEN 1 ELSE 0 END), "
-            "t.num_observables "
-            f"FROM tasks t LEFT JOIN batches b ON b.strong_id = t.strong_id WHERE {where} "
-            "GROUP BY t.strong_id ORDER BY MIN(t.rowid)",
-            parameters,
-        ).fetchall()
-        result = []
-        for (strong_id, decoder, metadata, shots, errors, discards, seconds, n_counts, n_sums,
-             num_observables) in rows:
-            sums: dict[str, float] = {}
-            if n_sums:
-                for (text,) in self._connection.execute(
-                    "SELECT sums FROM batches WHERE strong_id = ? AND sums IS NOT NULL AND "
-                    "shots IS NOT NULL ORDER BY id", (strong_id,),
-                ):
-                    for key, value in json.loads(text).items():
-                        sums[key] = sums.get(key, 0.0) + float(value)
-            counts: collections.Counter[str] = collections.Counter()
-            if n_counts:
-                for (text,) in self._connection.execute(
-                    "SELECT custom_counts FROM batches WHERE strong_id = ? AND "
-                    "custom_counts IS NOT NULL AND shots IS NOT NULL",
-                    (strong_id,),
-                ):
-                    counts.update(json.loads(text))
-            result.append(
-                TaskStats(
-                    strong_id=strong_id,
-                    decoder=decoder,
-                    json_metadata=json.loads(metadata),
-                    shots=shots,
-                    errors=errors,
-                    discards=discards,
-                    seconds=seconds,
-                    custom_counts=dict(counts),
-                    sums=sums,
-                    num_observables=num_observables,
-                )
-            )
-        return result
-
-    def _read_version_1(self, *, where: str, parameters: tuple[Any, ...]) -> list[TaskStats]:
-        """Reads a version-1 database without migrating it (read-only): no float sums, and
-        the number of observables read from each stored circuit, as migration would."""
-        import stim
-
-        rows = self._connection.execute(
-            "SELECT t.strong_id, t.decoder, t.json_metadata, t.circuit, COALESCE(SUM(b.shots), 0), "
-            "COALESCE(SUM(b.errors), 0), COALESCE(SUM(b.discards), 0), "
-            "COALESCE(SUM(b.seconds), 0.0) "
-            f"FROM tasks t LEFT JOIN batches b ON b.strong_id = t.strong_id WHERE {where} "
-            "GROUP BY t.strong_id ORDER BY MIN(t.rowid)", parameters).fetchall()
-        result = []
-        for strong_id, decoder, metadata, circuit, shots, errors, discards, seconds in rows:
-            counts: collections.Counter[str] = collections.Counter()
-            for (text,) in self._connection.execute(
-                    "SELECT custom_counts FROM batches WHERE strong_id = ? AND "
-                    "custom_counts IS NOT NULL AND shots IS NOT NULL", (strong_id,)):
-                counts.update(json.loads(text))
-            observables = max(1, stim.Circuit(circuit).num_observables) if circuit else 1
-            result.append(TaskStats(strong_id=strong_id, decoder=decoder,
-                                    json_metadata=json.loads(metadata), shots=shots,
-                                    errors=errors, discards=discards, seconds=seconds,
-                                    custom_counts=dict(counts), num_observables=observables))
-        return result
+        stats = task_stats(self._connection, version=self._version, where="1", parameters=())
+        return matching(stats, metadata_filters, source=str(self.path))
 
     def batch_rows(self) -> list[tuple[str, int | None, int | None, int | None, int | None]]:
         """Every batch as ``(strong_id, seed, first_chunk, num_chunks, shots)`` (shots None if
@@ -734,86 +450,6 @@ class ResultStore:
     def integrity_check(self) -> str:
         """The result of ``PRAGMA integrity_check`` (``"ok"`` for a healthy file)."""
         return self._connection.execute("PRAGMA integrity_check").fetchone()[0]
-
-
-_MISSING = object()
-
-CHUNK_SHOTS_FOR_BUDGET = 1024
-"""Shots per chunk (the sampling engine's ``CHUNK_SHOTS``), for claims that do not say."""
-
-
-def _start_time(pid: int) -> str | None:
-    """The start time of a process in clock ticks since boot (Linux), to tell a process from
-    a later one that reuses its pid; None where it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/stat") as file:
-            return file.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-_OWNER: str | None = None
-
-
-def owner_id() -> str:
-    """This process as a claim owner: ``host:pid:start time``.
-
-    Examples:
-        >>> owner_id().count(":") >= 2
-        True
-    """
-    global _OWNER
-    pid = os.getpid()
-    if _OWNER is None or _OWNER.split(":")[1] != str(pid):  # recomputed after a fork
-        _OWNER = f"{socket.gethostname()}:{pid}:{_start_time(pid) or ''}"
-    return _OWNER
-
-
-def owner_is_dead(owner: str | None) -> bool:
-    """Whether the process that made a claim has ended (so its claim may be taken over).
-
-    A claim without an owner (written by qec 0.1) counts as abandoned. A process on another
-    host is taken to be alive: a claim is never stolen on a guess.
-
-    Examples:
-        >>> owner_is_dead(owner_id()), owner_is_dead(None)
-        (False, True)
-    """
-    if not owner:
-        return True
-    host, _, rest = owner.partition(":")
-    pid_text, _, started = rest.partition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass  # exists, owned by another user
-    now = _start_time(pid)
-    if started and now is not None and now != started:
-        return True  # the pid was reused by a later process
-    try:
-        with open(f"/proc/{pid}/stat") as file:
-            return file.read().rsplit(")", 1)[1].split()[0] == "Z"  # a zombie has ended
-    except OSError:
-        return False
-
-
-def _connect_read_only(path: pathlib.Path) -> sqlite3.Connection:
-    """A connection that never writes: ``mode=ro``, or ``immutable=1`` where even the WAL's
-    shared-memory file cannot be made (a read-only directory or medium)."""
-    uri = path.resolve().as_uri()
-    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_MS / 1000,
-                                 isolation_level=None)
-    try:
-        connection.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
-        return connection
-    except sqlite3.OperationalError:
-        connection.close()
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
 
 
 def _sums_json(sums: Mapping[str, float] | None) -> str | None:
