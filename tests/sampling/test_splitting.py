@@ -9,7 +9,8 @@ from scipy.stats import binom
 
 from qec.analysis._points import as_points
 from qec.data import Task
-from qec.sampling._splitting import _bar_log_ratio, estimate_rare_error, splitting_task
+from qec.sampling._splitting import estimate_rare_error, splitting_task
+from qec.sampling._splitting_bar import _bar_log_ratio
 from qec.sampling._splitting_kernel import ChainContext, MechanismModel, run_chains
 from qec.store import ResultStore
 
@@ -173,7 +174,7 @@ def test_the_pilot_refines_the_start_to_an_eighth_of_a_doubling():
 
 def test_each_rung_is_planned_once(monkeypatch):
     # Re-planning a rung from its own growing samples could run away (see _planned_length).
-    from qec.sampling._splitting import _Ladder
+    from qec.sampling._splitting_ladder import _Ladder
 
     planned = []
     original = _Ladder._planned_length

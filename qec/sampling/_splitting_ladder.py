@@ -1,0 +1,491 @@
+"""The ladder of the splitting estimator: planning its rungs (the pilot that finds the start
+scale, the direct start, each rung's planned length from the variance budget) and running
+their chains on the executor, with each rung's statistics and diagnostics.
+
+:func:`qec.sampling.estimate_rare_error` (:mod:`qec.sampling._splitting`) drives it, rung by
+rung, and stores what it completes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy.stats import t as t_dist
+
+from qec.data import Task, jackknife_variance
+from qec.sampling._splitting_bar import _bar_log_ratio, _histograms, _overlap
+from qec.sampling._splitting_kernel import (
+    ChainContext,
+    ChainWork,
+    SeedWork,
+    pack_members,
+    unpack_members,
+)
+from qec.sampling._splitting_results import RungSummary, splitting_task
+from qec.sampling._worker import TaskPayload
+from qec.store import ResultStore
+
+_UNITS = 4  # work units per rung round: fixed, so results do not depend on the worker count
+_PILOT_SHOTS = 1024
+_PILOT_MIN_FAILURES = 10  # 1% of the pilot: the ladder's start
+_MAX_PILOT_STEPS = 48  # scales up to 2^24
+_SEED_SHOTS = 4096  # direct shots per work unit at the start
+_BURN_IN = 0.25  # fraction of each rung's iterations discarded
+_START_SHARE = 1 / 16  # of the variance budget, for ln P_0 (direct shots are cheap)
+_BLOCK_START = 0.1  # the block moves' renewal fraction on the first rung
+_BLOCK_ACCEPTANCE = 0.3  # the block moves' acceptance the fraction is tuned to, rung by rung
+_SETTLED = 2.5  # a rung runs on while its kept samples drift by more (z-score)
+
+
+def _stim_seed(*parts: Any) -> int:
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+class _Rung:
+    """A rung's chains and the sizes they visited (its trace)."""
+
+    def __init__(self, level: int, scale: float, members: list[np.ndarray],
+                 thin: float = 1.0) -> None:
+        self.level = level
+        self.scale = scale
+        self.thin = thin
+        self.members = members
+        self.traces: list[np.ndarray] = []
+        self.decoder_calls = 0
+        self.accepted = 0
+        self.proposals = 0
+        self.seconds = 0.0
+        self.rounds = 0
+        self.block_moves = 0
+        self.block_accepted = 0
+
+    @property
+    def iterations(self) -> int:
+        return sum(len(t) for t in self.traces)
+
+    def kept(self) -> np.ndarray:
+        """The kept samples: shape (iterations after burn-in, chains)."""
+        trace = np.concatenate(self.traces) if self.traces else np.zeros((0, len(self.members)))
+        return trace[int(len(trace) * _BURN_IN):]
+
+
+class _Ladder:
+    """The splitting estimate of one task: its rungs, their storage and their statistics."""
+
+    def __init__(self, task: Task, *, store: ResultStore | None, seed: int, chains: int,
+                 groups: int, relative_error: float, confidence: float, step: float,
+                 min_iterations: int, max_iterations: int, round_iterations: int,
+                 executor_factory: Callable[[], Any], time_limit: float | None,
+                 progress: Callable[[dict[str, Any]], None] | None) -> None:
+        self.task = task
+        self.stored = splitting_task(task, seed=seed, chains=chains, groups=groups)
+        self.store = store
+        self.seed = seed
+        self.chains = chains
+        self.groups = groups
+        self.confidence = confidence
+        # The interval's quantile: Student's, with the jackknife's groups - 1 degrees of freedom.
+        z = float(t_dist.ppf(0.5 + confidence / 2, groups - 1))
+        self.variance_goal = (math.log1p(relative_error) / z) ** 2
+        self.relative_error = relative_error
+        self.step = step
+        self.block = _BLOCK_START
+        self.min_iterations = min_iterations
+        self.max_iterations = max_iterations
+        self.round_iterations = round_iterations
+        self.time_limit = time_limit
+        self.progress = progress
+        self.executor_factory = executor_factory
+        self.executor: Any = None
+        self.context = ChainContext(str(task.circuit), task.decoder)
+        self.model = self.context.model
+        self.payload = TaskPayload(strong_id=self.stored.strong_id,
+                                   circuit_text=str(task.circuit), decoder_name=task.decoder)
+        self.sums: dict[str, float] = {}
+        self.rungs: list[RungSummary] = []
+        self.histograms: dict[int, np.ndarray] = {}
+        self.scales: dict[int, float] = {}
+        self.warnings: list[str] = []
+        self.decoder_calls = 0
+        self.seconds = 0.0
+        self.direct_shots = 0
+        self.direct_failures = 0
+        self.started = time.monotonic()
+        self.saved_at = self.started
+        self.pilot_seconds_per_shot = 0.0
+        self.next_batch = 0
+        self.variance_used = 0.0
+        self.kappas: list[float] = []  # the rungs' own cost coefficients (see _kappa)
+        self.max_rungs: int | None = None
+        self.rungs_run = 0
+
+    # Work on the executor.
+    def _run(self, works: list[Any]) -> list[Any]:
+        if self.executor is None:
+            self.executor = self.executor_factory()
+        for work in works:
+            self.executor.submit(work, self.payload)
+        results: dict[int, Any] = {}
+        wanted = {work.batch_id for work in works}
+        while wanted - set(results):
+            for result in self.executor.wait(1.0):
+                if result.batch_id in wanted:
+                    if result.error is not None:
+                        kind, message, _ = result.error
+                        raise ValueError(f"a splitting worker failed: {kind}: {message}")
+                    results[result.batch_id] = result
+        return [results[work.batch_id] for work in works]
+
+    def _batch_id(self) -> int:
+        self.next_batch += 1
+        return self.next_batch
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.close()
+            self.executor = None
+
+    def _out_of_time(self) -> bool:
+        return self.time_limit is not None and time.monotonic() - self.started > self.time_limit
+
+    def _report(self, **fields: Any) -> None:
+        if self.progress is not None:
+            self.progress({"elapsed": time.monotonic() - self.started,
+                           "decoder_calls": self.decoder_calls, **fields})
+
+    # The start.
+    def pilot(self) -> float:
+        """The start scale: about the smallest ``2^(k/8)`` whose pilot fails at least 1% of
+        the time. Steps of sqrt(2) find the first scale that passes; two bisections (in log
+        scale) between it and the step before narrow it to a factor ``2^(1/8)``. A factor
+        sqrt(2) too high costs the ladder about ``sqrt(w) / (2 step)`` extra rungs (``w``
+        the faults of a failing configuration: 8 rungs at d = 23), so the refinement, two
+        more pilots of 1,024 shots, pays for itself many times over."""
+        def fails_enough(scale: float, *label: Any) -> bool:
+            [result] = self._run([SeedWork(self._batch_id(), self.stored.strong_id, scale,
+                                           _stim_seed(self.seed, self.stored.strong_id, "pilot",
+                                                      *label), _PILOT_SHOTS, 0)])
+            self.decoder_calls += result.shots
+            self.seconds += result.seconds
+            self.pilot_seconds_per_shot = result.seconds / max(result.shots, 1)
+            self._report(stage="pilot", scale=scale, failures=result.failures,
+                         shots=result.shots)
+            return result.failures >= _PILOT_MIN_FAILURES
+
+        for k in range(_MAX_PILOT_STEPS + 1):
+            if fails_enough(2.0 ** (k / 2), k):
+                break
+        else:
+            raise ValueError(
+                f"the ladder cannot start: no scale of the noise up to {2.0 ** (k / 2):.3g} "
+                f"times its odds made the decoder fail in {_PILOT_SHOTS} shots (fewer than "
+                f"{_PILOT_MIN_FAILURES} failures); the decoder may never fail on this circuit")
+        low, high = 4 * (k - 1), 4 * k  # in eighths of a doubling: 2^(low/8) did not pass
+        while k > 0 and high - low > 1:
+            middle = (low + high) // 2
+            if fails_enough(2.0 ** (middle / 8), k, "refine", middle):
+                high = middle
+            else:
+                low = middle
+        scale = 2.0 ** (high / 8)
+        self._check_time(scale)
+        return scale
+
+    def _check_time(self, scale: float) -> None:
+        """Refuses up front when the decoder is too slow for the time limit: the ladder's cost
+        is about ``1 + log2(s_0) sqrt(w)`` rungs of ``chains * min_iterations`` proposals,
+        most of them a decoder call; a call on one syndrome costs a few times the per-shot
+        time of the pilot's batch."""
+        if self.time_limit is None or scale == 1.0:
+            return
+        faults = self.model.expected_faults(scale)
+        rungs = 1 + math.log2(scale) * math.sqrt(max(faults, 1.0))
+        calls = rungs * self.chains * self.min_iterations * 0.8
+        workers = max(1, getattr(self.executor, "num_workers", 1))
+        seconds = calls * 3 * self.pilot_seconds_per_shot / workers
+        if seconds > 2 * self.time_limit:
+            raise ValueError(
+                f"decoder {self.task.decoder!r} is too slow for time_limit={self.time_limit:g} "
+                f"s: about {self.pilot_seconds_per_shot * 1e6:.0f} us per shot, and the ladder "
+                f"needs about {calls:.2g} decoder calls (~{rungs:.0f} rungs), roughly "
+                f"{seconds:.0f} s on {workers} worker(s); allow more time, add workers or use "
+                "a faster decoder")
+
+    def start(self, scale: float) -> list[np.ndarray]:
+        """Direct sampling at the start scale: ``P_0`` and the chains' seeds."""
+        direct = scale == 1.0
+        members: list[np.ndarray] = []
+        shots = failures = 0
+        unit = 0
+        goal = self.variance_goal if direct else self.variance_goal * _START_SHARE
+        enough = False
+        while not enough:
+            keep = self.chains if len(members) < self.chains else 0  # seeds still wanted
+            works = [SeedWork(self._batch_id(), self.stored.strong_id, scale,
+                              _stim_seed(self.seed, self.stored.strong_id, "start", unit + i),
+                              _SEED_SHOTS, keep) for i in range(_UNITS)]
+            for result in self._run(works):  # in unit order, so the stopping point is fixed
+                unit += 1
+                shots += result.shots
+                failures += result.failures
+                self.seconds += result.seconds
+                if len(members) < self.chains:
+                    members.extend(unpack_members(result.flat, result.lengths)
+                                   [:self.chains - len(members)])
+                variance = (1 - failures / shots) / failures if failures else math.inf
+                if len(members) >= self.chains and variance <= goal:
+                    enough = True
+                    break
+            self._report(stage="start", scale=scale, failures=failures, shots=shots)
+            if not enough and self._out_of_time():
+                return []
+        self.decoder_calls += shots
+        self.direct_shots, self.direct_failures = shots, failures
+        estimate = failures / shots
+        self.sums = {"log_estimate": math.log(estimate), "var_extra": (1 - estimate) / failures,
+                     **{f"jk_{g}": math.log(estimate) for g in range(self.groups)}}
+        return members
+
+    # Rungs.
+    def run_rung(self, rung: _Rung, previous: int | None) -> bool:
+        """Runs a rung for its planned length and until its samples stop drifting (or the cap).
+
+        Returns False when the time limit stopped it (the rung is then not stored).
+        """
+        per_unit = self.chains // _UNITS
+        planned = None
+        while True:
+            works = []
+            for u in range(_UNITS):
+                flat, lengths = pack_members(rung.members[u * per_unit:(u + 1) * per_unit])
+                thin = rung.thin if rung.rounds == 0 else 1.0
+                works.append(ChainWork(self._batch_id(), self.stored.strong_id, rung.scale,
+                                       flat, lengths, self.round_iterations,
+                                       (self.seed, rung.level, rung.rounds, u), thin,
+                                       self.block))
+            results = self._run(works)
+            rung.rounds += 1
+            members: list[np.ndarray] = []
+            traces = []
+            for result in results:
+                members.extend(unpack_members(result.flat, result.lengths))
+                traces.append(result.trace)
+                rung.decoder_calls += result.decoder_calls
+                rung.accepted += result.accepted
+                rung.proposals += result.proposals
+                rung.seconds += result.seconds
+                rung.block_moves += result.block_moves
+                rung.block_accepted += result.block_accepted
+            rung.members = members
+            rung.traces.append(np.concatenate(traces, axis=1))
+            done = (rung.iterations >= self.min_iterations
+                    and abs(self._drift(rung.kept())) <= _SETTLED)
+            if previous is not None and done:
+                if planned is None:  # once per rung: see _planned_length
+                    planned = self._planned_length(previous, rung, self._rung_goal(rung))
+                done = len(rung.kept()) >= planned
+            if rung.iterations >= self.max_iterations:
+                if not done:
+                    why = ("its samples still drifted" if planned is None else
+                           f"the {planned / (1 - _BURN_IN):.0f} iterations planned for the "
+                           "relative error asked")
+                    self.warnings.append(
+                        f"rung {rung.level} (scale {rung.scale:.4g}) stopped at "
+                        f"max_iterations={self.max_iterations} before {why}")
+                done = True
+            self._report(stage="rung", level=rung.level, scale=rung.scale,
+                         iterations=rung.iterations,
+                         mean_faults=float(rung.kept().mean()) if rung.iterations else 0.0,
+                         acceptance=rung.accepted / max(rung.proposals, 1),
+                         decoder_calls=self.decoder_calls + rung.decoder_calls)
+            if done:
+                return True
+            if self._out_of_time():
+                return False
+
+    def resample(self, members: list[np.ndarray], *, ratio: float, level: int
+                 ) -> list[np.ndarray]:
+        """Population annealing's step between rungs: within each group, the chains are
+        resampled with weights ``ratio^|E|`` (systematic resampling), the importance weights
+        from one rung's distribution to the next. Chains stuck in a region of the failing set
+        that the next rung weighs less are thinned out, and those in regions it weighs more
+        are copied, which the chains' own moves could not do between disconnected regions."""
+        rng = np.random.default_rng([self.seed, level, 7])
+        per = len(members) // self.groups
+        sizes = np.asarray([len(m) for m in members], dtype=np.float64)
+        out: list[np.ndarray] = []
+        for g in range(self.groups):
+            block = sizes[g * per:(g + 1) * per]
+            log_w = block * math.log(ratio)
+            w = np.exp(log_w - log_w.max())
+            cumulative = np.cumsum(w / w.sum())
+            picks = np.searchsorted(cumulative, (rng.random() + np.arange(per)) / per)
+            out.extend(members[g * per + int(min(i, per - 1))] for i in picks)
+        return out
+
+    def _drift(self, kept: np.ndarray) -> float:
+        """z-score of the change of the mean ``|E|`` from the first to the second half of the
+        kept samples, with the spread over the chain groups as its error."""
+        half = len(kept) // 2
+        if half < 2 or kept.var() == 0:
+            return 0.0
+        per = kept.shape[1] // self.groups
+        diffs = np.asarray([kept[:half, g * per:(g + 1) * per].mean()
+                            - kept[half:, g * per:(g + 1) * per].mean()
+                            for g in range(self.groups)])
+        se = float(diffs.std(ddof=1) / math.sqrt(self.groups))
+        return float(diffs.mean() / se) if se > 0 else 0.0
+
+    def _ladder_variance(self) -> float:
+        """The jackknife variance of the chains' part of ln P so far (the rungs' terms)."""
+        return jackknife_variance(self.sums.get(f"jk_{g}", 0.0) for g in range(self.groups))
+
+    def _remaining_rungs(self, rung: _Rung) -> float:
+        """This rung and those still to come, by the ladder rule from its scale to 1."""
+        faults = max(float(rung.kept().mean()), 1.0)
+        return 1 + max(0.0, math.log2(max(rung.scale, 1.0)) * math.sqrt(faults) / self.step)
+
+    def _rung_goal(self, rung: _Rung) -> float:
+        """The variance this rung's ratio may have: what is left of the budget, shared by the
+        rungs still to come (estimated by the ladder rule from here to scale 1), and divided
+        by how much the ladder's variance so far exceeds the sum of its rungs' variances (the
+        rungs of one chain group are positively correlated: its chains carry their state
+        from rung to rung)."""
+        remaining = self._remaining_rungs(rung)
+        ladder = self._ladder_variance()
+        inflation = max(1.0, ladder / self.variance_used) if self.variance_used > 0 else 1.0
+        left = max(self.variance_goal * (1 - _START_SHARE) - max(ladder, self.variance_used),
+                   self.variance_goal / 100)
+        return left / remaining / inflation
+
+    def _kappa(self, previous: int, rung: _Rung) -> float:
+        """The rung's cost coefficient: the variance its own samples add to its ratio (the
+        jackknife over its groups, with the previous rung's samples held fixed), times their
+        number of kept iterations."""
+        replicates = self._ratio_replicates(previous, rung, own_only=True)
+        return jackknife_variance(replicates[1:]) * len(rung.kept())
+
+    def _planned_length(self, previous: int, rung: _Rung, goal: float) -> float:
+        """The kept iterations this rung runs: rungs of balanced length.
+
+        A rung's samples enter two ratios, with the rung before and the rung after, so the
+        ladder's variance is about ``sum_j 2 kappa_j / n_j`` for rungs of ``n_j`` kept
+        iterations and cost coefficients ``kappa_j`` (:meth:`_kappa`); for a budget it is
+        least with ``n_j`` alike. The length is ``2 kappa / goal``, ``goal`` the rung's share
+        of what is left of the budget and ``kappa`` the mean coefficient of the rungs before
+        (the rung's own only on the first rung with a ratio, measured when the rung first
+        has its minimum length and has settled): so the length is fixed before the rung's own
+        noisy variance is seen, and the plan is made once per rung. Two rules this replaces:
+        stopping a rung when its ratio looks precise enough made a rung after a short one run
+        on and on (the short rung's part of the ratio does not shrink) and the next stop
+        early, which repeats; re-planning the first ratio's rung from its own coefficient as
+        it ran could run away (where the groups differ by more than the rung's length
+        averages out, the coefficient, a variance times a length, grows with the length, and
+        so did the plan: 13,700 kept iterations at d = 19 with a doubled goal). When the
+        rungs so far overspent the budget, the later ones lengthen, up to four times the
+        length the whole budget gives every rung; beyond that the interval is left wider than
+        asked, and the result says so.
+        """
+        kappa = (sum(self.kappas) / len(self.kappas) if self.kappas
+                 else self._kappa(previous, rung))
+        rungs = len(self.kappas) + self._remaining_rungs(rung)
+        even = 2 * kappa * rungs / (self.variance_goal * (1 - _START_SHARE))
+        return min(2 * kappa / goal, 4 * even)
+
+    def _size(self, *samples: np.ndarray) -> int:
+        return int(max((s.max() for s in samples if s.size), default=0)) + 1
+
+    def _ratio_replicates(self, previous: int, rung: _Rung, *, own_only: bool = False
+                          ) -> np.ndarray:
+        """``ln(P_rung / P_previous)`` and its delete-one-group replicates (each deleting the
+        group from both rungs' samples, or with ``own_only`` from this rung's only)."""
+        kept = rung.kept()
+        old = self.histograms[previous]
+        size = max(old.shape[1], self._size(kept))
+        old = np.pad(old, ((0, 0), (0, size - old.shape[1])))
+        new = _histograms(kept, self.groups, size)
+        s_a, s_b = self.scales[previous], rung.scale
+        slope = math.log(s_b / s_a)
+        offset = self.model.log_partition(s_b) - self.model.log_partition(s_a)
+        out = [_bar_log_ratio(old.sum(axis=0), new.sum(axis=0), slope=slope, offset=offset)]
+        for g in range(self.groups):
+            keep = np.arange(self.groups) != g
+            before = old.sum(axis=0) if own_only else old[keep].sum(axis=0)
+            out.append(_bar_log_ratio(before, new[keep].sum(axis=0), slope=slope,
+                                      offset=offset))
+        return np.asarray(out)
+
+    def finish_rung(self, rung: _Rung, previous: int | None) -> tuple[dict[str, float],
+                                                                      RungSummary]:
+        """The rung's sums (its term of ln P and the jackknife replicates) and summary."""
+        kept = rung.kept()
+        size = self._size(kept)
+        histograms = _histograms(kept, self.groups, size)
+        self.histograms[rung.level] = histograms
+        self.scales[rung.level] = rung.scale
+        mean = float(kept.mean())
+        variance = float(kept.var())
+        group_means = np.asarray([h @ np.arange(size) / max(h.sum(), 1) for h in histograms])
+        per_group = kept.size / self.groups
+        tau = (float(group_means.var(ddof=1)) * per_group / variance if variance > 0
+               else 1.0)
+        tau = max(tau, 1.0)
+        drift = self._drift(kept)
+        if previous is None:
+            sums: dict[str, float] = {}
+            log_ratio = self.sums["log_estimate"]
+            sd = math.sqrt(self.sums["var_extra"])
+            overlap = 1.0
+        else:
+            replicates = self._ratio_replicates(previous, rung)
+            log_ratio = float(replicates[0])
+            jk = replicates[1:]
+            sd = math.sqrt(jackknife_variance(jk))
+            sums = {"log_estimate": log_ratio,
+                    **{f"jk_{g}": float(jk[g]) for g in range(self.groups)}}
+            overlap = _overlap(self.histograms[previous].sum(axis=0), histograms.sum(axis=0))
+            self.variance_used += sd ** 2
+            self.kappas.append(self._kappa(previous, rung))
+        sums["levels"] = 1.0
+        if rung.scale == 1.0:
+            sums["complete"] = 1.0
+        summary = RungSummary(
+            level=rung.level, scale=rung.scale, mean_faults=mean, iterations=rung.iterations,
+            decoder_calls=rung.decoder_calls, acceptance=rung.accepted / max(rung.proposals, 1),
+            autocorrelation=tau, effective_samples=kept.size / tau, drift=drift,
+            log_ratio=log_ratio, log_ratio_sd=sd, overlap=overlap)
+        return sums, summary
+
+    def tune_block(self, rung: _Rung) -> None:
+        """Sets the next rung's block fraction from this rung's block acceptance (between
+        rungs only, so that each rung's chains are an unchanging Markov chain)."""
+        if rung.block_moves:
+            rate = rung.block_accepted / rung.block_moves
+            self.block = float(np.clip(self.block * np.clip(rate / _BLOCK_ACCEPTANCE, 0.5, 2),
+                                       0.005, 0.5))
+
+    def diagnose(self, summary: RungSummary) -> None:
+        """Adds the warnings a rung's diagnostics call for."""
+        where = f"rung {summary.level} (scale {summary.scale:.4g})"
+        if summary.effective_samples < 100:
+            self.warnings.append(
+                f"{where}: only {summary.effective_samples:.0f} effective samples "
+                f"(autocorrelation time {summary.autocorrelation:.0f} iterations): the chains "
+                "mix slowly; raise max_iterations or the number of chains")
+        if abs(summary.drift) > 4:
+            self.warnings.append(
+                f"{where}: the mean fault count drifts between the halves of the kept samples "
+                f"(z = {summary.drift:.1f}): the chains had not reached equilibrium")
+        if summary.acceptance < 0.001:
+            self.warnings.append(f"{where}: acceptance {summary.acceptance:.2%}: the chains "
+                                 "hardly move")
+        if summary.overlap < 0.05:
+            self.warnings.append(
+                f"{where}: the neighbouring rungs hardly overlap ({summary.overlap:.1%}); the "
+                "ratio between them is unreliable")
