@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Lambda at this physical error rate only (default: every p with "
                              "two or more distances)")
     parser.add_argument("--window", type=float, default=1.0,
-                        help="threshold fit uses points with |p/p_th - 1| d^(1/nu) <= WINDOW "
+                        help="threshold fit uses points with abs(p/p_th - 1) d^(1/nu) <= WINDOW "
                              "(default 1)")
     parser.add_argument("--confidence", type=float, default=0.95,
                         help="coverage of every interval (default 0.95)")

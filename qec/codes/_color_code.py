@@ -41,8 +41,8 @@ class SuperdensePlaquette(NamedTuple):
     """How the superdense cycle measures one plaquette's X and Z checks together.
 
     Attributes:
-        x_measure: the measure qubit of the X check (prepared in |+>, read out with MX).
-        z_measure: the measure qubit of the Z check (prepared in |0>, read out with M).
+        x_measure: the measure qubit of the X check (prepared in ``|+>``, read out with MX).
+        z_measure: the measure qubit of the Z check (prepared in ``|0>``, read out with M).
         x_half: the data qubits coupled to ``x_measure``, one per layer (None: idle).
         z_half: the data qubits coupled to ``z_measure``, one per layer (None: idle).
     """

@@ -256,8 +256,8 @@ class StabilizerCode(abc.ABC):
 
     @property
     def parameters(self) -> tuple[int, int, int | None]:
-        """The code parameters [[n, k, d]]: n data qubits, k = n - rank(H_X) - rank(H_Z)
-        computed from the check matrices, and the distance (None where it is not known)."""
+        """The code parameters [[n, k, d]], with n data qubits, k = n - rank(H_X) - rank(H_Z)
+        computed from the check matrices, and the distance d (None where it is not known)."""
         n = len(self.data_qubits)
         k = n - _gf2.rank(self.x_check_matrix) - _gf2.rank(self.z_check_matrix)
         return (n, k, self.distance)

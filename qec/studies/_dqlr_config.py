@@ -23,7 +23,7 @@ class StudyConfig:
     experiment of Miao et al. (Nature Physics 19, 1780 (2023)). The partner of a leaked qubit
     is dephased (``"random-z"``): a CZ with a leaked transmon puts a large conditional phase
     (about 0.65 pi) on its partner; ``transport`` = 0.03 lets CZ move a little leakage across
-    (Miao et al. saw about 18% for |3>; for |2> it is much smaller).
+    (Miao et al. saw about 18% for ``|3>``; for ``|2>`` it is much smaller).
 
     Attributes:
         distance: code distance of the per-round profile (rotated surface code).
