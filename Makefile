@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,14 +17,23 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $@ $(VENV)/.installed
+
 demo: $(VENV)/.installed
 	$(BIN)/qec threshold
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check qec tests experiments
+	$(BIN)/ruff check qec tests experiments docs
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest --durations=15
 
+# The documentation site, into docs/_build/html; any warning fails the build, and the
+# getting-started notebook is executed as part of it.
+docs: $(VENV)/.installed-docs
+	$(BIN)/python -m sphinx -E -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results .pytest_cache docs/_build docs/jupyter_execute
