@@ -32,15 +32,14 @@ from qec.decoders._registry import (
     decoder_names,
     decoder_parameters,
     get_decoder,
-    parse_decoder_spec,
     register_decoder,
     reload_entry_points,
     resolvable_decoders,
     resolve_decoder,
     sinter_decoders,
-    split_decoder_list,
     unregister_decoder,
 )
+from qec.decoders._specs import parse_decoder_spec, split_decoder_list
 from qec.decoders._union_find import UnionFindDecoder
 
 __all__ = [

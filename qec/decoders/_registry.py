@@ -11,6 +11,10 @@ decoder name (``decode``, the sampling engine and its workers, every command) ca
 4. sinter's built-in decoders and samplers (``sinter.BUILT_IN_SAMPLERS``: ``vacuous``,
    ``fusion_blossom``, ``hypergraph_union_find``, ``mw_parity_factor``, ``perfectionist``, ...).
 
+qec's own decoders and published profiles are the table of :mod:`qec.decoders._builtin`,
+registered here first; the text of a spec ``NAME:KEY=VALUE,...`` is parsed by
+:mod:`qec.decoders._specs`.
+
 Names are compared after :func:`qec._registry.normalize_name` (case, ``_`` or ``-``), as for
 codes and noise models. An entry point's name is the decoder name; its object is a
 ``sinter.Decoder`` (or ``sinter.Sampler``), or a callable taking no argument that returns
@@ -23,7 +27,6 @@ one. A third-party package declares, in its ``pyproject.toml``::
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import importlib.metadata
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -32,13 +35,9 @@ import sinter
 import stim
 
 from qec._registry import Registry, normalize_name
-from qec.decoders._chromobius import ChromobiusDecoder
+from qec.decoders._builtin import BUILTIN_DECODERS
 from qec.decoders._dem import is_installed
-from qec.decoders._exact import ExactDecoder
-from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpLsdDecoder, BpOsdDecoder
-from qec.decoders._matching import PyMatchingDecoder
-from qec.decoders._qldpc import RelayBpDecoder, TesseractDecoder
-from qec.decoders._union_find import UnionFindDecoder
+from qec.decoders._specs import _parameter_text, _with_parameters, parse_decoder_spec
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -50,12 +49,10 @@ __all__ = [
     "decoder_names",
     "decoder_parameters",
     "get_decoder",
-    "parse_decoder_spec",
     "register_decoder",
     "resolvable_decoders",
     "resolve_decoder",
     "sinter_decoders",
-    "split_decoder_list",
     "unregister_decoder",
 ]
 
@@ -116,108 +113,10 @@ class _Entry:
 _REGISTRY: Registry[_Entry] = Registry("decoder")
 _entry_points_loaded = False
 
-
-def _builtin(name: str, factory: Callable[[], Any], description: str,
-             requires: tuple[str, ...] = (), *, source: str = "qec",
-             kind: str = "decoder", reference: str = "") -> None:
-    info = DecoderInfo(name=name, description=description, requires=requires, source=source,
-                       kind=kind, reference=reference)
-    _REGISTRY.register(name, _Entry(info, factory))
-
-
-def _leakage_aware_sampler() -> Any:
-    module = importlib.import_module("qec.leakage")
-    return module.LeakageSampler(decoder=module.HERALD_DECODER)
-
-
-_builtin("pymatching", lambda: PyMatchingDecoder(correlated=False),
-         "minimum-weight perfect matching (PyMatching sparse blossom); the default",
-         ("pymatching",))
-_builtin("pymatching-correlated", lambda: PyMatchingDecoder(correlated=True),
-         "PyMatching two-pass correlated matching (PyMatching >= 2.3)", ("pymatching",))
-_builtin("bposd", BpOsdDecoder,
-         "belief propagation + ordered statistics on the hypergraph (stimbposd, ldpc)",
-         ("stimbposd", "ldpc"))
-_builtin("belief-matching", BeliefMatchingDecoder,
-         "belief propagation on the hypergraph, then matching (beliefmatching)",
-         ("beliefmatching", "ldpc"))
-_builtin("union-find", UnionFindDecoder,
-         "weighted-growth union-find (Delfosse-Nickerson) on the matching graph (mwpf)",
-         ("mwpf",))
-_builtin("bposd-bb", lambda: BpOsdDecoder(max_bp_iters=10_000, bp_method="minimum_sum",
-                                          osd_order=7, osd_method="osd_cs",
-                                          ms_scaling_factor=0.0),
-         "BP+OSD as Bravyi et al. decoded bivariate bicycle codes: min-sum with the "
-         "iteration-dependent scaling factor, 10,000 iterations, OSD-CS order 7 (stimbposd, "
-         "ldpc)", ("stimbposd", "ldpc"),
-         reference="Bravyi et al., Nature 627, 778 (2024); sbravyi/BivariateBicycleCodes "
-                   "decoder_run.py: ldpc's bposd_decoder(max_iter=10000, bp_method='ms', "
-                   "ms_scaling_factor=0, osd_method='osd_cs', osd_order=7); ms_scaling_factor=0 "
-                   "is the factor 1 - 2^-t in ldpc >= 2.1.6 (src_cpp/bp.hpp), as in the legacy "
-                   "ldpc the authors ran")
-_builtin("bplsd", BpLsdDecoder,
-         "BP+LSD: belief propagation, then localised statistics decoding (stimbposd, ldpc)",
-         ("stimbposd", "ldpc"),
-         reference="Hillmann et al., arXiv 2406.18655 (2024); settings of ldpc's own sinter "
-                   "decoder (ldpc.sinter_decoders.SinterLsdDecoder: min-sum 0.625, max_iter = "
-                   "the number of errors, LSD order 0); the paper's own simulation settings "
-                   "were not read here")
-_builtin("relay-bp", RelayBpDecoder,
-         "Relay-BP: chained memory belief propagation on the hypergraph, with the relay-bp "
-         "package's sinter defaults (IBM, relay-bp)", ("relay_bp",),
-         reference="relay-bp 0.2.1's SinterDecoder_RelayBP defaults: gamma0 0.1, pre_iter 60, "
-                   "60 legs of 60 iterations, memory strengths in [-0.24, 0.66], stop after 5 "
-                   "solutions. Its decoder class defaults to pre_iter 80, 300 legs, stop after "
-                   "1; its README's gross-code example to pre_iter 80, 60 legs, stop after 1")
-_RELAY_GROSS = {"gamma0": 0.125, "pre_iter": 80, "set_max_iter": 60,
-                "gamma_interval": (-0.24, 0.66)}
-_TESSERACT_PUBLISHED = {"beam_climbing": True, "no_revisit_dets": True, "det_order": "index",
-                        "seed": 2384753}
-_builtin("relay-bp-gross-fast",
-         lambda: RelayBpDecoder(**_RELAY_GROSS, num_sets=300, stop_nconv=1),
-    "Relay-BP-1 for the gross code: stop after the first solution (Mueller et al.)",
-    ("relay_bp",),
-    reference="Mueller et al., arXiv 2506.01779 (2025), Relay-BP-1 as NVIDIA's cudaqx Relay-BP "
-              "guide and third-party reproductions quote it (gamma0 0.125, T0 80, Tr 60, "
-              "gamma in [-0.24, 0.66], S 1, R 301 legs counting the first); the paper's text "
-              "was not reachable here. The relay-bp repository's own gross-code notebook "
-              "uses gamma0 0.1")
-_builtin("relay-bp-gross-accurate",
-         lambda: RelayBpDecoder(**_RELAY_GROSS, num_sets=600, stop_nconv=5),
-    "Relay-BP-5 for the gross code: keep the lightest of 5 solutions (Mueller et al.)",
-    ("relay_bp",),
-    reference="Mueller et al., arXiv 2506.01779 (2025), Relay-BP-5 as NVIDIA's cudaqx Relay-BP "
-              "guide and third-party reproductions quote it (S 5, R 601 legs counting the "
-              "first; otherwise as relay-bp-gross-fast); the paper's text was not reachable "
-              "here. The relay-bp GettingStarted notebook's gross-code cell: gamma0 0.1, "
-              "pre_iter 80, 300 legs, S 5")
-_builtin("tesseract", TesseractDecoder,
-         "Tesseract: A* search for the most likely error, beam-pruned, with the package's "
-         "configuration defaults (beam 5, one detector order) (Google, tesseract-decoder)",
-         ("tesseract_decoder",))
-_builtin("tesseract-long-beam", lambda: TesseractDecoder(
-    **_TESSERACT_PUBLISHED, det_beam=20, pqlimit=1_000_000, num_det_orders=21),
-    "Tesseract's long-beam profile (Beni et al.): beam 20 with climbing, 21 detector orders",
-    ("tesseract_decoder",),
-    reference="Beni, Higgott, Shutty, arXiv 2503.10988 (2025): quantumlib/tesseract-decoder "
-              "README, 'Good Starting Points' (the two sets of parameters used in the paper) "
-              "and make_tesseract_sinter_decoders_dict: det_beam 20, beam_climbing, "
-              "no_revisit_dets, pqlimit 1,000,000, 21 orders by detector index, seed 2384753")
-_builtin("tesseract-short-beam", lambda: TesseractDecoder(
-    **_TESSERACT_PUBLISHED, det_beam=15, pqlimit=200_000, num_det_orders=16),
-    "Tesseract's short-beam profile (Beni et al.): beam 15 with climbing, 16 detector orders",
-    ("tesseract_decoder",),
-    reference="Beni, Higgott, Shutty, arXiv 2503.10988 (2025): quantumlib/tesseract-decoder "
-              "README, 'Good Starting Points': det_beam 15, beam_climbing, no_revisit_dets, "
-              "pqlimit 200,000, 16 orders by detector index, seed 2384753")
-_builtin("chromobius", ChromobiusDecoder,
-         "Chromobius: Mobius matching for colour codes, on detectors annotated with their "
-         "colour (Gidney and Jones, chromobius)", ("chromobius",))
-_builtin("exact", ExactDecoder,
-         "exact maximum likelihood by a full probability table (<= 25 detectors)")
-_builtin("leakage-aware", _leakage_aware_sampler,
-         "leakage simulation (qec.leakage) decoded by matching that uses the leakage heralds",
-         source="leakage", kind="sampler")
+for _row in BUILTIN_DECODERS:  # qec's own decoders and published profiles come first
+    _REGISTRY.register(_row.name, _Entry(DecoderInfo(
+        name=_row.name, description=_row.description, requires=_row.requires,
+        source=_row.source, kind=_row.kind, reference=_row.reference), _row.factory))
 
 
 def _as_decoder(value: Any, *, name: str) -> Any:
@@ -259,6 +158,7 @@ def register_decoder(name: str, decoder: Any, *, description: str = "",
             decoder nor a callable.
 
     Examples:
+        >>> from qec.decoders import PyMatchingDecoder
         >>> register_decoder("my-matching", PyMatchingDecoder, description="demo")
         >>> resolve_decoder("my_matching")
         PyMatchingDecoder(correlated=False)
@@ -324,115 +224,6 @@ _SINTER_REQUIRES = {"fusion_blossom": ("fusion_blossom",), "hypergraph_union_fin
 def _sinter_name(name: str) -> str | None:
     wanted = normalize_name(name)
     return next((key for key in sinter.BUILT_IN_SAMPLERS if normalize_name(key) == wanted), None)
-
-
-def _split_parameters(text: str) -> list[str]:
-    """``"a=1,b=(2,3)"`` into ``["a=1", "b=(2,3)"]``: commas inside parentheses stay."""
-    parts, depth, current = [], 0, []
-    for character in text:
-        if character == "(":
-            depth += 1
-        elif character == ")":
-            depth -= 1
-        if character == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(character)
-    parts.append("".join(current))
-    return [part.strip() for part in parts if part.strip()]
-
-
-def _convert(spec: str, key: str, text: str, current: Any) -> Any:
-    """A parameter's text as the type of its current value."""
-    try:
-        if isinstance(current, bool):
-            lowered = text.lower()
-            if lowered not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError
-            return lowered in ("true", "1", "yes")
-        if isinstance(current, int):
-            number = float(text)
-            if not number.is_integer():
-                raise ValueError
-            return int(number)
-        if isinstance(current, float):
-            return float(text)
-        if isinstance(current, tuple):
-            inner = text.strip().removeprefix("(").removesuffix(")")
-            return tuple(float(v) for v in inner.split(",") if v.strip())
-    except ValueError:
-        kind = {bool: "true or false", int: "an integer", float: "a number",
-                tuple: "a tuple like (-0.24,0.66)"}[type(current)]
-        raise ValueError(f"decoder spec {spec!r}: {key}={text!r} must be {kind}") from None
-    return text
-
-
-def parse_decoder_spec(spec: str) -> tuple[str, dict[str, str]]:
-    """Splits a decoder spec ``NAME`` or ``NAME:KEY=VALUE,KEY=VALUE`` into its parts.
-
-    Raises:
-        ValueError: a parameter that is not ``KEY=VALUE``, or one given twice.
-
-    Examples:
-        >>> parse_decoder_spec("relay-bp:num_sets=300,gamma_interval=(-0.2,0.6)")
-        ('relay-bp', {'num_sets': '300', 'gamma_interval': '(-0.2,0.6)'})
-    """
-    base, separator, rest = spec.partition(":")
-    if not separator:
-        return spec, {}
-    parameters: dict[str, str] = {}
-    for part in _split_parameters(rest):
-        key, equals, value = part.partition("=")
-        key = key.strip().replace("-", "_")
-        if not equals or not key or not value.strip():
-            raise ValueError(f"decoder spec {spec!r}: {part!r} must be KEY=VALUE, like "
-                             "relay-bp:num_sets=300,stop_nconv=1")
-        if key in parameters:
-            raise ValueError(f"decoder spec {spec!r} gives {key} twice")
-        parameters[key] = value.strip()
-    if not parameters:
-        raise ValueError(f"decoder spec {spec!r} has no parameters after ':'; write NAME, or "
-                         "NAME:KEY=VALUE,...")
-    return base.strip(), parameters
-
-
-def _with_parameters(spec: str, decoder: Any, parameters: dict[str, str]) -> Any:
-    """``decoder`` (a dataclass) with the spec's parameters, checked by its own validation."""
-    if not dataclasses.is_dataclass(decoder) or isinstance(decoder, type):
-        raise ValueError(f"decoder spec {spec!r}: {type(decoder).__name__} takes no parameters")
-    fields = {f.name: getattr(decoder, f.name) for f in dataclasses.fields(decoder)}
-    unknown = sorted(set(parameters) - set(fields))
-    if unknown:
-        raise ValueError(f"decoder spec {spec!r}: no parameter {unknown[0]!r}; its parameters "
-                         f"are {', '.join(fields)}")
-    values = {key: _convert(spec, key, text, fields[key]) for key, text in parameters.items()}
-    return dataclasses.replace(decoder, **values)
-
-
-def _parameter_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        return "(" + ",".join(f"{v:g}" for v in value) + ")"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def split_decoder_list(text: str) -> list[str]:
-    """A comma-separated list of decoder names and specs, the specs' own ``KEY=VALUE``
-    parameters kept with their spec.
-
-    Examples:
-        >>> split_decoder_list("pymatching,relay-bp:num_sets=300,stop_nconv=1,tesseract")
-        ['pymatching', 'relay-bp:num_sets=300,stop_nconv=1', 'tesseract']
-    """
-    names: list[str] = []
-    for part in _split_parameters(text):
-        if names and ":" in names[-1] and "=" in part and ":" not in part:
-            names[-1] += "," + part  # another parameter of the spec before
-        else:
-            names.append(part)
-    return names
 
 
 def decoder_parameters(name_or_decoder: Any) -> dict[str, Any]:
