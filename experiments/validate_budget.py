@@ -21,13 +21,12 @@ from qec import NoiseModel
 from qec.codes import RotatedSurfaceCode
 from qec.studies._budget import (
     estimate_budget,
-    finite_difference_elasticity,
-    measure_shot_error,
     predict_shot_error,
     reweighted_shot_error,
     round_elasticities,
     scaled_noise,
 )
+from qec.studies._budget_checks import finite_difference_elasticity, measure_shot_error
 
 CODE = RotatedSurfaceCode(distance=5)
 ROUNDS = 5

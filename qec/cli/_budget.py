@@ -79,13 +79,13 @@ def run(args: argparse.Namespace) -> int:
     from qec.studies._budget import (
         budget_components,
         estimate_budget,
-        measure_shot_error,
         per_round,
         predict_shot_error,
         reweighted_shot_error,
         round_elasticities,
         scaled_noise,
     )
+    from qec.studies._budget_checks import measure_shot_error
 
     distances = parse_int_list(args.distances or str(args.distance), option="--distances")
     if args.rounds is not None and args.rounds < 1:
@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
                                                         per_round(measured.high, rounds)],
                               "measured_errors": errors_, "measured_shots": shots_}
     if args.leakage is not None:
-        from qec.studies._budget import leakage_shares
+        from qec.studies._leakage_share import leakage_shares
 
         removals = [r.strip() for r in args.leakage_removal.split(",") if r.strip()]
         d = distances[0]

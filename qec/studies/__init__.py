@@ -28,9 +28,9 @@ _LAZY = {
                      "round_profile", "run_profiles", "summarize_sweep", "sweep_tasks"),
                     "qec.studies._dqlr"),
     "StudyConfig": "qec.studies._dqlr_config",
-    **dict.fromkeys(("BudgetEstimate", "LeakageShare", "budget_components",
-                     "component_models", "estimate_budget", "leakage_shares"),
-                    "qec.studies._budget"),
+    **dict.fromkeys(("BudgetEstimate", "budget_components", "component_models",
+                     "estimate_budget"), "qec.studies._budget"),
+    **dict.fromkeys(("LeakageShare", "leakage_shares"), "qec.studies._leakage_share"),
 }
 
 

@@ -23,6 +23,12 @@ mechanism belongs to one component, and sampled with the fired mechanisms record
 
 so ``e_c = E[F S_c] / E[F]``, a ratio of two sample means, with a delta-method interval. The
 decoder is compiled once, for the unscaled model, as an experiment would use it.
+
+This module holds that estimator (with its resumable batches in the results database) and
+what follows from a budget: per-round elasticities, first-order and reweighted predictions of
+a scaled model. The independent estimates it is checked against are in
+:mod:`qec.studies._budget_checks`; leakage's share, which needs the leakage simulator, is in
+:mod:`qec.studies._leakage_share`.
 """
 
 from __future__ import annotations
@@ -45,13 +51,9 @@ from qec.noise import NoiseModel
 
 __all__ = [
     "BudgetEstimate",
-    "LeakageShare",
     "budget_components",
     "component_models",
     "estimate_budget",
-    "finite_difference_elasticity",
-    "leakage_shares",
-    "measure_shot_error",
     "per_round",
     "predict_shot_error",
     "reweighted_shot_error",
@@ -418,35 +420,6 @@ def predict_shot_error(budget: BudgetEstimate, scales: dict[str, float]) -> floa
     return math.exp(log)
 
 
-def measure_shot_error(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
-                       decoder: str, shots: int, seed: int,
-                       decoder_noise: NoiseModel | None = None, **circuit_options: Any
-                       ) -> tuple[int, int]:
-    """Direct Monte Carlo: (errors, shots) of the memory under ``noise``.
-
-    The decoder is compiled for ``decoder_noise`` when given (for example the unscaled model,
-    so that a finite difference keeps the decoder fixed, as the budget's elasticities do),
-    else for ``noise``; both must give circuits of the same shape.
-
-    Examples:
-        >>> from qec.codes import RepetitionCode
-        >>> errors, shots = measure_shot_error(RepetitionCode(distance=3), rounds=1, basis="Z",
-        ...     noise=NoiseModel.code_capacity(0.1), decoder="pymatching", shots=1000, seed=1)
-        >>> shots, 10 < errors < 60
-        (1000, True)
-    """
-    shots = int_at_least("shots", shots, 1)
-    circuit = memory_circuit(code, rounds=rounds, basis=basis, noise=noise, **circuit_options)
-    model = circuit if decoder_noise is None else memory_circuit(
-        code, rounds=rounds, basis=basis, noise=decoder_noise, **circuit_options)
-    compiled = resolve_decoder(decoder).compile_decoder_for_dem(
-        dem=detector_error_model_for_circuit(model))
-    dets, obs = circuit.compile_detector_sampler(seed=seed).sample(
-        shots, separate_observables=True, bit_packed=True)
-    predicted = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
-    return int(np.count_nonzero(np.any(predicted != obs, axis=1))), shots
-
-
 def reweighted_shot_error(budget: BudgetEstimate, code: StabilizerCode, *, rounds: int,
                           basis: str, noise: NoiseModel, scales: dict[str, float],
                           **circuit_options: Any) -> tuple[float, float]:
@@ -485,196 +458,3 @@ def reweighted_shot_error(budget: BudgetEstimate, code: StabilizerCode, *, round
     estimate = float(weights.sum() / n)
     variance = float((weights ** 2).sum() / n - estimate ** 2) / n
     return estimate, math.sqrt(max(variance, 0.0))
-
-
-def finite_difference_elasticity(code: StabilizerCode, *, rounds: int, basis: str,
-                                 noise: NoiseModel, component: str, step: float = 0.2,
-                                 decoder: str = "pymatching", shots: int, seed: int = 0,
-                                 batch_size: int = 10_000, **circuit_options: Any
-                                 ) -> tuple[float, float]:
-    """One elasticity by a central finite difference with common random numbers.
-
-    The error per shot is measured with ``component`` scaled by ``1 + step`` and by
-    ``1 - step`` on the *same* shots: each shot is sampled at the larger rate (with its fired
-    mechanisms), and the smaller-rate shot is the same one with each fired mechanism of the
-    component kept with probability ``q_j(1 - step) / q_j(1 + step)`` (an exact coupling, by
-    thinning). The two failure indicators are then strongly correlated, and the difference of
-    their logarithms is far less noisy than with independent runs. The decoder stays the one
-    compiled for the unscaled model, as in :func:`estimate_budget`.
-
-    Returns:
-        ``(elasticity, standard error)`` of ``d ln P / d ln s`` (delta method, with the
-        covariance of the paired shots).
-
-    Raises:
-        ValueError: an unknown component, a step outside (0, 1), no failure at either end.
-
-    Examples:
-        >>> from qec.codes import RepetitionCode
-        >>> value, error = finite_difference_elasticity(
-        ...     RepetitionCode(distance=3), rounds=1, basis="Z",
-        ...     noise=NoiseModel.code_capacity(0.1), component="before_round_data_flip",
-        ...     step=0.2, shots=50_000, seed=2)
-        >>> abs(value - 1.93) < 4 * error < 0.4   # exact difference quotient: 1.93
-        True
-    """
-    components = budget_components(noise)
-    if component not in components:
-        raise ValueError(f"component={component!r} must be one of {', '.join(components)}")
-    if not 0 < step < 1:
-        raise ValueError(f"step={step!r} must be in (0, 1)")
-    shots = int_at_least("shots", shots, 1)
-    batch_size = int_at_least("batch_size", batch_size, 1)
-    circuit = memory_circuit(code, rounds=rounds, basis=basis, noise=noise, **circuit_options)
-    high = scaled_noise(noise, {component: 1 + step})
-    low = scaled_noise(noise, {component: 1 - step})
-    targets, q_high, _, owner = _mechanisms(code, rounds=rounds, basis=basis, noise=high,
-                                            components=components,
-                                            circuit_options=circuit_options)
-    _, q_low, _, _ = _mechanisms(code, rounds=rounds, basis=basis, noise=low,
-                                 components=components, circuit_options=circuit_options)
-    index = components.index(component)
-    keep = np.ones(len(q_high))
-    mine = owner == index
-    keep[mine] = np.divide(q_low[mine], q_high[mine], out=np.zeros(int(mine.sum())),
-                           where=q_high[mine] > 0)
-    union = _union_model(targets, q_high, circuit)
-    n_det, n_obs = circuit.num_detectors, circuit.num_observables
-    flips = np.zeros((len(targets), n_det + n_obs), dtype=np.uint8)
-    for j, t in enumerate(targets):
-        for target in t:
-            if target.is_relative_detector_id():
-                flips[j, target.val] ^= 1
-            elif target.is_logical_observable_id():
-                flips[j, n_det + target.val] ^= 1
-    compiled = resolve_decoder(decoder).compile_decoder_for_dem(
-        dem=detector_error_model_for_circuit(circuit))
-    sampler = union.compile_sampler(seed=seed)
-    rng = np.random.default_rng(seed)
-    fail_high = fail_low = fail_both = 0
-    done = 0
-    while done < shots:
-        size = min(batch_size, shots - done)
-        dets, obs, errs = sampler.sample(shots=size, return_errors=True, bit_packed=False)
-        rows, cols = np.nonzero(errs[:, mine])
-        cols = np.nonzero(mine)[0][cols]
-        dropped = rng.random(len(cols)) >= keep[cols]
-        both = np.concatenate([dets, obs], axis=1).astype(np.uint8)
-        thinned = both.copy()
-        np.bitwise_xor.at(thinned, rows[dropped], flips[cols[dropped]])
-        results = []
-        for table in (both, thinned):
-            predicted = compiled.decode_shots_bit_packed(
-                bit_packed_detection_event_data=np.packbits(table[:, :n_det], axis=1,
-                                                            bitorder="little"))
-            actual = np.packbits(table[:, n_det:], axis=1, bitorder="little")
-            results.append(np.any(predicted != actual, axis=1))
-        fail_high += int(results[0].sum())
-        fail_low += int(results[1].sum())
-        fail_both += int((results[0] & results[1]).sum())
-        done += size
-    if fail_high == 0 or fail_low == 0:
-        raise ValueError(f"no failure at one end of the difference ({fail_high} and {fail_low} "
-                         f"in {shots} shots): sample more shots")
-    p_high, p_low = fail_high / shots, fail_low / shots
-    covariance = fail_both / shots - p_high * p_low
-    variance = ((p_high * (1 - p_high)) / p_high ** 2 + (p_low * (1 - p_low)) / p_low ** 2
-                - 2 * covariance / (p_high * p_low)) / shots
-    width = math.log(1 + step) - math.log(1 - step)
-    return ((math.log(p_high) - math.log(p_low)) / width,
-            math.sqrt(max(variance, 0.0)) / width)
-
-
-@dataclasses.dataclass(frozen=True)
-class LeakageShare:
-    """The share of the logical error that leakage is responsible for, under one removal
-    strategy.
-
-    Attributes:
-        removal: ``"none"``, ``"mlr"`` or ``"dqlr"``.
-        leakage: the leakage rate per qubit per two-qubit gate.
-        with_leakage: the logical error per shot of the circuit with leakage (interval).
-        without_leakage: the same circuit (same removal operations) at leakage rate 0.
-        share: ``1 - P(without) / P(with)``, the fraction of the logical error that goes away
-            when leakage does.
-        share_interval: its interval (delta method on the log ratio of two binomials).
-    """
-
-    removal: str
-    leakage: float
-    with_leakage: Any
-    without_leakage: Any
-    share: float
-    share_interval: tuple[float, float]
-
-
-def leakage_shares(*, code: str, distance: int, rounds: int, basis: str, noise: str,
-                   p: float, leakage: float, removals: Sequence[str] = ("none", "mlr", "dqlr"),
-                   decoder: str = "pymatching", shots: int, seed: int = 0, db: Any,
-                   workers: int | None = None, confidence: float = 0.95
-                   ) -> tuple[LeakageShare, ...]:
-    """Leakage's share of the logical error, per removal strategy, from direct sampling.
-
-    Leakage is not a rate of the Pauli error model: its effect goes through the leakage
-    simulator (:class:`qec.leakage.LeakageSampler`), so its share is measured by switching it
-    off: for each strategy, the memory experiment with ``leakage`` and the same circuit (same
-    removal operations and their own errors) with leakage rate 0, sampled with
-    :func:`qec.sampling.collect` into ``db`` (durable and resumable like every sampling run).
-
-    Args:
-        code, distance, rounds, basis, noise, p, decoder: the memory experiment, as for
-            :func:`qec.sampling.memory_task`.
-        leakage: leakage rate per qubit per two-qubit gate, positive.
-        removals: the strategies to compare.
-        shots: shots per task.
-        seed: the sampling seed.
-        db: the results database (path or open store).
-        workers: worker processes (all cores when None).
-        confidence: the intervals' coverage.
-
-    Returns:
-        One :class:`LeakageShare` per strategy, in order.
-
-    Raises:
-        ValueError: bad arguments (as :func:`qec.sampling.memory_task` and
-            :func:`qec.sampling.collect` raise them), a rate that is not positive.
-
-    Examples:
-        >>> import tempfile
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     shares = leakage_shares(code="surface", distance=3, rounds=6, basis="Z",
-        ...         noise="si1000", p=0.002, leakage=0.004, removals=("none", "dqlr"),
-        ...         shots=4000, seed=1, db=f"{tmp}/l.db", workers=1)
-        >>> [s.removal for s in shares], shares[0].share > shares[1].share
-        (['none', 'dqlr'], True)
-    """
-    from scipy.stats import norm
-
-    from qec.sampling import collect, memory_task
-
-    if isinstance(leakage, bool) or not isinstance(leakage, (int, float, np.integer,
-                                                              np.floating)) or not leakage > 0:
-        raise ValueError(f"leakage={leakage!r} must be a positive rate")
-    pairs = []
-    for removal in removals:
-        common = dict(code=code, distance=distance, rounds=rounds, basis=basis, noise=noise,
-                      p=p, decoder=decoder, leakage_removal=removal)
-        pairs.append((memory_task(**common, leakage=float(leakage)),
-                      memory_task(**common, leakage=0.0)))
-    stats = collect([t for pair in pairs for t in pair], db=db, max_shots=shots, seed=seed,
-                    workers=workers, progress=None)
-    z = float(norm.ppf(0.5 + confidence / 2))
-    out = []
-    for index, removal in enumerate(removals):
-        on, off = stats[2 * index], stats[2 * index + 1]
-        a, b = on.logical_error(confidence=confidence), off.logical_error(confidence=confidence)
-        if on.errors == 0 or off.errors == 0:
-            share, interval = math.nan, (math.nan, math.nan)
-        else:
-            log_ratio = math.log(b.estimate / a.estimate)
-            sd = math.sqrt((1 - a.estimate) / on.errors + (1 - b.estimate) / off.errors)
-            share = 1 - math.exp(log_ratio)
-            interval = (1 - math.exp(log_ratio + z * sd), 1 - math.exp(log_ratio - z * sd))
-        out.append(LeakageShare(removal=removal, leakage=float(leakage), with_leakage=a,
-                                without_leakage=b, share=share, share_interval=interval))
-    return tuple(out)

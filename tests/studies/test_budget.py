@@ -15,12 +15,11 @@ from qec.studies._budget import (
     budget_components,
     component_models,
     estimate_budget,
-    finite_difference_elasticity,
-    measure_shot_error,
     predict_shot_error,
     reweighted_shot_error,
     scaled_noise,
 )
+from qec.studies._budget_checks import finite_difference_elasticity, measure_shot_error
 
 Z = 4.0  # tolerance in standard errors
 
