@@ -31,6 +31,7 @@ from qec.circuits._memory import (
     LEAKAGE_REMOVALS,
     memory_circuit,
     resolve_cycle,
+    resolve_detectors,
 )
 
 # Not in __all__, but ``qec.circuits.MAX_QUBIT_ROUNDS`` stays where memory_circuit's docs point.
@@ -45,4 +46,5 @@ __all__ = [
     "circuit_distance_search",
     "memory_circuit",
     "resolve_cycle",
+    "resolve_detectors",
 ]

@@ -25,8 +25,13 @@ DETECTOR_SETS: tuple[str, ...] = ("all", "basis")
 MAX_QUBIT_ROUNDS = 50_000_000
 
 
-def resolve_cycle(code: StabilizerCode, cycle: str | None) -> str:
+def resolve_cycle(code: StabilizerCode, cycle: str | None, noise: NoiseModel | None = None
+                  ) -> str:
     """The syndrome cycle ``memory_circuit`` builds: ``cycle``, or the code's default.
+
+    A bivariate bicycle code's default is the paper's overlapped cycle, which is written for
+    the CX gate set without leakage; under a CZ-native model (SI1000) or one with leakage, the
+    default is the standard cycle instead (asking for ``cycle="overlapped"`` there is an error).
 
     Examples:
         >>> from qec.codes import ColorCode, RotatedSurfaceCode
@@ -34,16 +39,45 @@ def resolve_cycle(code: StabilizerCode, cycle: str | None) -> str:
         'standard'
         >>> resolve_cycle(ColorCode(distance=3), None)
         'superdense'
+        >>> from qec.codes import BivariateBicycleCode
+        >>> bb = BivariateBicycleCode.published(72)
+        >>> resolve_cycle(bb, None, NoiseModel.sd6(0.001)), resolve_cycle(bb, None,
+        ...                                                               NoiseModel.si1000(0.001))
+        ('overlapped', 'standard')
         >>> resolve_cycle(ColorCode(distance=3), "fast")
         Traceback (most recent call last):
             ...
         ValueError: cycle='fast' must be one of 'standard', 'overlapped', 'superdense'
     """
     if cycle is None:
-        return getattr(code, "default_cycle", "standard")
+        cycle = getattr(code, "default_cycle", "standard")
+        cx_only = noise is not None and (noise.two_qubit_gate != "CX" or noise.leakage is not None)
+        return "standard" if cycle == "overlapped" and cx_only else cycle
     if cycle not in CYCLES:
         raise ValueError(f"cycle={cycle!r} must be one of {', '.join(map(repr, CYCLES))}")
     return cycle
+
+
+def resolve_detectors(code: StabilizerCode, detectors: str | None) -> str:
+    """The detectors ``memory_circuit`` declares: ``detectors``, or the code's default.
+
+    Examples:
+        >>> from qec.codes import BivariateBicycleCode, RotatedSurfaceCode
+        >>> resolve_detectors(RotatedSurfaceCode(distance=3), None)
+        'all'
+        >>> resolve_detectors(BivariateBicycleCode.published(72), None)
+        'basis'
+        >>> resolve_detectors(RotatedSurfaceCode(distance=3), "some")
+        Traceback (most recent call last):
+            ...
+        ValueError: detectors='some' must be one of 'all', 'basis'
+    """
+    if detectors is None:
+        return getattr(code, "default_detectors", "all")
+    if detectors not in DETECTOR_SETS:
+        raise ValueError(f"detectors={detectors!r} must be one of "
+                         f"{', '.join(map(repr, DETECTOR_SETS))}")
+    return detectors
 
 
 def _validate(code: object, rounds: object, basis: object, noise: object) -> int:
@@ -93,7 +127,7 @@ def memory_circuit(
     leakage_removal: str = "none",
     removal_period: int = 1,
     cycle: str | None = None,
-    detectors: str = "all",
+    detectors: str | None = None,
 ) -> stim.Circuit:
     """Builds a noisy memory experiment: prepare, measure stabilizers ``rounds`` times, read out.
 
@@ -162,7 +196,9 @@ def memory_circuit(
             ``"basis"``: only those of the memory basis' stabilizers, the ones that see the
             errors the observables do (for a CSS code). That is how Bravyi et al. and the
             relay-bp examples decode BB codes: a smaller model without the other basis'
-            detectors, on which belief propagation converges far more often.
+            detectors, on which belief propagation converges far more often. None (the
+            default): the code's own (``code.default_detectors``: ``"basis"`` for bivariate
+            bicycle codes, whose default cycle is also the paper's, ``"all"`` otherwise).
 
     Returns:
         The circuit; rounds after the first are folded into a ``REPEAT`` block.
@@ -193,19 +229,17 @@ def memory_circuit(
         (24, 3)
         >>> from qec.codes import BivariateBicycleCode
         >>> bb = memory_circuit(BivariateBicycleCode.published(72), rounds=2, basis="Z",
-        ...                     noise=NoiseModel.sd6(0.001), cycle="overlapped")
-        >>> bb.num_detectors, bb.num_observables, bb.num_ticks
+        ...                     noise=NoiseModel.sd6(0.001), detectors="all")
+        >>> bb.num_detectors, bb.num_observables, bb.num_ticks  # the overlapped cycle
         (144, 12, 16)
         >>> memory_circuit(BivariateBicycleCode.published(72), rounds=2, basis="Z",
-        ...                noise=NoiseModel.sd6(0.001), detectors="basis").num_detectors
+        ...                noise=NoiseModel.sd6(0.001)).num_detectors  # the paper's: Z only
         108
     """
     rounds = _validate(code, rounds, basis, noise)
     _check_removal(leakage_removal, removal_period)
-    cycle = resolve_cycle(code, cycle)
-    if detectors not in DETECTOR_SETS:
-        raise ValueError(f"detectors={detectors!r} must be one of "
-                         f"{', '.join(map(repr, DETECTOR_SETS))}")
+    cycle = resolve_cycle(code, cycle, noise)
+    detectors = resolve_detectors(code, detectors)
     if cycle == "overlapped":
         return _overlapped_memory(code, rounds=rounds, basis=basis, noise=noise,
                                   leakage_removal=leakage_removal, detectors=detectors)

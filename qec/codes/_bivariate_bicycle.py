@@ -136,6 +136,10 @@ class BivariateBicycleCode(StabilizerCode):
 
     name: ClassVar[str] = "bb"
     independent_checks: ClassVar[bool] = False
+    # The circuit of the paper: its depth-8 cycle, and the memory basis' detectors, the model
+    # its BP+OSD decoded (pass cycle="standard" or detectors="all" for the others).
+    default_cycle: ClassVar[str] = "overlapped"
+    default_detectors: ClassVar[str] = "basis"
     l: int  # noqa: E741
     m: int
     a: str

@@ -102,6 +102,8 @@ class StabilizerCode(abc.ABC):
     supported_bases: ClassVar[tuple[str, ...]] = ("X", "Z")
     default_cycle: ClassVar[str] = "standard"
     """The syndrome cycle :func:`qec.memory_circuit` builds unless told otherwise."""
+    default_detectors: ClassVar[str] = "all"
+    """The detectors :func:`qec.memory_circuit` declares unless told otherwise."""
     independent_checks: ClassVar[bool] = True
     """Whether the generators must be independent (False for codes with redundant checks,
     such as the toric code, whose checks multiply to the identity)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qec.circuits import memory_circuit, resolve_cycle
+from qec.circuits import memory_circuit, resolve_cycle, resolve_detectors
 from qec.codes import code_from_name, spec_metadata
 from qec.data import Task
 from qec.decoders import canonical_decoder_name, decoder_is_known
@@ -27,7 +27,7 @@ def memory_task(
     removal_period: int = 1,
     rounds_rule: str | None = None,
     cycle: str | None = None,
-    detectors: str = "all",
+    detectors: str | None = None,
 ) -> Task:
     """The :class:`Task` of a memory experiment built by :func:`qec.memory_circuit`.
 
@@ -60,10 +60,12 @@ def memory_task(
         cycle: the syndrome-cycle layout of :func:`qec.memory_circuit`: ``"standard"``,
             ``"overlapped"`` (Bravyi et al.'s depth-8 cycle) or ``"superdense"`` (Gidney and
             Jones's colour-code cycle); None (the default) is the code's own default
-            (superdense for the colour code, standard for the others). Stored as metadata
+            (superdense for the colour code, overlapped for bivariate bicycle codes, standard
+            for the others). Stored as metadata
             ``cycle`` when not standard.
-        detectors: ``"all"`` or ``"basis"`` (see :func:`qec.memory_circuit`); stored as
-            metadata ``detectors`` when not all.
+        detectors: ``"all"`` or ``"basis"`` (see :func:`qec.memory_circuit`); None (the
+            default) is the code's own (basis for bivariate bicycle codes, whose default cycle
+            is the paper's overlapped one). Stored as metadata ``detectors`` when not all.
 
     Returns:
         A task whose metadata holds all of the above under the standard keys (the leakage keys
@@ -104,7 +106,8 @@ def memory_task(
             f"leakage_removal={leakage_removal!r} and removal_period={removal_period!r} need "
             "leakage: give leakage=RATE too")
     code_object = code_from_name(code, distance=distance)
-    cycle = resolve_cycle(code_object, cycle)
+    cycle = resolve_cycle(code_object, cycle, model)
+    detectors = resolve_detectors(code_object, detectors)
     circuit = memory_circuit(
         code_object,
         rounds=rounds,

@@ -85,7 +85,7 @@ def benchmark_decoders(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     cycle: str | None = None,
-    detectors: str = "all",
+    detectors: str | None = None,
 ) -> list[DecoderBenchmarkRow]:
     """Runs every decoder on the same sampled detection events and measures accuracy and latency.
 
@@ -115,7 +115,8 @@ def benchmark_decoders(
         progress: called with one line of text per finished decoder, when given.
         cycle: the syndrome cycle of ``qec.memory_circuit`` (``"overlapped"``: Bravyi et
             al.'s depth-8 cycle for bivariate bicycle codes; None: the code's default).
-        detectors: ``"all"`` or ``"basis"`` (only the memory basis' detectors).
+        detectors: ``"all"`` or ``"basis"`` (only the memory basis' detectors); None: the
+            code's default.
 
     Returns:
         One row per (distance, p, decoder), in that order.

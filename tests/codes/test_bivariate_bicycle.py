@@ -207,9 +207,10 @@ def test_the_overlapped_cycle_has_the_papers_noise_locations():
 
 def test_basis_detectors_keep_the_memory_basis_checks():
     code = BivariateBicycleCode.published(72)
-    full = qec.memory_circuit(code, rounds=3, basis="X", noise=qec.NoiseModel.sd6(0.002))
+    full = qec.memory_circuit(code, rounds=3, basis="X", noise=qec.NoiseModel.sd6(0.002),
+                              cycle="standard", detectors="all")
     basis_only = qec.memory_circuit(code, rounds=3, basis="X", noise=qec.NoiseModel.sd6(0.002),
-                                    detectors="basis")
+                                    cycle="standard", detectors="basis")
     assert basis_only.num_detectors == 4 * 36 < full.num_detectors
     # The same observables flip: the basis detectors are a subset of the full ones.
     _, obs_full = full.compile_detector_sampler(seed=3).sample(200, separate_observables=True)
@@ -248,13 +249,21 @@ def test_bposd_bb_uses_the_papers_scaling_and_tasks_record_the_cycle():
     assert BpOsdDecoder(ms_scaling_factor=np.float32(0.5)).ms_scaling_factor == 0.5
     with pytest.raises(ValueError, match=r"ms_scaling_factor=-1 must be a number in \[0, 1\]"):
         BpOsdDecoder(ms_scaling_factor=-1)
-    plain = memory_task(code="bb:72", distance=6, rounds=2, basis="Z", noise="sd6", p=0.003)
+    plain = memory_task(code="bb:72", distance=6, rounds=2, basis="Z", noise="sd6", p=0.003,
+                        cycle="standard", detectors="all")
     paper = memory_task(code="bb:72", distance=6, rounds=2, basis="Z", noise="sd6", p=0.003,
                         cycle="overlapped", detectors="basis")
     assert "cycle" not in plain.json_metadata and "detectors" not in plain.json_metadata
     assert (paper.json_metadata["cycle"], paper.json_metadata["detectors"]) == (
         "overlapped", "basis")
     assert plain.strong_id != paper.strong_id
+    # The family's defaults are the paper's circuit (under a CX model), recorded as such.
+    default = memory_task(code="bb:72", distance=6, rounds=2, basis="Z", noise="sd6", p=0.003)
+    assert default == paper
+    under_cz = memory_task(code="bb:72", distance=6, rounds=2, basis="Z", noise="si1000",
+                           p=0.003)
+    assert "cycle" not in under_cz.json_metadata  # the overlapped cycle is CX-only
+    assert under_cz.json_metadata["detectors"] == "basis"
 
 
 def test_circuit_distance_search_finds_the_72_codes_distance_in_a_cycle():
