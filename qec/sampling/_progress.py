@@ -71,13 +71,30 @@ def _eta(tasks: Sequence[TaskProgress], workers: int) -> float | None:
     return sum(left) / max(1, workers)  # type: ignore[arg-type]
 
 
-def _summary(tasks: Sequence[TaskProgress], *, workers: int, elapsed: float) -> str:
+def _summary(tasks: Sequence[TaskProgress], *, workers: int, elapsed: float,
+             new_shots: int) -> str:
+    """The summary line; ``new_shots`` were sampled by this run (the rest were stored), so the
+    rate says how fast this run goes, and a slow decoder shows within seconds."""
     done = sum(t.done for t in tasks)
     shots = sum(t.shots for t in tasks)
     errors = sum(t.errors for t in tasks)
     eta = "done" if done == len(tasks) else f"ETA {format_duration(_eta(tasks, workers))}"
+    rate = f"{new_shots / elapsed:,.0f} shots/s" if elapsed > 0 else "- shots/s"
     return (f"qec: {done}/{len(tasks)} tasks done, {shots:,} shots, {errors:,} errors, "
-            f"elapsed {format_duration(elapsed)}, {eta}")
+            f"{rate}, elapsed {format_duration(elapsed)}, {eta}")
+
+
+class _Counter:
+    """The shots a run found stored when it started, so that its rate counts only its own."""
+
+    def __init__(self) -> None:
+        self.start: int | None = None
+
+    def new_shots(self, tasks: Sequence[TaskProgress]) -> int:
+        shots = sum(t.shots for t in tasks)
+        if self.start is None:
+            self.start = shots
+        return shots - self.start
 
 
 class PlainProgress:
@@ -97,14 +114,17 @@ class PlainProgress:
         self.interval = interval
         self._start = time.monotonic()
         self._last = self._start
+        self._counter = _Counter()
 
     def update(self, tasks: Sequence[TaskProgress], *, workers: int, final: bool = False
                ) -> None:
         now = time.monotonic()
+        new_shots = self._counter.new_shots(tasks)
         if not final and now - self._last < self.interval:
             return
         self._last = now
-        self.stream.write(_summary(tasks, workers=workers, elapsed=now - self._start) + "\n")
+        self.stream.write(_summary(tasks, workers=workers, elapsed=now - self._start,
+                                   new_shots=new_shots) + "\n")
         self.stream.flush()
 
 
@@ -117,10 +137,12 @@ class LiveProgress:
         self._start = time.monotonic()
         self._last = -math.inf
         self._lines = 0
+        self._counter = _Counter()
 
     def update(self, tasks: Sequence[TaskProgress], *, workers: int, final: bool = False
                ) -> None:
         now = time.monotonic()
+        new_shots = self._counter.new_shots(tasks)
         if not final and now - self._last < self.interval:
             return
         self._last = now
@@ -130,7 +152,8 @@ class LiveProgress:
         hidden = max(0, len(rows) - room)
         rows = rows[:room]
         width = max((len(t.label) for t in rows), default=0)
-        lines = [_summary(tasks, workers=workers, elapsed=now - self._start)]
+        lines = [_summary(tasks, workers=workers, elapsed=now - self._start,
+                          new_shots=new_shots)]
         for t in rows:
             rate = f"{t.errors / t.shots:.2e}" if t.shots else "-"
             errors = f"{t.errors:,}" + (f"/{t.max_errors:,}" if t.max_errors is not None else "")
