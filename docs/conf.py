@@ -28,7 +28,8 @@ extensions = [
     "sphinxarg.ext",
 ]
 
-exclude_patterns = ["_build", "jupyter_execute", ".jupyter_cache", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_generated", "jupyter_execute", ".jupyter_cache",
+                    "**.ipynb_checkpoints"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
 
 # The notebook runs at every build, so the tutorial cannot go stale; a cell that raises fails it.
@@ -53,3 +54,18 @@ napoleon_use_ivar = True
 html_theme = "furo"
 html_title = f"qec {release}"
 html_static_path: list[str] = []
+
+
+def _write_option_table() -> None:
+    """The table of commands against shared options, read from the parsers (cli.md includes
+    it), so that it cannot disagree with ``qec COMMAND --help``."""
+    from qec.cli._main import build_parser
+    from qec.cli._options import vocabulary_table
+
+    folder = os.path.join(os.path.dirname(__file__), "_generated")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "options.md"), "w") as file:
+        file.write(vocabulary_table(build_parser()) + "\n")
+
+
+_write_option_table()

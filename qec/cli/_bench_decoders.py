@@ -6,10 +6,9 @@ import argparse
 import dataclasses
 import math
 import sys
-from pathlib import Path
 
-from qec.circuits import CYCLES, DETECTOR_SETS
-from qec.cli._common import CliError, add_output_options, parse_int_list, print_json
+from qec.cli._common import CliError, parse_int_list, parse_p_values, parse_rounds, print_json
+from qec.cli._options import add
 from qec.decoders import decoder_names
 
 NAME = "bench-decoders"
@@ -21,33 +20,8 @@ HELP = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec bench-decoders``."""
-    parser.add_argument("--code", default="surface", metavar="SPEC",
-                        help="code family or spec (default surface; e.g. bb:72, bb:144)")
-    parser.add_argument(
-        "--distances", default=None,
-        help="comma-separated distances (default 3,5,7; a code with its own distance, like "
-             "bb:144, takes none)"
-    )
-    parser.add_argument("--rounds", type=int, default=None,
-                        help="rounds per shot (default: the code distance)")
-    parser.add_argument(
-        "--p",
-        default="0.003,0.005,0.007,0.01",
-        help="comma-separated physical error rates (default 0.003,0.005,0.007,0.01)",
-    )
-    parser.add_argument(
-        "--decoders",
-        default=",".join(decoder_names()),
-        help="comma-separated decoder names (default: all; see `qec decoders`)",
-    )
-    parser.add_argument("--noise", default="si1000", help="noise model name (default si1000)")
-    parser.add_argument("--cycle", choices=CYCLES, default=None,
-                        help="syndrome cycle: standard, overlapped (Bravyi et al.'s depth-8 "
-                             "cycle for bivariate bicycle codes) or superdense (colour codes); "
-                             "default: the code's own")
-    parser.add_argument("--detectors", choices=DETECTOR_SETS, default="all",
-                        help="all detectors, or only the memory basis' (basis), as CSS decoders "
-                             "of BB codes use")
+    add(parser, "code", "distances", "rounds", "p-list", "decoders", "noise", "cycle",
+        "detectors", distances=None, p_list="0.003,0.005,0.007,0.01", decoders="all")
     parser.add_argument("--shots", type=int, default=20_000, help="shots per circuit")
     parser.add_argument(
         "--latency-shots", type=int, default=500, help="shots timed one at a time (default 500)"
@@ -58,21 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         help="seconds of batch decoding per decoder and circuit before stopping (default 30)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="sampler seed (default 0)")
-    parser.add_argument(
-        "--out", type=Path, required=True, help="directory for table.md, table.csv, figure.png"
-    )
-    add_output_options(parser)
-
-
-def _parse_floats(text: str, *, option: str) -> list[float]:
-    try:
-        values = [float(part) for part in text.split(",")]
-    except ValueError:
-        raise CliError(f"{option}={text!r} must be a comma-separated list of numbers") from None
-    if not values or any(not 0 < value < 1 for value in values):
-        raise CliError(f"{option}={text!r}: every rate must be in (0, 1)")
-    return values
+    add(parser, "out", "seed", "quiet", "json")
 
 
 def _json_row(row) -> dict:
@@ -95,12 +55,16 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--distances={args.distances} does not apply: --code {args.code} has its "
                        "own distance")
     distances = parse_int_list(args.distances or "3,5,7", option="--distances")
-    if args.rounds is not None and args.rounds < 1:
-        raise CliError(f"--rounds={args.rounds} must be a positive integer")
-    rates = _parse_floats(args.p, option="--p")
+    constant, factor = parse_rounds(args.rounds)
+    if factor > 1:
+        raise CliError(f"--rounds={args.rounds}: qec bench-decoders takes a number of rounds "
+                       "or d (one circuit per distance)")
+    rounds = constant if factor == 0 else None
+    rates = parse_p_values(args.p)
     from qec.decoders import split_decoder_list
 
-    names = split_decoder_list(args.decoders)
+    names = decoder_names() if args.decoders.strip() == "all" else split_decoder_list(
+        args.decoders)
     quiet = args.quiet or args.json
 
     def progress(line: str) -> None:
@@ -111,14 +75,14 @@ def run(args: argparse.Namespace) -> int:
     rows = benchmark_decoders(
         code=args.code,
         distances=distances,
-        rounds=args.rounds,
+        rounds=rounds,
         physical_error_rates=rates,
         decoders=names,
         noise=args.noise,
         shots=args.shots,
         latency_shots=args.latency_shots,
         time_budget_seconds=args.time_budget,
-        seed=args.seed,
+        seed=0 if args.seed is None else args.seed,
         progress=progress,
         cycle=args.cycle,
         detectors=args.detectors,

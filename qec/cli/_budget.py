@@ -5,9 +5,16 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from pathlib import Path
 
-from qec.cli._common import CliError, add_output_options, parse_int_list, print_json
+from qec.cli._common import (
+    CliError,
+    parse_int_list,
+    parse_rounds,
+    positive_int,
+    print_json,
+    rounds_of,
+)
+from qec.cli._options import add
 
 NAME = "budget"
 HELP = (
@@ -20,39 +27,22 @@ Z95 = 1.959963984540054
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec budget``."""
-    parser.add_argument("--code", default="surface", metavar="SPEC",
-                        help="code family (default surface)")
-    parser.add_argument("--distance", type=int, default=5, help="code distance (default 5)")
-    parser.add_argument("--distances", default=None,
-                        help="comma-separated distances (overrides --distance; two or more "
-                             "give the budget of 1/Lambda)")
-    parser.add_argument("--rounds", type=int, default=None,
-                        help="rounds per shot (default: the distance)")
-    parser.add_argument("--basis", choices=("X", "Z"), default="Z", help="memory basis")
-    parser.add_argument("--noise", default="si1000", help="noise model name (default si1000)")
-    parser.add_argument("--p", type=float, default=0.002,
-                        help="physical error rate (default 0.002)")
-    parser.add_argument("--decoder", default="pymatching", help="decoder (default pymatching)")
-    parser.add_argument("--shots", type=int, default=100_000,
+    add(parser, "code", "distance", "distances", "rounds", "basis", "noise", "p", "cycle",
+        "detectors", "decoder", distance=5, distances=None, p=0.002)
+    parser.add_argument("--shots", type=positive_int("--shots"), default=100_000,
                         help="shots per distance (default 100,000)")
-    parser.add_argument("--seed", type=int, default=0, help="sampler seed (default 0)")
     parser.add_argument("--scale", action="append", default=[], metavar="NAME=FACTOR",
                         help="what-if: scale a component (repeatable), e.g. measure_flip=0.5; "
                              "prints the prediction from the budget's own shots (likelihood-"
                              "ratio reweighting, and the first-order one from the "
                              "elasticities) beside a direct re-simulation")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="directory for budget.png (the stacked bar figure)")
     parser.add_argument("--leakage", type=float, default=None, metavar="RATE",
                         help="also measure leakage's share of the logical error at this "
                              "leakage rate per qubit per two-qubit gate, for each removal "
                              "strategy (with leakage against the same circuit without it)")
     parser.add_argument("--leakage-removal", default="none,mlr,dqlr",
                         help="removal strategies for --leakage (default none,mlr,dqlr)")
-    parser.add_argument("--db", type=Path, default=Path("budget.db"),
-                        help="results database (default budget.db; created if missing): every "
-                             "batch is stored as it completes, and re-running resumes")
-    add_output_options(parser)
+    add(parser, "out", "db", "seed", "quiet", "json")
 
 
 def _parse_scales(items: list[str], components: tuple[str, ...]) -> dict[str, float]:
@@ -88,10 +78,11 @@ def run(args: argparse.Namespace) -> int:
     from qec.studies._budget_checks import measure_shot_error
 
     distances = parse_int_list(args.distances or str(args.distance), option="--distances")
-    if args.rounds is not None and args.rounds < 1:
-        raise CliError(f"--rounds={args.rounds} must be a positive integer")
-    if args.shots < 1:
-        raise CliError(f"--shots={args.shots} must be a positive integer")
+    rule = parse_rounds(args.rounds)
+    seed = 0 if args.seed is None else args.seed  # a stored budget resumes under its seed
+    circuit_options = {key: value for key, value in (("cycle", args.cycle),
+                                                      ("detectors", args.detectors))
+                       if value is not None}
     noise = NoiseModel.from_name(args.noise, args.p)
     components = budget_components(noise)
     if not components:
@@ -102,12 +93,12 @@ def run(args: argparse.Namespace) -> int:
     warnings: list[str] = []
     results = {}
     for d, code in codes.items():
-        rounds = args.rounds or d
+        rounds = rounds_of(rule, d, code=args.code)
         if not quiet:
             sys.stderr.write(f"qec budget: d={d}, {rounds} rounds, {args.shots:,} shots ...\n")
         budget = estimate_budget(code, rounds=rounds, basis=args.basis, noise=noise,
-                                 decoder=args.decoder, shots=args.shots, seed=args.seed,
-                                 db=args.db)
+                                 decoder=args.decoder, shots=args.shots, seed=seed,
+                                 db=args.db, **circuit_options)
         if budget.errors < 100:
             warnings.append(f"d={d}: only {budget.errors} failures in {budget.shots} shots; "
                             "the elasticities are uncertain (sample more shots)")
@@ -153,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         first_order = per_round(predict_shot_error(budget, scales), rounds)
         reweighted, spread = reweighted_shot_error(budget, codes[distances[0]], rounds=rounds,
                                                    basis=args.basis, noise=noise,
-                                                   scales=scales)
+                                                   scales=scales, **circuit_options)
         predicted = per_round(reweighted, rounds)
         predicted_ci = [per_round(max(reweighted - Z95 * spread, 0.0), rounds),
                         per_round(reweighted + Z95 * spread, rounds)]
@@ -161,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
                                              basis=args.basis,
                                              noise=scaled_noise(noise, scales),
                                              decoder=args.decoder, shots=args.shots,
-                                             seed=args.seed + 1)
+                                             seed=seed + 1, **circuit_options)
         from qec.data import binomial_interval
 
         measured = binomial_interval(errors=errors_, shots=shots_, confidence=0.95)
@@ -177,14 +168,14 @@ def run(args: argparse.Namespace) -> int:
 
         removals = [r.strip() for r in args.leakage_removal.split(",") if r.strip()]
         d = distances[0]
-        rounds = args.rounds or d
+        rounds = rounds_of(rule, d, code=args.code)
         if not quiet:
             sys.stderr.write(f"qec budget: leakage {args.leakage} with {', '.join(removals)} "
                              f"removal, {args.shots:,} shots each ...\n")
         shares = leakage_shares(code=args.code, distance=d, rounds=rounds, basis=args.basis,
                                 noise=args.noise, p=args.p, leakage=args.leakage,
                                 removals=removals, decoder=args.decoder, shots=args.shots,
-                                seed=args.seed, db=args.db)
+                                seed=seed, db=args.db)
         summary["leakage"] = {
             share.removal: {
                 "rate": share.leakage, "share": share.share,

@@ -9,15 +9,12 @@ from typing import Any
 
 from qec.cli._common import (
     CliError,
-    add_custom_decoders_option,
-    add_executor_options,
-    add_output_options,
     check_run_options,
     load_custom_decoders,
-    positive_int,
     print_json,
     rate_cell,
 )
+from qec.cli._options import add
 
 NAME = "collect"
 HELP = ("sample stim circuit files (from any generator) into a database, each with each "
@@ -29,24 +26,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--circuits", type=Path, nargs="+", required=True, metavar="FILE",
         help="stim circuit files; each needs detectors and at least one OBSERVABLE_INCLUDE")
-    parser.add_argument(
-        "--decoders", default="pymatching",
-        help="comma-separated decoder names, each run on every circuit (default pymatching; "
-             "see qec decoders; sinter's built-in samplers work too)")
+    add(parser, "decoders")
     parser.add_argument(
         "--metadata", choices=("auto", "none"), default="auto",
         help="auto (default): metadata from key=value pairs in each file name, parsed like "
              "sinter's --metadata_func auto (d=5,p=0.001,rounds=5.stim gives d, p, rounds); "
              "none: no metadata")
-    parser.add_argument("--db", type=Path, required=True,
-                        help="results database (created if missing); re-running resumes")
-    parser.add_argument("--max-shots", type=positive_int("--max-shots"), required=True,
-                        help="stop a task at this many shots")
-    parser.add_argument("--max-errors", type=positive_int("--max-errors"), default=None,
-                        help="stop a task at this many logical errors")
-    add_custom_decoders_option(parser)
-    add_executor_options(parser)
-    add_output_options(parser)
+    add(parser, "db", "max-shots", "max-errors", "custom-decoders", "workers", "dask", "seed",
+        "quiet", "json", required=("max-shots",))
 
 
 def _metadata(path: Path, mode: str) -> dict[str, Any]:

@@ -1,45 +1,20 @@
-"""Helpers shared by the subcommands: user errors, --quiet/--json, parsing lists."""
+"""Helpers shared by the subcommands: user errors, parsing values, JSON output."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import re
 import sys
 from typing import Any
+
+MAX_P_VALUES = 200
+"""The most physical error rates one sweep may have (each is a separate task)."""
 
 
 class CliError(Exception):
     """A user mistake on the command line: printed as one line on stderr, exit status 2."""
-
-
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """Adds the ``--quiet`` and ``--json`` flags every long-running command takes."""
-    parser.add_argument(
-        "--quiet", action="store_true", help="print no progress and no human-readable summary"
-    )
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print a machine-readable JSON summary on stdout (implies no progress on stdout)",
-    )
-
-
-def add_parallel_options(parser: argparse.ArgumentParser) -> None:
-    """Adds ``--workers`` and ``--dask``: where the work runs."""
-    parser.add_argument("--workers", type=positive_int("--workers"), default=None,
-                        help="worker processes (default: all cores)")
-    parser.add_argument(
-        "--dask", default=None, metavar="ADDRESS",
-        help="run on Dask: a scheduler address (tcp://host:8786), or 'local' for a local "
-             "cluster of --workers workers (needs pip install 'qec-lab[dask]')")
-
-
-def add_executor_options(parser: argparse.ArgumentParser) -> None:
-    """Adds ``--workers``, ``--dask`` and ``--seed``, the options of every sampling command."""
-    add_parallel_options(parser)
-    parser.add_argument("--seed", type=int, default=None,
-                        help="root seed: the same seed gives the same results")
 
 
 def code_help() -> str:
@@ -50,15 +25,6 @@ def code_help() -> str:
                       for f in code_families())
     return (f"code family or spec, like surface or surface:distance=5 (default surface, the "
             f"rotated surface code); families: {names}")
-
-
-def add_custom_decoders_option(parser: argparse.ArgumentParser) -> None:
-    """Adds ``--custom-decoders MODULE:FUNCTION``, as ``sinter collect --custom_decoders``."""
-    parser.add_argument(
-        "--custom-decoders", default=None, metavar="MODULE:FUNCTION",
-        help="decoders from your own code: FUNCTION() in MODULE returns a dict of decoder name "
-             "to sinter.Decoder (or sinter.Sampler), as for sinter collect --custom_decoders; "
-             "those names come first for --decoder(s)")
 
 
 def load_custom_decoders(spec: str | None) -> dict[str, Any]:
@@ -201,3 +167,93 @@ def check_run_options(args: argparse.Namespace) -> None:
     out = getattr(args, "out", None)
     if out is not None and out.exists() and not out.is_dir():
         raise CliError(f"--out={str(out)!r} exists and is not a directory")
+
+
+def parse_p_values(text: str) -> list[float]:
+    """Parses ``--p``: a list ``0.002,0.004`` or a log-spaced range ``lo:hi:n``.
+
+    Range values are rounded to 4 significant digits so they read well in tables.
+
+    Raises:
+        CliError: for an empty or malformed list, or a value outside (0, 1).
+
+    Examples:
+        >>> parse_p_values("0.002, 0.004")
+        [0.002, 0.004]
+        >>> parse_p_values("0.001:0.1:3")
+        [0.001, 0.01, 0.1]
+    """
+    text = text.strip()
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise CliError(f"--p={text!r} must be a list like 0.002,0.004 or a range lo:hi:n")
+        try:
+            low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
+        except ValueError:
+            raise CliError(
+                f"--p={text!r}: a range is lo:hi:n with numbers lo < hi and an integer n >= 2"
+            ) from None
+        if count < 2 or not low < high:
+            raise CliError(f"--p={text!r}: a range lo:hi:n needs lo < hi and n >= 2")
+        if count > MAX_P_VALUES:
+            raise CliError(f"--p={text!r}: n={count:,} physical error rates is more than the "
+                           f"{MAX_P_VALUES} a sweep may have (each is a separate task)")
+        if not (low > 0 and high < 1):
+            raise CliError(f"--p={text!r}: the range must lie strictly between 0 and 1")
+        import numpy as np
+
+        values = [float(f"{v:.4g}") for v in np.geomspace(low, high, count)]
+    else:
+        parts = [part.strip() for part in text.split(",")]
+        if not text or any(not part for part in parts):
+            raise CliError(f"--p={text!r} must be a comma-separated list of numbers, like "
+                           "0.002,0.004, or a range lo:hi:n")
+        values = []
+        for part in parts:
+            try:
+                values.append(float(part))
+            except ValueError:
+                raise CliError(f"--p={text!r}: {part!r} is not a number") from None
+    for value in values:
+        if not (0 < value < 1) or math.isnan(value):
+            raise CliError(f"--p={text!r}: p={value!r} must be strictly between 0 and 1")
+    return sorted(set(values))
+
+
+def parse_rounds(text: str) -> tuple[int, int]:
+    """Parses ``--rounds``: a number ``N``, ``d`` or a multiple ``Kd``, as (constant, factor).
+
+    The rounds of a distance ``d`` are then ``constant + factor * d``.
+
+    Examples:
+        >>> parse_rounds("d"), parse_rounds("3d"), parse_rounds("10")
+        ((0, 1), (0, 3), (10, 0))
+    """
+    text = text.strip().lower()
+    match = re.fullmatch(r"(\d*)d", text)
+    if match:
+        factor = int(match.group(1) or 1)
+        if factor < 1:
+            raise CliError(f"--rounds={text!r}: the multiple of d must be positive, like 3d")
+        return 0, factor
+    if re.fullmatch(r"\d+", text) and int(text) >= 1:
+        return int(text), 0
+    raise CliError(f"--rounds={text!r} must be a positive integer, 'd' or a multiple like '3d'")
+
+
+def rounds_of(rule: tuple[int, int], distance: int | None, *, code: str) -> int:
+    """The rounds of a ``--rounds`` rule (:func:`parse_rounds`) at one distance.
+
+    Raises:
+        CliError: a rule in multiples of d for a code whose distance is not known.
+
+    Examples:
+        >>> rounds_of((0, 3), 5, code="surface"), rounds_of((10, 0), None, code="steane")
+        (15, 10)
+    """
+    constant, factor = rule
+    if factor and distance is None:
+        raise CliError(f"--rounds in multiples of d needs the code's distance, which --code "
+                       f"{code} does not know; give a number of rounds")
+    return constant + factor * (distance or 0)

@@ -9,12 +9,11 @@ from typing import Any
 
 from qec.cli._common import (
     CliError,
-    add_output_options,
-    add_parallel_options,
     check_run_options,
     print_json,
     rate_cell,
 )
+from qec.cli._options import add
 
 NAME = "decode"
 HELP = (
@@ -85,10 +84,7 @@ def experiments_from_args(args: argparse.Namespace) -> list[Any]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec decode``."""
     add_input_options(parser)
-    parser.add_argument("--decoders", default="pymatching",
-                        help="comma-separated decoder names, profiles or specs like "
-                             "relay-bp:num_sets=300,stop_nconv=1 (default pymatching; see "
-                             "`qec decoders`)")
+    add(parser, "decoders")
     parser.add_argument(
         "--dem", default="noisy",
         help="comma-separated error models: noisy (the noisy circuit's), shipped (every model "
@@ -97,19 +93,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "--out PATH), file:PATH (default noisy)")
     parser.add_argument("--exclude-bursts", action="store_true",
                         help="flag burst shots (cosmic-ray-like) and count them as discards")
-    parser.add_argument("--distance", type=int, default=None,
-                        help="one experiment: its code distance, for the database")
-    parser.add_argument("--rounds", type=int, default=None,
-                        help="one experiment: its rounds, for the database")
-    parser.add_argument("--basis", choices=("X", "Z"), default=None,
-                        help="one experiment: its memory basis, for the database")
-    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("results"),
-                        help="output directory (default results)")
-    parser.add_argument("--db", type=pathlib.Path, default=None,
-                        help="results database (default OUT/decode.db; created if missing); "
-                             "re-running resumes")
-    add_parallel_options(parser)
-    add_output_options(parser)
+    add(parser, "experiment-distance", "experiment-rounds", "experiment-basis", "out", "db",
+        "workers", "dask", "quiet", "json")
 
 
 def _rows(stats: list[Any]) -> list[dict[str, Any]]:

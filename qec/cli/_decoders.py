@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from qec.cli._common import print_json
+from qec.cli._options import add
 from qec.decoders import decoder_parameters, resolvable_decoders
 from qec.decoders._dem import INSTALL_HINT
 
@@ -17,7 +18,7 @@ HELP = ("list every decoder name and published profile (for --decoder(s)), what 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec decoders``."""
-    parser.add_argument("--json", action="store_true", help="print the list as JSON on stdout")
+    add(parser, "json")
 
 
 def _parameters(info: Any) -> dict[str, Any]:

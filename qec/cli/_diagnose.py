@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import pathlib
 import re
 import sys
 from typing import Any
 
-from qec.cli._common import CliError, add_output_options, print_json
+from qec.cli._common import CliError, print_json
 from qec.cli._decode import add_input_options, experiments_from_args
 from qec.cli._learn_noise import (
     add_structure_options,
@@ -16,6 +15,7 @@ from qec.cli._learn_noise import (
     progress_line,
     recorded_observables,
 )
+from qec.cli._options import add
 
 NAME = "diagnose"
 HELP = (
@@ -29,15 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec diagnose``."""
     add_input_options(parser)
     add_structure_options(parser)
-    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("results"),
-                        help="directory of the figures (default results)")
+    add(parser, "out")
     parser.add_argument("--factor", type=float, default=2.0,
                         help="flag a qubit whose error rates exceed the typical qubit's by "
                              "this factor over their whole interval (default 2)")
     parser.add_argument("--false-alarm", type=float, default=0.01,
                         help="probability of flagging any burst shot in an experiment without "
                              "bursts (default 0.01)")
-    add_output_options(parser)
+    add(parser, "quiet", "json")
 
 
 def _figure_name(name: str) -> str:

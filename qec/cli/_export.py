@@ -8,6 +8,8 @@ from pathlib import Path
 
 import sinter
 
+from qec.cli._options import add
+
 NAME = "export"
 HELP = "write a database's statistics as sinter CSV (stdout by default)"
 FORMATS = ("sinter-csv",)
@@ -15,10 +17,10 @@ FORMATS = ("sinter-csv",)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec export``."""
-    parser.add_argument("--db", type=Path, required=True, help="the results database")
+    add(parser, "db-read")
     parser.add_argument("--format", choices=FORMATS, default="sinter-csv",
                         help="output format (default sinter-csv, read by `sinter plot`)")
-    parser.add_argument("--out", type=Path, default=None, help="output file (default: stdout)")
+    add(parser, "out-file")
 
 
 def export_sinter_csv(db: str | Path) -> str:

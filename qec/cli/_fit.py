@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from qec.cli._common import CliError, print_json
+from qec.cli._options import add
 from qec.cli._plot import add_series_options, load_series
 from qec.cli._report import QUANTITIES, lambda_warnings, threshold_lines
 
@@ -19,9 +20,7 @@ HELP = "fit the threshold (finite-size scaling) and Lambda of each series in a d
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec fit``."""
     add_series_options(parser)
-    parser.add_argument("--p", type=float, default=None,
-                        help="Lambda at this physical error rate only (default: every p with "
-                             "two or more distances)")
+    add(parser, "p-filter")
     parser.add_argument("--window", type=float, default=1.0,
                         help="threshold fit uses points with abs(p/p_th - 1) d^(1/nu) <= WINDOW "
                              "(default 1)")
@@ -29,8 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="coverage of every interval (default 0.95)")
     parser.add_argument("--bootstrap", type=int, default=200,
                         help="bootstrap redraws of the threshold fit (default 200)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
-    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    add(parser, "seed", "quiet", "json")
 
 
 def _threshold_part(stats: list[Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -38,7 +36,7 @@ def _threshold_part(stats: list[Any], args: argparse.Namespace) -> dict[str, Any
 
     return threshold_summary(stats, quantity=QUANTITIES[args.quantity], window=args.window,
                              confidence=args.confidence, bootstrap=args.bootstrap,
-                             seed=args.seed)
+                             seed=0 if args.seed is None else args.seed)
 
 
 def _lambda_part(stats: list[Any], args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -168,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"db": str(args.db), "quantity": QUANTITIES[args.quantity],
                     "skipped_tasks_without_shots": skipped, "series": results})
+        return 0
+    if args.quiet:  # the exit status says whether it worked
         return 0
     if skipped:
         sys.stderr.write(f"qec fit: skipped {skipped} tasks with no shots yet\n")

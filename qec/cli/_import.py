@@ -8,7 +8,8 @@ from pathlib import Path
 
 import sinter
 
-from qec.cli._common import CliError
+from qec.cli._common import CliError, print_json
+from qec.cli._options import add
 
 NAME = "import"
 HELP = "add the statistics of sinter CSV files (from `sinter collect`) to a database"
@@ -17,9 +18,7 @@ HELP = "add the statistics of sinter CSV files (from `sinter collect`) to a data
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec import``."""
     parser.add_argument("csv", type=Path, nargs="+", help="sinter CSV files")
-    parser.add_argument("--db", type=Path, required=True,
-                        help="the results database (created if missing)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    add(parser, "db-add", "quiet", "json")
 
 
 def read_sinter_csv(paths: list[Path]) -> list[sinter.TaskStats]:
@@ -96,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
     stats = [TaskStats.from_sinter(s) for s in read_sinter_csv(args.csv)]
     with ResultStore(args.db, create=True) as store:
         added = store.add_stats(stats)
-    if not args.quiet:
-        shots = sum(s.shots for s in stats)
+    shots = sum(s.shots for s in stats)
+    if args.json:
+        print_json({"db": str(args.db), "files": [str(path) for path in args.csv],
+                    "tasks_added": added, "shots": shots})
+    elif not args.quiet:
         sys.stderr.write(f"qec import: added {added} tasks ({shots:,} shots) to {args.db}\n")
     return 0

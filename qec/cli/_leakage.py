@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import pathlib
 import sys
 from typing import Any
 
 from qec.cli._common import (
     CliError,
-    add_output_options,
     check_run_options,
     parse_int_list,
+    parse_rounds,
     print_json,
+    rounds_of,
 )
+from qec.cli._options import add
 
 NAME = "leakage"
 HELP = "simulate leakage with no removal, MLR and DQLR (surface code, SI1000) and plot it"
@@ -44,12 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from qec.studies import StudyConfig
 
     c = StudyConfig()
-    parser.add_argument("--distance", type=int, default=c.distance,
-                        help=f"distance of the per-round profile (default {c.distance})")
-    parser.add_argument("--rounds", type=int, default=c.rounds,
-                        help=f"rounds of the per-round profile (default {c.rounds})")
-    parser.add_argument("--p", type=float, default=c.p,
-                        help=f"SI1000 physical error rate (default {c.p})")
+    # The per-round profile: the distance, rounds and SI1000 rate of its memory experiment.
+    add(parser, "distance", "rounds", "p", distance=c.distance, rounds=str(c.rounds), p=c.p)
     parser.add_argument("--leakage", type=float, default=c.leakage_per_gate,
                         help="leakage probability per qubit per two-qubit gate "
                              f"(default {c.leakage_per_gate})")
@@ -72,19 +69,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"rounds per shot in the sweep (default {c.sweep_rounds})")
     parser.add_argument("--no-sweep", action="store_true",
                         help="only the per-round profile, no logical-error sweep")
-    parser.add_argument("--max-shots", type=int, default=c.max_shots,
-                        help=f"sweep: stop a task at this many shots (default {c.max_shots})")
-    parser.add_argument("--max-errors", type=int, default=c.max_errors,
-                        help=f"sweep: stop a task at this many errors (default {c.max_errors})")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes for the sweep (default: all cores)")
-    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("results"),
-                        help="directory for the figures and the summary (default results/)")
-    parser.add_argument("--db", type=pathlib.Path, default=None,
-                        help="sweep results database (default OUT/leakage.db); re-running resumes")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="seed of the per-round profile and of the sweep's Pauli tasks")
-    add_output_options(parser)
+    # The logical-error sweep is sampled by the engine: stored, resumed, in parallel.
+    add(parser, "max-shots", "max-errors", "workers", "dask", "out", "db", "seed", "quiet",
+        "json", max_shots=c.max_shots, max_errors=c.max_errors)
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -94,7 +81,9 @@ def _config(args: argparse.Namespace) -> Any:
         parse_int_list(args.sweep_distances, option="--sweep-distances"))
     rates = tuple(_float_list(args.sweep_rates, option="--sweep-rates"))
     return StudyConfig(
-        distance=args.distance, rounds=args.rounds, p=args.p, leakage_per_gate=args.leakage,
+        distance=args.distance,
+        rounds=rounds_of(parse_rounds(args.rounds), args.distance, code="surface"), p=args.p,
+        leakage_per_gate=args.leakage,
         seepage_per_round=args.seepage, transport=args.transport,
         partner_error=args.partner_error, leaked_readout=args.readout, shots=args.shots,
         sweep_distances=distances, sweep_rates=rates, sweep_rounds=args.sweep_rounds,
@@ -168,11 +157,11 @@ def run(args: argparse.Namespace) -> int:
     }}
     summary["strategies"] = run_profiles(config, seed=args.seed, log=log)
     summary["sweep"] = {}
-    db = args.db if args.db is not None else args.out / "leakage.db"
+    db = args.db
     if tasks:
         log(f"sweep: {len(tasks)} tasks into {db}")
         stats = collect(tasks, db=db, max_shots=config.max_shots, max_errors=config.max_errors,
-                        workers=args.workers, seed=args.seed,
+                        workers=args.workers, dask=args.dask, seed=args.seed,
                         progress=None if args.quiet else "auto",
                         custom_decoders={"leakage": LeakageSampler()})
         summary["sweep"] = summarize_sweep(stats)

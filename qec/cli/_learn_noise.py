@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import pathlib
 import sys
 from typing import Any
 
-from qec.cli._common import CliError, add_output_options, positive_int, print_json
+from qec.cli._common import CliError, positive_int, print_json
 from qec.cli._decode import add_input_options, experiments_from_args
+from qec.cli._options import add
 
 NAME = "learn-noise"
 HELP = (
@@ -19,15 +19,7 @@ HELP = (
 
 def add_structure_options(parser: argparse.ArgumentParser) -> None:
     """Adds ``--noise`` and ``--p``: the assumed model that gives the structure and the prior."""
-    from qec.noise import NOISE_MODEL_NAMES
-
-    parser.add_argument(
-        "--noise", default=None, metavar="MODEL",
-        help="the assumed noise model on the ideal circuit, whose mechanisms are learned and "
-             f"which the result is compared with ({', '.join(NOISE_MODEL_NAMES)}; default: the "
-             "experiment's noisy circuit, or si1000 when it has none)")
-    parser.add_argument("--p", type=float, default=0.001,
-                        help="physical error rate of --noise (default 0.001)")
+    add(parser, "assumed-noise", "p")
 
 
 def assumed_model(experiment: Any, args: argparse.Namespace) -> tuple[Any, Any, str]:
@@ -58,9 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec learn-noise``."""
     add_input_options(parser)
     add_structure_options(parser)
-    parser.add_argument("--out", type=pathlib.Path, required=True,
-                        help="the learned model (.dem) for one experiment; for --dataset a "
-                             "directory, with one OUT/<experiment>/error_model.dem each")
+    add(parser, "out-model")
     parser.add_argument("--groups", type=positive_int("--groups"), default=50,
                         help="jackknife groups of shots for the intervals (default 50)")
     parser.add_argument("--confidence", type=float, default=0.95,
@@ -69,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="leave out burst shots (cosmic-ray-like) before learning")
     parser.add_argument("--top", type=int, default=8,
                         help="mechanisms listed per experiment: those most changed (default 8)")
-    add_output_options(parser)
+    add(parser, "quiet", "json")
 
 
 def recorded_observables(experiment: Any, ideal: Any) -> Any:

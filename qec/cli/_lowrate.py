@@ -6,17 +6,16 @@ import argparse
 import math
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from qec.cli._common import (
     CliError,
-    add_executor_options,
-    add_output_options,
     check_run_options,
-    code_help,
+    parse_rounds,
     print_json,
+    rounds_of,
 )
+from qec.cli._options import add
 
 NAME = "lowrate"
 HELP = (
@@ -29,15 +28,8 @@ HELP = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec lowrate``."""
-    parser.add_argument("--code", default="surface", metavar="SPEC", help=code_help())
-    parser.add_argument("--distance", type=int, default=11, help="code distance (default 11)")
-    parser.add_argument("--rounds", type=int, default=None,
-                        help="rounds per shot (default: the distance)")
-    parser.add_argument("--basis", choices=("X", "Z"), default="Z", help="memory basis")
-    parser.add_argument("--noise", default="si1000", help="noise model name (default si1000)")
-    parser.add_argument("--p", type=float, default=0.001,
-                        help="physical error rate (default 0.001)")
-    parser.add_argument("--decoder", default="pymatching", help="decoder (default pymatching)")
+    add(parser, "code", "distance", "rounds", "basis", "noise", "p", "cycle", "detectors",
+        "decoder", distance=11)
     parser.add_argument("--relative-error", type=float, default=0.3,
                         help="goal for the 95%% interval's half-width over the estimate, in "
                              "[0.01, 10] (default 0.3: +-30%%)")
@@ -49,11 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop after this many seconds (what is done is stored; run again "
                              "to continue); refused up front when the decoder is too slow for "
                              "it")
-    parser.add_argument("--db", type=Path, default=Path("lowrate.db"),
-                        help="results database (default lowrate.db; created if missing); "
-                             "re-running continues the stored ladder")
-    add_executor_options(parser)
-    add_output_options(parser)
+    add(parser, "out", "db", "workers", "dask", "seed", "quiet", "json")
 
 
 class _Progress:
@@ -100,17 +88,16 @@ def run(args: argparse.Namespace) -> int:
     check_run_options(args)
     if args.distance < 2:
         raise CliError(f"--distance={args.distance} must be at least 2")
-    if args.rounds is not None and args.rounds < 1:
-        raise CliError(f"--rounds={args.rounds} must be a positive integer")
+    rounds = rounds_of(parse_rounds(args.rounds), args.distance, code=args.code)
     if not (math.isfinite(args.relative_error) and 0.01 <= args.relative_error <= 10):
         raise CliError(f"--relative-error={args.relative_error} must be in [0.01, 10]")
     if args.chains < 32 or args.chains % 16:
         raise CliError(f"--chains={args.chains} must be a multiple of 16, at least 32")
     if args.time_limit is not None and not args.time_limit > 0:
         raise CliError(f"--time-limit={args.time_limit} must be positive seconds")
-    rounds = args.rounds or args.distance
     task = memory_task(code=args.code, distance=args.distance, rounds=rounds, basis=args.basis,
-                       noise=args.noise, p=args.p, decoder=args.decoder)
+                       noise=args.noise, p=args.p, decoder=args.decoder, cycle=args.cycle,
+                       detectors=args.detectors)
     progress = None if (args.quiet or args.json) else _Progress()
     t0 = time.monotonic()
     try:

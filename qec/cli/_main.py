@@ -8,6 +8,7 @@ import errno
 import importlib
 import io
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 
 from qec._errors import ExecutorError, SchedulerUnreachable
 from qec.cli._common import CliError
+from qec.cli._options import database_path
 
 # Each module defines NAME (str), HELP (str), add_arguments(parser) and run(args) -> int.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -60,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
-        sub.set_defaults(_run=module.run)
+        sub.set_defaults(_run=module.run, _parser=sub)
     return parser
 
 
@@ -89,12 +91,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = _ClosedStream()
     parser = build_parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args, extras = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+        if extras:  # said by the command's parser, so that it reads "qec COMMAND: error: ..."
+            getattr(args, "_parser", parser).error(
+                f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exc:  # --help, --version and argparse errors
         return int(exc.code or 0)
     if getattr(args, "_run", None) is None:
         parser.print_help(sys.stderr)
         return 2
+    if hasattr(args, "db") and args.db is None:  # one default for every command that stores
+        args.db = database_path(args)
     with _terminate_like_interrupt():
         try:
             return _run(args)
@@ -152,8 +159,6 @@ def _terminate_like_interrupt() -> Iterator[None]:
 def _stored_batches(args: argparse.Namespace) -> str:
     """``"; 12 batches are stored in PATH"`` for a command with a database, else ``""``."""
     db = getattr(args, "db", None)
-    if db is None and getattr(args, "command", None) == "threshold":
-        db = args.out / "threshold.db"
     if db is None or not os.path.isfile(db):
         return ""
     try:
@@ -174,10 +179,10 @@ def _run(args: argparse.Namespace) -> int:
     except SchedulerUnreachable:
         raise  # main() decides how to end
     except (CliError, ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        _error_line(args.command, exc)
+        _error_line(args.command, exc, _flags(args))
         return 2
     except ImportError as exc:  # a missing optional extra; the message says what to install
-        _error_line(args.command, exc)
+        _error_line(args.command, exc, _flags(args))
         return 2
     except MemoryError:  # an input too large for this machine: say so, no traceback
         sys.stderr.write(f"qec {args.command}: error: out of memory: the inputs ask for more "
@@ -185,7 +190,7 @@ def _run(args: argparse.Namespace) -> int:
                          "batch, or a smaller code)\n")
         return 2
     except ExecutorError as exc:  # the workers or the cluster failed, not the user: status 1
-        _error_line(args.command, exc)
+        _error_line(args.command, exc, _flags(args))
         return 1
     except BrokenPipeError:  # e.g. `qec decoders --json | head`: the reader went away
         _silence_stdout()
@@ -194,7 +199,7 @@ def _run(args: argparse.Namespace) -> int:
         if _is_stdout_failure(exc):  # stdout closed (`>&-`) or full (`>/dev/full`)
             _silence_stdout()
             return 1
-        _error_line(args.command, exc)
+        _error_line(args.command, exc, _flags(args))
         return 2
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
@@ -235,9 +240,36 @@ def _silence_stdout() -> None:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives until the process ends)
 
 
-def _error_line(command: str, exc: BaseException) -> None:
+def _error_line(command: str, exc: BaseException, flags: Sequence[str] = ()) -> None:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    sys.stderr.write(f"qec {command}: error: {message}\n")
+    sys.stderr.write(f"qec {command}: error: {name_the_flags(message, flags)}\n")
+
+
+def name_the_flags(message: str, flags: Sequence[str]) -> str:
+    """A library message in the command line's words: a message about ``distance=1`` is about
+    ``--distance=1`` when the parameter is one of the command's flags (only the message's
+    subject: values quoted later in it are left alone).
+
+    Examples:
+        >>> name_the_flags("distance=1 must be an integer >= 2 (p=0.3)", ["--distance", "--p"])
+        '--distance=1 must be an integer >= 2 (p=0.3)'
+        >>> name_the_flags("measure_flip=1.5 must be a probability", ["--p"])
+        'measure_flip=1.5 must be a probability'
+    """
+    for flag in flags:
+        name = flag[2:].replace("-", "_")
+        if re.match(rf"{re.escape(name)}=", message):
+            return flag + message[len(name):]
+    return message
+
+
+def _flags(args: argparse.Namespace) -> list[str]:
+    """The long options of the command that ran."""
+    parser = getattr(args, "_parser", None)
+    if parser is None:
+        return []
+    return [flag for action in parser._actions for flag in action.option_strings
+            if flag.startswith("--") and flag != "--help"]
 
 
 if __name__ == "__main__":  # pragma: no cover

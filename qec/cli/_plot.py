@@ -7,7 +7,8 @@ import pathlib
 import sys
 from typing import Any
 
-from qec.cli._common import CliError
+from qec.cli._common import CliError, print_json
+from qec.cli._options import add
 from qec.cli._report import QUANTITIES, add_quantity_option
 
 NAME = "plot"
@@ -24,11 +25,7 @@ differ only in these in one figure (each its own line, nothing merged)."""
 
 def add_series_options(parser: argparse.ArgumentParser) -> None:
     """Adds ``--db`` and the metadata filters shared by ``qec plot`` and ``qec fit``."""
-    parser.add_argument("--db", type=pathlib.Path, required=True, help="results database")
-    parser.add_argument("--code", default=None, help="only tasks of this code (e.g. surface)")
-    parser.add_argument("--noise", default=None, help="only tasks of this noise model")
-    parser.add_argument("--basis", default=None, help="only tasks of this memory basis")
-    parser.add_argument("--decoder", default=None, help="only tasks of this decoder")
+    add(parser, "db-read", "code-filter", "noise-filter", "basis-filter", "decoder-filter")
     parser.add_argument(
         "--where", action="append", default=[], metavar="KEY=VALUE",
         help="only tasks whose metadata KEY has VALUE (numbers compare as numbers); repeat "
@@ -113,76 +110,86 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_series_options(parser)
     parser.add_argument("--kind", choices=KINDS, default="threshold",
                         help="which figure (default threshold)")
-    parser.add_argument(
-        "--out", type=pathlib.Path, default=None,
-        help="figure file, .png/.pdf/.svg (default: KIND.png next to the database)",
-    )
-    parser.add_argument("--p", type=float, default=None,
-                        help="physical error rate of the Lambda figure (when several)")
+    add(parser, "out-figure", "p-filter")
     parser.add_argument("--dpi", type=int, default=100,
                         help=f"resolution, {MIN_DPI} to {MAX_DPI} (default 100: 640x480)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the fit's bootstrap")
+    add(parser, "seed", "quiet", "json")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Draws the figure and writes it."""
-    from qec.analysis import assess_threshold, fit_lambda, fit_threshold
-    from qec.plotting import (
-        plot_collapse,
-        plot_lambda,
-        plot_rounds,
-        plot_threshold,
-        save_figure,
-    )
-
+    """Draws the figures and writes them; says which file is which series, and every warning."""
     if not MIN_DPI <= args.dpi <= MAX_DPI:
         raise CliError(f"--dpi {args.dpi} must be from {MIN_DPI} to {MAX_DPI} (a 640 x 480 "
                        f"figure at {MAX_DPI} dpi is already 6400 x 4800 pixels)")
-    from qec.analysis import series_label
-
     series, skipped = load_series(args)
     quantity = QUANTITIES[args.quantity]
     out = args.out if args.out is not None else args.db.parent / f"{args.kind}.png"
+    report: dict[str, list[Any]] = {"figures": [], "warnings": []}
     if skipped:
-        sys.stderr.write(f"qec plot: skipped {skipped} tasks with no shots yet\n")
+        report["warnings"].append(f"skipped {skipped} tasks with no shots yet")
     if args.kind == "distance":
-        return _plot_distance(args, series, out, quantity)
-    # Series never share a figure: each is drawn on its own, and the output says which is which.
+        _plot_distance(args, series, out, quantity, report)
+    else:
+        _plot_series(args, series, out, quantity, report)
+    if args.json:
+        print_json(report)
+    elif not args.quiet:
+        for text in report["warnings"]:
+            sys.stderr.write(f"qec plot: warning: {text}\n")
+        for figure in report["figures"]:
+            suffix = f"  (series: {figure['series']})" if len(report["figures"]) > 1 else ""
+            sys.stdout.write(f"wrote {figure['path']}{suffix}\n")
+    return 0
+
+
+def _plot_series(args: argparse.Namespace, series: dict, out: pathlib.Path, quantity: str,
+                 report: dict[str, list[Any]]) -> None:
+    """One figure per series: series never share a figure."""
+    from qec.analysis import assess_threshold, fit_lambda, fit_threshold, series_label
+    from qec.plotting import plot_collapse, plot_lambda, plot_rounds, plot_threshold, save_figure
+
     for path, (key, stats) in zip(_series_paths(out, len(series)), series.items(), strict=True):
         label = series_label(key)
+        warnings: list[str] = []
         if args.kind == "threshold":
-            assessment = assess_threshold(stats, quantity=quantity, seed=args.seed)
-            if assessment.fit is None:
-                sys.stderr.write(f"qec plot: no threshold marked ({label}): "
-                                 f"{assessment.fit_error}\n")
-            for text in assessment.warnings:
-                sys.stderr.write(f"qec plot: warning ({label}): {text}\n")
+            assessment = assess_threshold(stats, quantity=quantity, seed=_seed(args))
+            if assessment.fit is None and assessment.fit_error not in assessment.warnings:
+                warnings.append(f"no threshold marked: {assessment.fit_error}")
+            warnings.extend(assessment.warnings)
             ax = plot_threshold(stats, quantity=quantity, threshold=assessment.fit,
                                 extrapolated=assessment.extrapolated, title=label)
         elif args.kind == "collapse":
-            ax = plot_collapse(fit_threshold(stats, quantity=quantity, seed=args.seed),
+            ax = plot_collapse(fit_threshold(stats, quantity=quantity, seed=_seed(args)),
                                title=label)
         elif args.kind == "cycles":
             from qec.analysis import fit_device
             from qec.plotting import plot_device
 
             device = fit_device(stats, min_rounds=args.min_rounds)
-            for text in device.warnings:
-                sys.stderr.write(f"qec plot: warning ({label}): {text}\n")
+            warnings.extend(device.warnings)
             ax = plot_device(device, title=label)
         elif args.kind == "lambda":
+            rates = sorted({s.physical_error_rate for s in stats})
+            if args.p is None and len(rates) > 1:
+                raise CliError(f"--kind lambda draws one physical error rate, and {label} has "
+                               f"{len(rates)} ({', '.join(f'{r:g}' for r in rates)}); choose "
+                               "one with --p")
             ax = plot_lambda(fit_lambda(stats, physical_error_rate=args.p,
                                         boundary_offset=args.boundary_offset), title=label)
         else:
             ax = plot_rounds(stats, boundary_offset=args.boundary_offset, title=label)
         written = save_figure(ax, path, dpi=args.dpi)
-        suffix = f"  (series: {label})" if len(series) > 1 else ""
-        sys.stdout.write(f"wrote {written}{suffix}\n")
-    return 0
+        report["figures"].append({"path": str(written), "series": label})
+        report["warnings"].extend(f"{label}: {text}" for text in warnings)
+
+
+def _seed(args: argparse.Namespace) -> int:
+    """The bootstrap's seed: --seed, or 0, so that a figure repeats."""
+    return 0 if args.seed is None else args.seed
 
 
 def _plot_distance(args: argparse.Namespace, series: dict, out: pathlib.Path,
-                   quantity: str) -> int:
+                   quantity: str, report: dict[str, list[Any]]) -> None:
     """One figure per experiment: its series that differ only in how they were measured
     (direct sampling, a rare-event estimate) drawn side by side against distance."""
     from qec.analysis import series_label
@@ -202,6 +209,4 @@ def _plot_distance(args: argparse.Namespace, series: dict, out: pathlib.Path,
         label = series_label(what)
         ax = plot_distance(groups, quantity=quantity, title=label)
         written = save_figure(ax, path, dpi=args.dpi)
-        suffix = f"  (series: {label})" if len(experiments) > 1 else ""
-        sys.stdout.write(f"wrote {written}{suffix}\n")
-    return 0
+        report["figures"].append({"path": str(written), "series": label})

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from qec.cli._common import (
     CliError,
-    add_custom_decoders_option,
-    add_executor_options,
-    add_output_options,
     check_run_options,
-    code_help,
     load_custom_decoders,
     parse_int_list,
-    positive_int,
+    parse_p_values,
+    parse_rounds,
     print_json,
     rate_cell,
 )
+from qec.cli._options import add, database_path
 from qec.cli._report import QUANTITIES, add_quantity_option, threshold_lines
 
 NAME = "threshold"
@@ -31,81 +26,8 @@ HELP = "sample a threshold sweep (default: surface code, SI1000, d=3,5,7) and pl
 
 DEFAULT_P = "0.003:0.008:12"
 """Around the per-shot crossings of the default sweep (0.46-0.49% for d = 3/5 and 5/7)."""
-MAX_P_VALUES = 200
-"""The most physical error rates (and distances) a sweep takes: each pair is a task."""
 DEFAULT_MAX_SHOTS = 2_000_000
 DEFAULT_MAX_ERRORS = 20_000
-
-
-def parse_p_values(text: str) -> list[float]:
-    """Parses ``--p``: a list ``0.002,0.004`` or a log-spaced range ``lo:hi:n``.
-
-    Range values are rounded to 4 significant digits so they read well in tables.
-
-    Raises:
-        CliError: for an empty or malformed list, or a value outside (0, 1).
-
-    Examples:
-        >>> parse_p_values("0.002, 0.004")
-        [0.002, 0.004]
-        >>> parse_p_values("0.001:0.1:3")
-        [0.001, 0.01, 0.1]
-    """
-    text = text.strip()
-    if ":" in text:
-        parts = text.split(":")
-        if len(parts) != 3:
-            raise CliError(f"--p={text!r} must be a list like 0.002,0.004 or a range lo:hi:n")
-        try:
-            low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
-        except ValueError:
-            raise CliError(
-                f"--p={text!r}: a range is lo:hi:n with numbers lo < hi and an integer n >= 2"
-            ) from None
-        if count < 2 or not low < high:
-            raise CliError(f"--p={text!r}: a range lo:hi:n needs lo < hi and n >= 2")
-        if count > MAX_P_VALUES:
-            raise CliError(f"--p={text!r}: n={count:,} physical error rates is more than the "
-                           f"{MAX_P_VALUES} a sweep may have (each is a separate task)")
-        if not (low > 0 and high < 1):
-            raise CliError(f"--p={text!r}: the range must lie strictly between 0 and 1")
-        values = [float(f"{v:.4g}") for v in np.geomspace(low, high, count)]
-    else:
-        parts = [part.strip() for part in text.split(",")]
-        if not text or any(not part for part in parts):
-            raise CliError(f"--p={text!r} must be a comma-separated list of numbers, like "
-                           "0.002,0.004, or a range lo:hi:n")
-        values = []
-        for part in parts:
-            try:
-                values.append(float(part))
-            except ValueError:
-                raise CliError(f"--p={text!r}: {part!r} is not a number") from None
-    for value in values:
-        if not (0 < value < 1) or math.isnan(value):
-            raise CliError(f"--p={text!r}: p={value!r} must be strictly between 0 and 1")
-    return sorted(set(values))
-
-
-def parse_rounds(text: str) -> tuple[int, int]:
-    """Parses ``--rounds``: a number ``N``, ``d`` or a multiple ``Kd``, as (constant, factor).
-
-    The rounds of a distance ``d`` are then ``constant + factor * d``.
-
-    Examples:
-        >>> parse_rounds("d"), parse_rounds("3d"), parse_rounds("10")
-        ((0, 1), (0, 3), (10, 0))
-    """
-    text = text.strip().lower()
-    match = re.fullmatch(r"(\d*)d", text)
-    if match:
-        factor = int(match.group(1) or 1)
-        if factor < 1:
-            raise CliError(f"--rounds={text!r}: the multiple of d must be positive, like 3d")
-        return 0, factor
-    if re.fullmatch(r"\d+", text) and int(text) >= 1:
-        return int(text), 0
-    raise CliError(f"--rounds={text!r} must be a positive integer, 'd' or a multiple like '3d'")
 
 
 def parse_leakage(text: str) -> tuple[float, float]:
@@ -134,25 +56,8 @@ def parse_leakage(text: str) -> tuple[float, float]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec threshold``."""
-    from qec.noise import NOISE_MODEL_NAMES
-
-    parser.add_argument("--code", default="surface", metavar="SPEC", help=code_help())
-    parser.add_argument("--noise", choices=NOISE_MODEL_NAMES, default="si1000",
-                        help="noise model (default si1000)")
-    parser.add_argument("--distances", default=None,
-                        help="code distances (default 3,5,7; a code spec that fixes its "
-                             "distance, or a single code like steane, gives one)")
-    parser.add_argument(
-        "--p", default=DEFAULT_P,
-        help=f"physical error rates: a list 0.002,0.004 or a log-spaced range lo:hi:n "
-             f"(default {DEFAULT_P})")
-    parser.add_argument("--rounds", default="d",
-                        help="rounds per shot: a number, 'd' or a multiple like '3d' (default d)")
-    parser.add_argument("--basis", choices=("X", "Z"), default="Z", help="memory basis")
-    parser.add_argument(
-        "--decoder", default="pymatching",
-        help="decoder name (default pymatching; see qec decoders; 'leakage-aware' uses the "
-             "leakage heralds)")
+    add(parser, "code", "noise", "distances", "p-list", "rounds", "basis", "cycle", "detectors",
+        "decoder", p_list=DEFAULT_P)
     parser.add_argument(
         "--leakage", default=None, metavar="RATE",
         help="add leakage per qubit per two-qubit gate: a rate like 0.001 or a multiple of p "
@@ -161,26 +66,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--leakage-removal", choices=("none", "mlr", "dqlr"), default="none",
         help="leakage removal with --leakage: none, mlr (multi-level reset of measure "
              "qubits) or dqlr (MLR plus data-qubit leakage removal every round)")
-    parser.add_argument(
-        "--max-shots", type=positive_int("--max-shots"), default=DEFAULT_MAX_SHOTS,
-        help=f"stop a point at this many shots (default {DEFAULT_MAX_SHOTS:,})")
-    parser.add_argument(
-        "--max-errors", type=positive_int("--max-errors"), default=DEFAULT_MAX_ERRORS,
-        help=f"stop a point at this many logical errors (default {DEFAULT_MAX_ERRORS:,})")
-    add_custom_decoders_option(parser)
-    add_executor_options(parser)
+    add(parser, "max-shots", "max-errors", "custom-decoders", "workers", "dask", "seed",
+        max_shots=DEFAULT_MAX_SHOTS, max_errors=DEFAULT_MAX_ERRORS)
     add_quantity_option(parser)
-    parser.add_argument("--out", type=Path, default=Path("results"),
-                        help="directory for the figure (default results/)")
-    parser.add_argument("--db", type=Path, default=None,
-                        help="results database (default OUT/threshold.db); re-running resumes")
+    add(parser, "out", "db")
     parser.add_argument(
         "--precision", type=float, default=None, metavar="X",
         help="instead of --max-errors, sample until the reported 95%% interval of the "
              "threshold (widened for a poor fit and extended for crossing drift) has a "
              "half-width of at most X of its value (e.g. 0.02), spending shots where they "
              "narrow it most; --max-shots then bounds the total over the sweep")
-    add_output_options(parser)
+    add(parser, "quiet", "json")
 
 
 def _build_tasks(args: argparse.Namespace) -> list[Any]:
@@ -211,7 +107,8 @@ def _build_tasks(args: argparse.Namespace) -> list[Any]:
             tasks.append(memory_task(
                 code=code, distance=distance, rounds=constant + factor * distance,
                 basis=args.basis, noise=args.noise, p=p, decoder=decoder,
-                rounds_rule=rounds_rule, **options))
+                rounds_rule=rounds_rule, cycle=args.cycle, detectors=args.detectors,
+                **options))
     return tasks
 
 
@@ -258,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     if args.precision is not None and not 0 < args.precision < 1:
         raise CliError(f"--precision={args.precision} must be in (0, 1), e.g. 0.02 for 2%")
     tasks = _build_tasks(args)  # all validation happens before the database is touched
-    db = args.db if args.db is not None else args.out / "threshold.db"
+    db = database_path(args)
     progress = None if args.quiet else "auto"
     precision = None
     if args.precision is None:

@@ -47,7 +47,7 @@ def test_bench_decoders_unknown_decoder_is_one_line_exit_2(tmp_path, capsys):
 
 def test_bench_decoders_bad_rate_is_one_line_exit_2(tmp_path, capsys):
     assert main(["bench-decoders", "--p", "0.005,2", "--out", str(tmp_path)]) == 2
-    assert "every rate must be in (0, 1)" in capsys.readouterr().err
+    assert "p=2.0 must be strictly between 0 and 1" in capsys.readouterr().err
 
 
 def test_bench_decoders_on_a_bivariate_bicycle_code(tmp_path, capsys):

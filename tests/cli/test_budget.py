@@ -51,8 +51,8 @@ def test_budget_table_and_quiet(tmp_path, capsys):
     (["--scale", "readout=0.5"], "'readout' is not a component of this noise model"),
     (["--scale", "measure_flip=half"], "must be NAME=FACTOR with a number FACTOR"),
     (["--scale", "measure_flip=-1"], "FACTOR must be a number >= 0"),
-    (["--shots", "0"], "--shots=0 must be a positive integer"),
-    (["--p", "2"], "p=2"),
+    (["--shots", "0"], "--shots='0' must be a positive integer"),
+    (["--p", "2"], "'2' is not a probability in [0, 1]"),
     (["--noise", "noiseless"], "has no error component"),
 ])
 def test_budget_bad_input(tmp_path, capsys, extra, fragment):

@@ -92,7 +92,7 @@ def test_bad_input_is_one_line(tmp_path, capsys, circuit_files):
         ([unnamed], [], "--metadata=auto cannot parse the file name 'circuit.stim'"),
         (circuit_files, ["--decoders", "nope"], "decoder='nope' is not a known decoder"),
         (circuit_files, ["--decoders", "pymatching,,"], "--decoders='pymatching,,' must be"),
-        (circuit_files, ["--seed", "-1"], "--seed=-1 must be in [0, 2**63)"),
+        (circuit_files, ["--seed", "-1"], "'-1' is not a seed: an integer in [0, 2**63)"),
         (circuit_files, ["--max-shots", "0"], "--max-shots='0' must be a positive integer"),
         (circuit_files, ["--workers", "0"], "--workers='0' must be a positive integer"),
     ]

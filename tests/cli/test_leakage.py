@@ -61,7 +61,7 @@ def test_leakage_text_and_quiet(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("extra", "fragment"),
     [
-        (["--rounds", "0"], "rounds=0 must be a positive integer"),
+        (["--rounds", "0"], "--rounds='0' must be a positive integer"),
         (["--leakage", "1.5"], "leakage_per_gate=1.5 must be a probability"),
         (["--leakage", "-0.1"], "leakage_per_gate=-0.1 must be a probability"),
         (["--seepage", "2"], "seepage_per_round=2.0 must be a probability"),
@@ -71,7 +71,7 @@ def test_leakage_text_and_quiet(tmp_path, capsys):
         (["--sweep-rates", "0.001,abc"], "'abc' is not a number"),
         (["--sweep-rates", "0"], "0.0 must be a rate in (0, 1]"),
         (["--p", "0.3"], "measure_flip=1.5 (5p with p=0.3) must be a probability"),
-        (["--workers", "0"], "--workers=0 must be a positive integer"),
+        (["--workers", "0"], "--workers='0' must be a positive integer"),
         (["--readout", "two"], "invalid choice: 'two'"),
         (["--partner-error", "random-y"], "invalid choice: 'random-y'"),
     ],

@@ -126,7 +126,7 @@ def test_parsers():
         (["--max-errors", "-5"], "--max-errors='-5' must be a positive integer"),
         (["--workers", "0"], "--workers='0' must be a positive integer"),
         (["--decoder", "mwpm"], "decoder='mwpm' is not a known decoder; known decoders"),
-        (["--seed", "-1"], "--seed=-1 must be in [0, 2**63)"),
+        (["--seed", "-1"], "'-1' is not a seed: an integer in [0, 2**63)"),
         (["--dask", "tcp://127.0.0.1:9"], "could not connect to the Dask scheduler"),
         (["--precision", "0"], "--precision=0.0 must be in (0, 1)"),
         (["--precision", "1.5"], "--precision=1.5 must be in (0, 1)"),
