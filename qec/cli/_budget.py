@@ -8,6 +8,7 @@ import sys
 
 from qec.cli._common import (
     CliError,
+    check_run_options,
     parse_int_list,
     parse_rounds,
     positive_int,
@@ -42,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "strategy (with leakage against the same circuit without it)")
     parser.add_argument("--leakage-removal", default="none,mlr,dqlr",
                         help="removal strategies for --leakage (default none,mlr,dqlr)")
-    add(parser, "out", "db", "seed", "quiet", "json")
+    add(parser, "out", "db", "workers", "dask", "seed", "quiet", "json")
 
 
 def _parse_scales(items: list[str], components: tuple[str, ...]) -> dict[str, float]:
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from qec.studies._budget_checks import measure_shot_error
 
+    check_run_options(args)
     distances = parse_int_list(args.distances or str(args.distance), option="--distances")
     rule = parse_rounds(args.rounds)
     seed = 0 if args.seed is None else args.seed  # a stored budget resumes under its seed
@@ -98,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"qec budget: d={d}, {rounds} rounds, {args.shots:,} shots ...\n")
         budget = estimate_budget(code, rounds=rounds, basis=args.basis, noise=noise,
                                  decoder=args.decoder, shots=args.shots, seed=seed,
-                                 db=args.db, **circuit_options)
+                                 db=args.db, workers=args.workers, dask=args.dask,
+                                 **circuit_options)
         if budget.errors < 100:
             warnings.append(f"d={d}: only {budget.errors} failures in {budget.shots} shots; "
                             "the elasticities are uncertain (sample more shots)")
@@ -175,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
         shares = leakage_shares(code=args.code, distance=d, rounds=rounds, basis=args.basis,
                                 noise=args.noise, p=args.p, leakage=args.leakage,
                                 removals=removals, decoder=args.decoder, shots=args.shots,
-                                seed=seed, db=args.db)
+                                seed=seed, db=args.db, workers=args.workers,
+                                dask=args.dask)
         summary["leakage"] = {
             share.removal: {
                 "rate": share.leakage, "share": share.share,

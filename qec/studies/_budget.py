@@ -187,12 +187,14 @@ def _union_model(targets: Sequence[list[stim.DemTarget]], q: np.ndarray,
 
 def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: NoiseModel,
                     decoder: str = "pymatching", shots: int, seed: int = 0,
-                    batch_size: int = 10_000, db: Any = None,
-                    **circuit_options: Any) -> BudgetEstimate:
+                    batch_size: int = 10_000, db: Any = None, workers: int | None = 1,
+                    dask: Any = None, **circuit_options: Any) -> BudgetEstimate:
     """The error budget of a memory experiment from one sampling pass (score function).
 
     Batch ``k`` samples ``batch_size`` shots with the seed ``chunk_seed(seed, id, k)``, so the
-    estimate is a function of the seed and batch size alone. With ``db``, every batch is
+    estimate is a function of the seed and batch size alone, whatever runs the batches: this
+    process (``workers=1``, the default), local worker processes or a Dask cluster, as for
+    :func:`qec.sampling.collect`. With ``db``, every batch is
     committed to the results database as it completes (its counts, the float sums of the
     score function and, for reweighting, the mechanisms of its failing shots), and a re-run
     with the same arguments continues from the batches stored: an interrupted budget resumes
@@ -209,6 +211,9 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
         batch_size: shots per batch.
         db: a results database path or open :class:`qec.store.ResultStore` (created if
             missing), or None to keep nothing.
+        workers: 1 (the default) runs the batches in this process; more, or None (all
+            cores), on worker processes.
+        dask: a Dask address, ``"local"`` or a ``distributed.Client``: run the batches there.
         **circuit_options: passed to :func:`qec.memory_circuit` (``cycle``, ``detectors``).
 
     Returns:
@@ -254,20 +259,27 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
     try:
         done = (_stored_budget_batches(store, task, components) if store is not None
                 else {})
-        compiled = None
         n_batches = -(-shots // batch_size)
-        for k in range(n_batches):
-            if k in done:
-                continue
-            if compiled is None:
-                compiled = resolve_decoder(decoder).compile_decoder_for_dem(
-                    dem=detector_error_model_for_circuit(circuit))
-            size = min(batch_size, shots - k * batch_size)
-            result = _budget_batch(union, compiled, owner, weight, offset, len(components),
-                                   size=size, seed=_batch_seed(seed, task.strong_id, k))
+        works = [_BudgetWork(batch_id=k, strong_id=task.strong_id, union=str(union),
+                             owner=owner, weight=weight, offset=offset,
+                             n_comp=len(components), size=min(batch_size, shots - k * batch_size),
+                             seed=_batch_seed(seed, task.strong_id, k))
+                 for k in range(n_batches) if k not in done]
+
+        def keep(k: int, result: dict[str, Any]) -> None:
             done[k] = result
-            if store is not None:
+            if store is not None:  # committed before it is counted
                 _store_budget_batch(store, task, k, result, components)
+
+        if works and workers == 1 and dask is None:
+            compiled = resolve_decoder(decoder).compile_decoder_for_dem(
+                dem=detector_error_model_for_circuit(circuit))
+            for work in works:
+                keep(work.batch_id, _budget_batch(
+                    union, compiled, owner, weight, offset, len(components), size=work.size,
+                    seed=work.seed))
+        elif works:
+            _run_on_workers(works, task, keep, workers=workers, dask=dask)
     finally:
         if owns and store is not None:
             store.close()
@@ -290,6 +302,82 @@ def estimate_budget(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
     return BudgetEstimate(components, tuple(float(r) for r in ratio),
                           tuple(float(math.sqrt(max(v, 0.0))) for v in variance),
                           shots, sum_f, int(rounds), tuple(failing))
+
+
+@dataclasses.dataclass(frozen=True)
+class _BudgetResult:
+    """What a worker returns for one batch (the executors' protocol: ``batch_id``, ``error``)."""
+
+    batch_id: int
+    result: dict[str, Any] | None
+    error: tuple[str, str, str] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class _BudgetWork:
+    """One batch of the score-function pass, run in a worker (the union model and the
+    compiled decoder are cached there per task)."""
+
+    batch_id: int
+    strong_id: str
+    union: str
+    owner: np.ndarray
+    weight: np.ndarray
+    offset: np.ndarray
+    n_comp: int
+    size: int
+    seed: int
+
+    def run_in(self, state: Any) -> _BudgetResult:
+        import traceback
+
+        try:
+            key = ("budget", self.strong_id)
+            cached = state.extras.get(key)
+            if cached is None:
+                payload = state.payloads[self.strong_id]
+                circuit = stim.Circuit(payload.circuit_text)
+                compiled = resolve_decoder(payload.decoder_name).compile_decoder_for_dem(
+                    dem=detector_error_model_for_circuit(circuit))
+                cached = (stim.DetectorErrorModel(self.union), compiled)
+                state.extras[key] = cached
+            union, compiled = cached
+            return _BudgetResult(self.batch_id, _budget_batch(
+                union, compiled, self.owner, self.weight, self.offset, self.n_comp,
+                size=self.size, seed=self.seed))
+        except Exception as exc:  # reported to the main process, which raises it there
+            return _BudgetResult(self.batch_id, None,
+                                 (type(exc).__name__, str(exc), traceback.format_exc()))
+
+
+def _run_on_workers(works: list[_BudgetWork], task: Task, keep: Any, *, workers: int | None,
+                    dask: Any) -> None:
+    """Runs the batches on the sampling engine's executors, a few queued per worker, keeping
+    each result as it arrives (its batch index fixes its seed, so the order does not matter)."""
+    from qec.sampling._executors import make_executor
+    from qec.sampling._worker import TaskPayload
+
+    payload = TaskPayload(strong_id=task.strong_id, circuit_text=str(task.circuit),
+                          decoder_name=task.decoder)
+    executor = make_executor(workers=workers, dask=dask)
+    try:
+        executor.prepare([payload])
+        waiting = list(reversed(works))
+        in_flight = 0
+        while waiting or in_flight:
+            for slot, _ in executor.free_slots():
+                if not waiting:
+                    break
+                executor.submit(waiting.pop(), payload, slot=slot)
+                in_flight += 1
+            for answer in executor.wait(1.0):
+                in_flight -= 1
+                if answer.error is not None:
+                    kind, message, _ = answer.error
+                    raise ValueError(f"a budget worker failed: {kind}: {message}")
+                keep(answer.batch_id, answer.result)
+    finally:
+        executor.close()
 
 
 def _budget_batch(union: stim.DetectorErrorModel, compiled: Any, owner: np.ndarray,

@@ -45,7 +45,7 @@ class LeakageShare:
 def leakage_shares(*, code: str, distance: int, rounds: int, basis: str, noise: str,
                    p: float, leakage: float, removals: Sequence[str] = ("none", "mlr", "dqlr"),
                    decoder: str = "pymatching", shots: int, seed: int = 0, db: Any,
-                   workers: int | None = None, confidence: float = 0.95
+                   workers: int | None = None, dask: Any = None, confidence: float = 0.95
                    ) -> tuple[LeakageShare, ...]:
     """Leakage's share of the logical error, per removal strategy, from direct sampling.
 
@@ -64,6 +64,7 @@ def leakage_shares(*, code: str, distance: int, rounds: int, basis: str, noise: 
         seed: the sampling seed.
         db: the results database (path or open store).
         workers: worker processes (all cores when None).
+        dask: a Dask address, ``"local"`` or a ``distributed.Client`` to sample on instead.
         confidence: the intervals' coverage.
 
     Returns:
@@ -96,7 +97,7 @@ def leakage_shares(*, code: str, distance: int, rounds: int, basis: str, noise: 
         pairs.append((memory_task(**common, leakage=float(leakage)),
                       memory_task(**common, leakage=0.0)))
     stats = collect([t for pair in pairs for t in pair], db=db, max_shots=shots, seed=seed,
-                    workers=workers, progress=None)
+                    workers=workers, dask=dask, progress=None)
     z = float(norm.ppf(0.5 + confidence / 2))
     out = []
     for index, removal in enumerate(removals):

@@ -30,8 +30,6 @@ READING_OPTIONS = ("quiet", "json")
 # What a command of a kind does not take, and why. Closing a gap means deleting its line here.
 GAPS = {
     ("decode", "seed"): "decodes recorded shots: nothing is random",
-    ("budget", "workers"): "its score-function pass runs in one process (not parallel yet)",
-    ("budget", "dask"): "its score-function pass runs in one process (not parallel yet)",
     ("bench-decoders", "workers"): "times decoders one at a time in one process, on purpose",
     ("bench-decoders", "dask"): "times decoders one at a time in one process, on purpose",
     ("bench-decoders", "db"): "writes its table and figure to --out; keeps no database yet",

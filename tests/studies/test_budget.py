@@ -147,3 +147,21 @@ def test_a_stored_budget_resumes_to_the_uninterrupted_numbers(tmp_path):
         [stats] = store.read_stats()
     assert (stats.shots, stats.errors) == (8000, whole.errors)
     assert stats.json_metadata["budget"]["seed"] == 2
+
+
+def test_the_budget_on_worker_processes_equals_the_one_in_process(tmp_path):
+    # Batch k's seed is fixed by k, so two workers (batches finishing in any order, stored as
+    # they come) give exactly the numbers of one process; 7,300 shots are 8 batches, the last
+    # one short.
+    code, noise = RotatedSurfaceCode(distance=3), NoiseModel.si1000(0.004)
+    options = dict(rounds=3, basis="Z", noise=noise, seed=5, batch_size=1000, shots=7300)
+    alone = estimate_budget(code, **options)
+    parallel = estimate_budget(code, workers=2, db=tmp_path / "b.db", **options)
+    assert parallel.elasticities == alone.elasticities
+    assert parallel.standard_errors == alone.standard_errors
+    assert (parallel.errors, parallel.shots) == (alone.errors, alone.shots) != (0, 7300)
+    from qec.store import ResultStore
+
+    with ResultStore(tmp_path / "b.db", read_only=True) as store:
+        [stats] = store.read_stats()
+    assert (stats.shots, stats.errors) == (7300, alone.errors)
