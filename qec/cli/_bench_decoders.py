@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         help="seconds of batch decoding per decoder and circuit before stopping (default 30)",
     )
-    add(parser, "out", "seed", "quiet", "json")
+    add(parser, "out", "db", "seed", "quiet", "json")
 
 
 def _json_row(row) -> dict:
@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
         cycle=args.cycle,
         detectors=args.detectors,
+        db=args.db,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     table = benchmark_markdown(rows)

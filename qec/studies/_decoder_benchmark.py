@@ -8,6 +8,7 @@ import io
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sinter
@@ -16,6 +17,7 @@ import stim
 from qec.analysis import binomial_interval, per_round_error
 from qec.circuits import memory_circuit
 from qec.codes import code_from_spec, parse_code_spec, spec_metadata
+from qec.data import Task
 from qec.decoders import check_decoder, decoder_names, detector_error_model_for_circuit, get_decoder
 from qec.noise import NoiseModel
 
@@ -86,6 +88,7 @@ def benchmark_decoders(
     progress: Callable[[str], None] | None = None,
     cycle: str | None = None,
     detectors: str | None = None,
+    db: Any = None,
 ) -> list[DecoderBenchmarkRow]:
     """Runs every decoder on the same sampled detection events and measures accuracy and latency.
 
@@ -117,6 +120,10 @@ def benchmark_decoders(
             al.'s depth-8 cycle for bivariate bicycle codes; None: the code's default).
         detectors: ``"all"`` or ``"basis"`` (only the memory basis' detectors); None: the
             code's default.
+        db: a results database path or open :class:`qec.store.ResultStore` (created if
+            missing): each (circuit, decoder) row is committed as it completes (its shots and
+            errors as a point, its timings and its per-shot outcome with it), and a re-run with
+            the same arguments keeps the rows stored and measures only the others.
 
     Returns:
         One row per (distance, p, decoder), in that order.
@@ -149,49 +156,68 @@ def benchmark_decoders(
     label, _ = spec_metadata(code)  # the canonical name, with every parameter but distance
     rows: list[DecoderBenchmarkRow] = []
     circuit_index = 0
-    for code_object in codes:
-        distance = int(code_object.distance or 0)
-        code_rounds = rounds if rounds is not None else max(distance, 1)
-        for p in physical_error_rates:
-            circuit = memory_circuit(
-                code_object,
-                rounds=code_rounds,
-                basis="Z",
-                noise=NoiseModel.from_name(noise, p),
-                cycle=cycle,
-                detectors=detectors,
-            )
-            dem = detector_error_model_for_circuit(circuit)
-            sampler = circuit.compile_detector_sampler(seed=seed + circuit_index)
-            circuit_index += 1
-            dets, obs = sampler.sample(shots, separate_observables=True, bit_packed=True)
-            circuit_rows: list[tuple[DecoderBenchmarkRow, np.ndarray]] = []
-            for name in names:
-                row, wrong = _benchmark_one(
-                    name=name,
-                    dem=dem,
-                    dets=dets,
-                    obs=obs,
-                    distance=distance,
+    store, owns = _open_store(db)
+    try:
+        for code_object in codes:
+            distance = int(code_object.distance or 0)
+            code_rounds = rounds if rounds is not None else max(distance, 1)
+            for p in physical_error_rates:
+                circuit = memory_circuit(
+                    code_object,
                     rounds=code_rounds,
-                    code=label,
-                    observables=circuit.num_observables,
-                    p=p,
-                    noise=noise,
-                    latency_shots=latency_shots,
-                    time_budget_seconds=time_budget_seconds,
-                    binomial_interval=binomial_interval,
-                    per_round_error=per_round_error,
+                    basis="Z",
+                    noise=NoiseModel.from_name(noise, p),
+                    cycle=cycle,
+                    detectors=detectors,
                 )
-                circuit_rows.append((row, wrong))
-                if progress is not None:
-                    progress(_progress_line(row))
-            reference = next((w for r, w in circuit_rows if r.decoder == "pymatching"), None)
-            for row, _ in circuit_rows:
-                if reference is not None and not row.skipped:
-                    paired = int(np.count_nonzero(reference[: row.shots]))
-                    row = dataclasses.replace(row, pymatching_errors=paired)
-                rows.append(row)
+                dem = detector_error_model_for_circuit(circuit)
+                sampler = circuit.compile_detector_sampler(seed=seed + circuit_index)
+                circuit_index += 1
+                dets, obs = sampler.sample(shots, separate_observables=True, bit_packed=True)
+                circuit_rows: list[tuple[DecoderBenchmarkRow, np.ndarray]] = []
+                for name in names:
+                    task = Task(circuit=circuit, decoder=name, json_metadata={
+                        "code": label, "distance": distance, "rounds": code_rounds, "basis": "Z",
+                        "noise": noise, "p": float(p), "decoder": name,
+                        "benchmark": {"shots": shots, "latency_shots": latency_shots,
+                                      "time_budget_seconds": time_budget_seconds,
+                                      "seed": seed + circuit_index - 1}})
+                    stored = None if store is None else _stored_row(store, task)
+                    if stored is not None:
+                        circuit_rows.append(stored)
+                        if progress is not None:
+                            progress(_progress_line(stored[0]) + " (stored)")
+                        continue
+                    row, wrong = _benchmark_one(
+                        name=name,
+                        dem=dem,
+                        dets=dets,
+                        obs=obs,
+                        distance=distance,
+                        rounds=code_rounds,
+                        code=label,
+                        observables=circuit.num_observables,
+                        p=p,
+                        noise=noise,
+                        latency_shots=latency_shots,
+                        time_budget_seconds=time_budget_seconds,
+                        binomial_interval=binomial_interval,
+                        per_round_error=per_round_error,
+                    )
+                    circuit_rows.append((row, wrong))
+                    if store is not None:
+                        _store_row(store, task, row, wrong)
+                    if progress is not None:
+                        progress(_progress_line(row))
+                reference = next((w for r, w in circuit_rows if r.decoder == "pymatching"), None)
+                for row, _ in circuit_rows:
+                    if reference is not None and not row.skipped:
+                        paired = int(np.count_nonzero(reference[: row.shots]))
+                        row = dataclasses.replace(row, pymatching_errors=paired)
+                    rows.append(row)
+    finally:
+        if owns:
+            store.close()
     return rows
 
 
@@ -272,6 +298,50 @@ def _benchmark_one(
         compile_seconds=compile_seconds,
         note=note,
     )
+    return row, wrong
+
+
+def _open_store(db: Any) -> tuple[Any, bool]:
+    from qec.store import ResultStore
+
+    if db is None or isinstance(db, ResultStore):
+        return db, False
+    return ResultStore(db, create=True), True
+
+
+_TIMINGS = ("latency_mean_us", "latency_p50_us", "latency_p99_us", "batch_us_per_shot",
+            "compile_seconds", "error_per_round", "error_per_round_low", "error_per_round_high")
+
+
+def _store_row(store: Any, task: Task, row: DecoderBenchmarkRow, wrong: np.ndarray) -> None:
+    """Commits one row: its shots and errors as the task's statistics, its timings as float
+    sums, and its per-shot outcome (for the paired comparison) in the checkpoint."""
+    from qec.sampling._splitting_kernel import to_bytes
+
+    store.add_task(task)
+    sums = {name: float(getattr(row, name)) for name in _TIMINGS}
+    checkpoint = to_bytes({"wrong": np.packbits(wrong), "count": np.array(wrong.size),
+                           "note": np.array(row.note)})
+    store.save_level(task.strong_id, level=0, seed=None, shots=row.shots, errors=row.errors,
+                     seconds=0.0, sums=sums, custom_counts=None, checkpoint=checkpoint)
+
+
+def _stored_row(store: Any, task: Task) -> tuple[DecoderBenchmarkRow, np.ndarray] | None:
+    """The row of an earlier run, or None."""
+    from qec.sampling._splitting_kernel import from_bytes
+
+    checkpoints = store.read_checkpoints(task.strong_id)
+    if 0 not in checkpoints:
+        return None
+    shots, errors, sums = store.level_rows(task.strong_id)[0]
+    arrays = from_bytes(checkpoints[0])
+    wrong = np.unpackbits(arrays["wrong"], count=int(arrays["count"])).astype(bool)
+    meta = task.json_metadata
+    row = DecoderBenchmarkRow(
+        decoder=task.decoder, distance=meta["distance"], rounds=meta["rounds"], p=meta["p"],
+        noise=meta["noise"], shots=shots, errors=errors, note=str(arrays["note"]),
+        code=meta["code"], observables=task.circuit.num_observables,
+        **{name: float(sums[name]) for name in _TIMINGS})
     return row, wrong
 
 

@@ -70,3 +70,18 @@ def test_bench_decoders_refuses_an_unknown_cycle(tmp_path, capsys):
     assert main(["bench-decoders", "--code", "bb:72", "--cycle", "fast", "--out",
                  str(tmp_path)]) == 2
     assert "--cycle" in capsys.readouterr().err
+
+
+def test_bench_decoders_stores_its_rows_and_a_rerun_keeps_them(tmp_path, capsys):
+    # The second run measures nothing again: every row (timings, paired errors and the
+    # skipped decoder's note included) comes back from the database as the first run stored it.
+    argv = ["bench-decoders", "--distances", "3,5", "--p", "0.005", "--decoders",
+            "pymatching,exact", "--shots", "301", "--latency-shots", "7", "--out",
+            str(tmp_path), "--json"]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert (tmp_path / "bench-decoders.db").is_file()
+    assert main([*argv[:-1]]) == 0
+    assert capsys.readouterr().err.count("(stored)") == 4
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == first["rows"]

@@ -30,9 +30,10 @@ READING_OPTIONS = ("quiet", "json")
 # What a command of a kind does not take, and why. Closing a gap means deleting its line here.
 GAPS = {
     ("decode", "seed"): "decodes recorded shots: nothing is random",
-    ("bench-decoders", "workers"): "times decoders one at a time in one process, on purpose",
-    ("bench-decoders", "dask"): "times decoders one at a time in one process, on purpose",
-    ("bench-decoders", "db"): "writes its table and figure to --out; keeps no database yet",
+    ("bench-decoders", "workers"): "times decoders one at a time, alone on the machine: "
+                                   "decoders running side by side would distort the latencies",
+    ("bench-decoders", "dask"): "times decoders one at a time, alone on the machine: "
+                                "decoders running side by side would distort the latencies",
     ("bench-decoders", "basis"): "benchmarks Z-basis memories only",
     ("circuit", "decoder"): "writes a circuit; decodes nothing",
 }
