@@ -199,6 +199,15 @@ def _run(args: argparse.Namespace) -> int:
         if _is_stdout_failure(exc):  # stdout closed (`>&-`) or full (`>/dev/full`)
             _silence_stdout()
             return 1
+        if exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT):  # the machine, not the input
+            _storage_failure(args, str(exc))
+            return 1
+        _error_line(args.command, exc, _flags(args))
+        return 2
+    except sqlite3.Error as exc:  # the database could not be written (disk full, I/O error)
+        if isinstance(exc, sqlite3.OperationalError) and _is_storage_message(str(exc)):
+            _storage_failure(args, str(exc))
+            return 1
         _error_line(args.command, exc, _flags(args))
         return 2
     except KeyboardInterrupt as exc:
@@ -238,6 +247,19 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     with contextlib.suppress(OSError, ValueError):
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives until the process ends)
+
+
+def _is_storage_message(message: str) -> bool:
+    """Whether SQLite's message says the disk, not the input, failed."""
+    message = message.lower()
+    return any(text in message for text in ("disk is full", "disk i/o error", "out of space"))
+
+
+def _storage_failure(args: argparse.Namespace, message: str) -> None:
+    """One line for storage that failed during the work (exit status 1): what happened and
+    what is safely stored, so that the user can free space and run the same command again."""
+    sys.stderr.write(f"qec {args.command}: error: could not write: {message}"
+                     f"{_stored_batches(args)}\n")
 
 
 def _error_line(command: str, exc: BaseException, flags: Sequence[str] = ()) -> None:

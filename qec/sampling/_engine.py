@@ -502,11 +502,20 @@ class SamplingSession:
         state.run_seconds += float(result.seconds.sum())
         state.largest_batch = max(state.largest_batch, int(result.shots.sum()))
         while state.order and state.order[0] in state.buffered:
-            batch_id = state.order.popleft()
-            result = state.buffered.pop(batch_id)
-            del state.pending[batch_id]
-            del self._batch_owner[batch_id]
-            self._commit(state, batch_id, result)
+            batch_id = state.order[0]
+            result = state.buffered[batch_id]
+            spec = state.pending.pop(batch_id)
+            owner = self._batch_owner.pop(batch_id)
+            try:
+                self._commit(state, batch_id, result)
+            except BaseException:
+                # Not committed (a full disk, an interrupt): the claim stays pending, so that
+                # the run's cleanup releases it instead of leaving it to look in flight.
+                state.pending[batch_id] = spec
+                self._batch_owner[batch_id] = owner
+                raise
+            state.order.popleft()
+            del state.buffered[batch_id]
             if state.done:
                 self._release([state])
                 if state.rules:
