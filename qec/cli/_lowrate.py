@@ -41,7 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop after this many seconds (what is done is stored; run again "
                              "to continue); refused up front when the decoder is too slow for "
                              "it")
+    parser.add_argument("--restart", action="store_true",
+                        help="discard the estimate of this task stored in --db (its rungs, "
+                             "chains and batch rows) and estimate it from the start")
     add(parser, "out", "db", "workers", "dask", "seed", "quiet", "json")
+
+
+GROUPS = 16
+"""Independent chain groups of the jackknife (``estimate_rare_error``'s default)."""
 
 
 class _Progress:
@@ -98,12 +105,14 @@ def run(args: argparse.Namespace) -> int:
     task = memory_task(code=args.code, distance=args.distance, rounds=rounds, basis=args.basis,
                        noise=args.noise, p=args.p, decoder=args.decoder, cycle=args.cycle,
                        detectors=args.detectors)
+    if args.restart:
+        _discard(args, task)
     progress = None if (args.quiet or args.json) else _Progress()
     t0 = time.monotonic()
     try:
         estimate = estimate_rare_error(
             task, db=args.db, relative_error=args.relative_error, seed=args.seed or 0,
-            chains=args.chains, workers=args.workers, dask=args.dask,
+            chains=args.chains, groups=GROUPS, workers=args.workers, dask=args.dask,
             max_iterations=max(args.max_iterations, 400), time_limit=args.time_limit,
             progress=progress)
     finally:
@@ -119,6 +128,20 @@ def run(args: argparse.Namespace) -> int:
     elif not args.quiet:
         _print(summary)
     return 0
+
+
+def _discard(args: argparse.Namespace, task: Any) -> None:
+    """Deletes the stored estimate that this command would continue (``--restart``)."""
+    from qec.sampling._splitting_results import splitting_task
+    from qec.store import ResultStore
+
+    if not args.db.exists():
+        return
+    stored = splitting_task(task, seed=args.seed or 0, chains=args.chains, groups=GROUPS)
+    with ResultStore(args.db) as store:
+        found = store.discard_task(stored.strong_id)
+    if found and not (args.quiet or args.json):
+        sys.stderr.write(f"qec lowrate: discarded the stored estimate in {args.db}\n")
 
 
 def _print(summary: dict[str, Any]) -> None:

@@ -210,6 +210,8 @@ def estimate_rare_error(
 
 
 def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
+    if store is not None:
+        store.check_levels(ladder.stored.strong_id)  # never resume from a half-deleted ladder
     stored = {} if store is None else store.read_checkpoints(ladder.stored.strong_id)
     previous_seconds = 0.0
     members: list[np.ndarray] = []

@@ -21,6 +21,7 @@ def task_stats(connection: sqlite3.Connection, *, version: int, where: str,
     insertion order (tasks with no completed batch have zero shots)."""
     if version == 1:
         return _task_stats_version_1(connection, where=where, parameters=parameters)
+    check_levels(connection, where=where, parameters=parameters)
     rows = connection.execute(
         "SELECT t.strong_id, t.decoder, t.json_metadata, COALESCE(SUM(b.shots), 0), "
         "COALESCE(SUM(b.errors), 0), COALESCE(SUM(b.discards), 0), "
@@ -66,6 +67,47 @@ def task_stats(connection: sqlite3.Connection, *, version: int, where: str,
             )
         )
     return result
+
+
+def check_levels(connection: sqlite3.Connection, *, where: str = "1",
+                 parameters: tuple[Any, ...] = ()) -> None:
+    """Checks that a resumable method's checkpoints and batch rows agree, for the tasks a SQL
+    condition on ``tasks`` (``t``) selects.
+
+    A task stored level by level (the splitting estimator, the error budget: any task with a
+    checkpoint, or whose metadata names the splitting estimator) has exactly one completed
+    batch row per checkpoint, written in one transaction. A row without its checkpoint, or a
+    checkpoint without its row, is a stored estimate that was edited by hand or half-deleted:
+    its totals would be summed into a wrong number, so it is named instead.
+
+    Raises:
+        ValueError: the first inconsistent task, with its levels and how to discard it.
+    """
+    rows = connection.execute(
+        "SELECT t.strong_id, t.json_metadata FROM tasks t WHERE "
+        f"({where}) AND (EXISTS (SELECT 1 FROM checkpoints c WHERE c.strong_id = t.strong_id) "
+        "OR t.json_metadata LIKE '%\"estimator\": \"splitting\"%')", parameters).fetchall()
+    for strong_id, metadata in rows:
+        levels = [level for (level,) in connection.execute(
+            "SELECT level FROM checkpoints WHERE strong_id = ? ORDER BY level", (strong_id,))]
+        batches = [first for (first,) in connection.execute(
+            "SELECT first_chunk FROM batches WHERE strong_id = ? AND shots IS NOT NULL "
+            "ORDER BY first_chunk", (strong_id,))]
+        if levels == batches:
+            continue
+        without_checkpoint = sorted(set(batches) - set(levels))
+        without_row = sorted(set(levels) - set(batches))
+        repeated = sorted({b for b in batches if batches.count(b) > 1})
+        parts = [f"{what} {values}" for what, values in (
+            ("batch rows without a checkpoint at levels", without_checkpoint),
+            ("checkpoints without a batch row at levels", without_row),
+            ("several batch rows at levels", repeated)) if values]
+        label = ", ".join(f"{k}={v}" for k, v in json.loads(metadata).items()
+                          if k in ("code", "distance", "rounds", "noise", "p", "estimator"))
+        raise ValueError(
+            f"task {strong_id[:12]} ({label}) is stored inconsistently: {'; '.join(parts)}; "
+            "its totals are not summed. Discard it (qec lowrate --restart, or "
+            "ResultStore.discard_task) and estimate it again")
 
 
 def _task_stats_version_1(connection: sqlite3.Connection, *, where: str,

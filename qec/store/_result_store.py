@@ -14,7 +14,7 @@ from typing import Any
 
 from qec.data import Task, TaskStats
 from qec.store._owners import owner_id, owner_is_dead
-from qec.store._queries import matching, task_stats
+from qec.store._queries import check_levels, matching, task_stats
 from qec.store._schema import SCHEMA_VERSION, Transaction, connect, initialize_when_free
 
 __all__ = ["CHUNK_SHOTS_FOR_BUDGET", "Batch", "ResultStore"]
@@ -334,6 +334,15 @@ class ResultStore:
                  now, now, _sums_json(sums), owner_id()))
         return True
 
+    def check_levels(self, strong_id: str) -> None:
+        """Checks that a task stored level by level has one batch row per checkpoint (see
+        :func:`qec.store._queries.check_levels`).
+
+        Raises:
+            ValueError: the task is stored inconsistently; the message says how to discard it.
+        """
+        check_levels(self._connection, where="t.strong_id = ?", parameters=(strong_id,))
+
     def read_checkpoints(self, strong_id: str) -> dict[int, bytes]:
         """The stored checkpoints of a task, ``{level: data}`` (empty when none)."""
         tables = {row[0] for row in self._connection.execute(
@@ -417,6 +426,35 @@ class ResultStore:
         return len(stats)
 
     # Reading.
+    def discard_task(self, strong_id: str) -> bool:
+        """Deletes a task and everything stored of it (batches, checkpoints, its lease and its
+        plan targets) in one transaction, as if it had never been sampled.
+
+        For a stored estimate that should start again from nothing (``qec lowrate
+        --restart``), or one that :func:`check_levels` reports as inconsistent.
+
+        Returns:
+            Whether the task was stored.
+
+        Raises:
+            ValueError: the store is read-only, or another live process has claims of the task
+                in flight (discarding under it would lose its work).
+        """
+        if self.read_only:
+            raise ValueError(f"database {str(self.path)!r} is open read-only")
+        with self._write() as connection:
+            live = [owner for (owner,) in connection.execute(
+                "SELECT owner FROM batches WHERE strong_id = ? AND shots IS NULL",
+                (strong_id,)) if owner != owner_id() and not owner_is_dead(owner)]
+            if live:
+                raise ValueError(f"task {strong_id[:12]} has claims in flight of another "
+                                 f"running process ({live[0]}); stop it first")
+            for table in ("batches", "checkpoints", "leases", "plans"):
+                connection.execute(f"DELETE FROM {table} WHERE strong_id = ?", (strong_id,))
+            found = connection.execute("DELETE FROM tasks WHERE strong_id = ?",
+                                       (strong_id,)).rowcount
+        return bool(found)
+
     def stats_for(self, strong_id: str) -> TaskStats | None:
         """The accumulated statistics of one task (None if the task is unknown)."""
         found = task_stats(self._connection, version=self._version, where="t.strong_id = ?",

@@ -435,6 +435,7 @@ def _stored_budget_batches(store: Any, task: Task, components: Sequence[str]
     """The batches of a budget stored by an earlier run, as :func:`_budget_batch` returns."""
     from qec.sampling._splitting_kernel import from_bytes, unpack_members
 
+    store.check_levels(task.strong_id)  # never resume from half-deleted batches
     checkpoints = store.read_checkpoints(task.strong_id)
     if not checkpoints:
         return {}

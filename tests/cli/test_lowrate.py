@@ -68,3 +68,43 @@ def test_quiet_prints_nothing(tmp_path, capsys):
 ])
 def test_bad_input_is_one_line(tmp_path, capsys, extra, fragment):
     assert_one_line_error(capsys, [*SMALL, "--db", str(tmp_path / "x.db"), *extra], fragment)
+
+
+def test_a_stored_estimate_is_checked_discarded_and_exported_as_an_estimate(tmp_path, capsys):
+    import sqlite3
+
+    from qec.store import ResultStore
+
+    db = tmp_path / "low.db"
+    argv = [*SMALL, "--db", str(db), "--json"]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    # Exported, the estimate is marked as one (zero shots, its estimate and interval in the
+    # metadata), never passed off as counts sinter would fit.
+    assert main(["export", "--db", str(db), "--out", str(tmp_path / "s.csv")]) == 0
+    import sinter
+
+    [row] = sinter.read_stats_from_csv_files(tmp_path / "s.csv")
+    assert row.shots == 0 and row.json_metadata["estimator"] == "splitting"
+    marked = row.json_metadata["estimated"]
+    assert marked["logical_error_per_shot"] == pytest.approx(first["logical_error_per_shot"])
+    assert marked["interval"] == pytest.approx(first["logical_error_per_shot_ci"])
+    # A checkpoint deleted by hand: the rows and the checkpoints disagree, and every reader
+    # names the task instead of summing what is left.
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM checkpoints WHERE level = 1")
+    with pytest.raises(ValueError, match=r"stored inconsistently: batch rows without a "
+                                         r"checkpoint at levels \[1\]"):
+        ResultStore(db, read_only=True).read_stats()
+    assert_one_line_error(capsys, ["fit", "--db", str(db)], "stored inconsistently")
+    assert_one_line_error(capsys, argv, "qec lowrate --restart")
+    # --restart discards it completely and estimates it again: the same numbers (same seed).
+    assert main([*argv, "--restart"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["logical_error_per_shot"] == pytest.approx(first["logical_error_per_shot"],
+                                                            rel=1e-12)
+    with ResultStore(db, read_only=True) as store:
+        [stats] = store.read_stats()
+        assert stats.estimator == "splitting"
+        levels = sorted(store.read_checkpoints(stats.strong_id))
+    assert [first for _, _, first, _, _ in ResultStore(db, read_only=True).batch_rows()] == levels
