@@ -35,8 +35,9 @@ Mayer et al. do for circuit noise (arXiv:2509.13678), with many independently se
 
 Each completed rung is committed to the results database with its chains (a checkpoint), so a
 re-run continues at the next rung and gives the numbers an uninterrupted run gives: every
-random stream is seeded by ``(seed, rung, round, unit)``, and the chains are split into a fixed
-number of units whatever the number of workers.
+random stream is seeded by ``(seed, rung, round, unit)``, and the work is split into one unit
+per chain group (16 by default), whatever the number of workers: up to that many workers run
+at once, on the local pool or a Dask cluster, and any number of them gives the same numbers.
 
 This module holds the driver, :func:`estimate_rare_error`, which validates its arguments, resumes
 from the stored rungs, steps down the ladder and stores each completed rung. The rest lives in
@@ -62,7 +63,7 @@ from qec._validate import int_at_least
 from qec.data import Task, splitting_interval
 from qec.sampling._executors import make_executor
 from qec.sampling._splitting_kernel import from_bytes, pack_members, to_bytes, unpack_members
-from qec.sampling._splitting_ladder import _BLOCK_START, _UNITS, _Ladder, _Rung
+from qec.sampling._splitting_ladder import _BLOCK_START, _Ladder, _Rung
 from qec.sampling._splitting_results import RareEventEstimate, RungSummary, splitting_task
 from qec.store import ResultStore
 
@@ -116,9 +117,9 @@ def estimate_rare_error(
             ``max_iterations`` each (then a warning says the goal was missed).
         confidence: the interval's nominal coverage.
         seed: the root seed; the result is a function of it.
-        chains: Markov chains, at least 32, a multiple of ``groups`` and of 4 (the chains are
-            run in 4 fixed work units, whatever the number of workers).
-        groups: independent chain groups of the jackknife (at least 4).
+        chains: Markov chains, at least 32, a multiple of ``groups``.
+        groups: independent chain groups of the jackknife (at least 4); each group is one
+            unit of work (a task for one worker), whatever the number of workers.
         step: the ladder's step in units of Bravyi and Vargo's: ``s_(j+1) = s_j
             2^(-step / sqrt(w_j))``. Bennett's estimator tolerates steps beyond their rule
             (which was for a simple ratio estimate); the overlap check warns when a step is
@@ -163,9 +164,8 @@ def estimate_rare_error(
     seed = int_at_least("seed", seed, 0)
     groups = int_at_least("groups", groups, 4)
     chains = int_at_least("chains", chains, 32)
-    if chains % groups or chains % _UNITS:
-        raise ValueError(f"chains={chains} must be a multiple of groups={groups} and of "
-                         f"{_UNITS}")
+    if chains % groups:
+        raise ValueError(f"chains={chains} must be a multiple of groups={groups}")
     min_iterations = int_at_least("min_iterations", min_iterations, 8)
     max_iterations = int_at_least("max_iterations", max_iterations, min_iterations)
     round_iterations = int_at_least("round_iterations", round_iterations, 1)

@@ -30,7 +30,6 @@ from qec.sampling._splitting_results import RungSummary, splitting_task
 from qec.sampling._worker import TaskPayload
 from qec.store import ResultStore
 
-_UNITS = 4  # work units per rung round: fixed, so results do not depend on the worker count
 _PILOT_SHOTS = 1024
 _PILOT_MIN_FAILURES = 10  # 1% of the pilot: the ladder's start
 _MAX_PILOT_STEPS = 48  # scales up to 2^24
@@ -229,7 +228,7 @@ class _Ladder:
             keep = self.chains if len(members) < self.chains else 0  # seeds still wanted
             works = [SeedWork(self._batch_id(), self.stored.strong_id, scale,
                               _stim_seed(self.seed, self.stored.strong_id, "start", unit + i),
-                              _SEED_SHOTS, keep) for i in range(_UNITS)]
+                              _SEED_SHOTS, keep) for i in range(self.groups)]
             for result in self._run(works):  # in unit order, so the stopping point is fixed
                 unit += 1
                 shots += result.shots
@@ -258,11 +257,13 @@ class _Ladder:
 
         Returns False when the time limit stopped it (the rung is then not stored).
         """
-        per_unit = self.chains // _UNITS
+        # One unit of work per chain group: fixed by the method, not by the workers, so that
+        # any number of workers (up to the groups) runs it at once and gives the same numbers.
+        per_unit = self.chains // self.groups
         planned = None
         while True:
             works = []
-            for u in range(_UNITS):
+            for u in range(self.groups):
                 flat, lengths = pack_members(rung.members[u * per_unit:(u + 1) * per_unit])
                 thin = rung.thin if rung.rounds == 0 else 1.0
                 works.append(ChainWork(self._batch_id(), self.stored.strong_id, rung.scale,

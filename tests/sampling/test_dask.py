@@ -231,3 +231,35 @@ def test_recorded_experiments_decode_on_dask_as_on_the_local_pool(tmp_path, clie
                                db=tmp_path / "local.db", workers=2)["stats"]
     assert [(s.shots, s.errors) for s in on_dask] == [(s.shots, s.errors) for s in local]
     assert on_dask[0].shots == 5000 and on_dask[0].errors > 0
+
+
+def test_splitting_divides_into_a_unit_per_chain_group_on_eight_dask_workers(monkeypatch):
+    # Sixteen units of work per round (one per chain group), so eight workers all take part,
+    # and the numbers are those of two local workers: they depend on the groups, never on the
+    # workers.
+    from qec.sampling._splitting import estimate_rare_error
+    from qec.sampling._splitting_ladder import _Ladder
+    from tests.sampling.test_splitting import task_of
+
+    sizes = []
+    real = _Ladder._run
+
+    def recording(self, works):
+        sizes.append(len(works))
+        return real(self, works)
+
+    monkeypatch.setattr(_Ladder, "_run", recording)
+    task = task_of(11, 0.02)
+    cluster = distributed.LocalCluster(n_workers=8, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0", silence_logs=50)
+    with distributed.Client(cluster) as client:
+        with distributed.get_task_stream(client) as stream:
+            on_dask = estimate_rare_error(task, dask=client, seed=4, chains=64,
+                                          relative_error=0.5)
+        workers_used = {record["worker"] for record in stream.data}
+    cluster.close()
+    local = estimate_rare_error(task, workers=2, seed=4, chains=64, relative_error=0.5)
+    assert {n for n in sizes if n > 1} == {16} and sizes.count(16) > 3  # (the pilot is one)
+    assert len(workers_used) == 8
+    assert on_dask.complete and on_dask.logical_error_per_shot == local.logical_error_per_shot
+    assert on_dask.decoder_calls == local.decoder_calls
