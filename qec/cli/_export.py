@@ -51,7 +51,7 @@ def export_sinter_csv(db: str | Path) -> str:
         ...         task = Task(circuit=circuit, decoder="pymatching", json_metadata={"p": 0.1})
         ...         store.add_task(task)
         ...         batch = store.claim_batch(task.strong_id, seed=1, num_chunks=1)
-        ...         store.complete_batch(batch.id, shots=100, errors=9, discards=0, seconds=0.1)
+        ...         _ = store.complete_batch(batch.id, shots=100, errors=9, discards=0, seconds=0.1)
         ...     row = export_sinter_csv(f"{tmp}/r.db").splitlines()[1]
         >>> [field.strip() for field in row.split(",")[:2]]
         ['100', '9']

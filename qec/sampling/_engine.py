@@ -366,7 +366,14 @@ class SamplingSession:
         if stored is None:
             stored = self.store.stats_for(state.task.strong_id)
         state.shots, state.errors, state.discards = stored.shots, stored.errors, stored.discards
-        state.done = bool(state.met(state.shots, state.errors, state.discards))
+        if state.rules and state.shots < state.goal_shots:
+            # Several processes may share the task: its totals can hold chunks past a gap
+            # (a batch still in flight elsewhere), so it is done only when its committed
+            # prefix meets the rule (and is then cut to the single run's last chunk).
+            state.done = self.store.prefix_stop(state.task.strong_id, self.seed,
+                                                state.met) is not None
+        else:
+            state.done = bool(state.met(state.shots, state.errors, state.discards))
 
     def _run(self, states: list[_TaskState]) -> None:
         self._show(states, final=False)
@@ -429,6 +436,12 @@ class SamplingSession:
         """The size of the next batch of a task, or None if it needs none now."""
         if state.blocked:
             return None
+        if state.rules and bool(state.met(state.shots, state.errors, state.discards)):
+            # The totals meet the rule but the prefix does not: a gap is still in flight.
+            if self.store.abandoned_claims(state.task.strong_id):
+                return CHUNK_SHOTS  # a dead process's chunks: claiming takes them first
+            state.blocked = not state.pending
+            return None
         in_flight = sum(spec.shots for spec in state.pending.values())
         remaining = state.goal_shots - state.shots - in_flight
         if remaining <= 0:
@@ -459,21 +472,10 @@ class SamplingSession:
         chunks = math.ceil(shots / CHUNK_SHOTS)
         batch = self.store.claim_batch(
             state.task.strong_id, seed=self.seed, num_chunks=chunks, shots=shots,
-            max_total_shots=state.goal_shots if state.shared_budget else None,
-            exclusive=bool(state.rules))
+            max_total_shots=state.goal_shots if state.shared_budget else None)
         if batch is None:
             state.blocked = True
             return None
-        if state.rules:
-            # The claim holds the task's lease, so no other process commits to it now: its
-            # stored totals are final. If another process met the rule just before handing
-            # the lease over, stop here rather than sample past a single run's last chunk.
-            self._refresh(state)
-            if state.done:
-                self.store.release_batches([batch.id])
-                self._release([state])
-                self.store.release_leases([state.task.strong_id])
-                return None
         spec = BatchSpec(
             batch_id=batch.id,
             strong_id=state.task.strong_id,
@@ -528,6 +530,10 @@ class SamplingSession:
         discards = state.discards + np.cumsum(result.discards)
         stop = state.met(shots, errors, discards)
         keep = int(np.argmax(stop)) + 1 if np.any(stop) else len(result.shots)
+        if state.rules:
+            # Other processes may hold earlier chunks of the task: the store commits the
+            # whole batch and cuts the task where its prefix meets the rule.
+            keep = len(result.shots)
         counts: collections.Counter[str] = collections.Counter()
         for chunk_counts in result.custom_counts[:keep]:
             counts.update(chunk_counts)
@@ -539,20 +545,30 @@ class SamplingSession:
             seconds=float(result.seconds[:keep].sum()),
             custom_counts=dict(counts),
             num_chunks=keep if keep < len(result.shots) else None,
+            **({"chunks": (result.shots, result.errors, result.discards,
+                           result.custom_counts or None), "stop": state.met}
+               if state.rules else {}),
         )
         self._refresh(state)
 
     def _release(self, states: Iterable[_TaskState]) -> None:
-        """Deletes the pending claims of these tasks (their results will be ignored)."""
-        ids = []
+        """Gives up the pending claims of these tasks (their results will be ignored).
+
+        A finished task's claims are past its last chunk: they are deleted. An unfinished
+        task under an error-based rule may share its chunks with other processes, so its
+        claims are abandoned instead (taken over first by the next claim): deleting a claim in
+        the middle would leave a range of chunks that nobody samples.
+        """
+        deleted, abandoned = [], []
         for state in states:
-            ids.extend(state.pending)
+            (abandoned if state.rules and not state.done else deleted).extend(state.pending)
             for batch_id in state.pending:
                 self._batch_owner.pop(batch_id, None)
             state.pending.clear()
             state.order.clear()
             state.buffered.clear()
-        self.store.release_batches(ids)
+        self.store.release_batches(deleted)
+        self.store.abandon_batches(abandoned)
 
     def _show(self, states: list[_TaskState], *, final: bool) -> None:
         snapshot = []

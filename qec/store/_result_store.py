@@ -3,13 +3,14 @@ checkpoints, on one SQLite connection) and the :class:`Batch` a claim returns.""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import os
 import pathlib
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from qec.data import Task, TaskStats
@@ -50,7 +51,7 @@ class ResultStore:
         ...     with ResultStore(f"{tmp}/results.db", create=True) as store:
         ...         store.add_task(task)
         ...         batch = store.claim_batch(task.strong_id, seed=1, num_chunks=1)
-        ...         store.complete_batch(batch.id, shots=100, errors=9, discards=0, seconds=0.1)
+        ...         _ = store.complete_batch(batch.id, shots=100, errors=9, discards=0, seconds=0.1)
         ...         [(s.shots, s.errors) for s in store.read_stats(p=0.1)]
         [(100, 9)]
     """
@@ -239,8 +240,17 @@ class ResultStore:
         custom_counts: Mapping[str, int] | None = None,
         num_chunks: int | None = None,
         sums: Mapping[str, float] | None = None,
-    ) -> None:
+        chunks: tuple[Any, ...] | None = None,
+        stop: Callable[[Any, Any, Any], Any] | None = None,
+    ) -> Completion:
         """Commits the results of a claimed batch in its own transaction.
+
+        With ``chunks`` and ``stop`` (an error-based stopping rule shared by every process on
+        the database), the batch is committed whole, with each chunk's counts, and the same
+        transaction then walks the task's committed chunks from the first: when the prefix
+        without a gap meets ``stop``, the task is cut at that chunk (the batch holding it
+        keeps the chunks up to it; every batch and claim after it is deleted). So however many
+        processes share the task, it ends with exactly the chunks a single run keeps.
 
         Args:
             batch_id: the id returned by :meth:`claim_batch`.
@@ -249,22 +259,58 @@ class ResultStore:
                 :class:`qec.data.TaskStats`), summed over batches like the counts.
             num_chunks: the number of chunks actually kept, when fewer than claimed (the rest
                 are released for later batches).
+            chunks: each chunk's ``(shots, errors, discards)`` as three integer arrays, and
+                optionally each chunk's custom counts (a sequence of dicts).
+            stop: with ``chunks``: called with the running totals (arrays) of the task's
+                committed chunks in order, returns where they meet the stopping rule.
+
+        Returns:
+            A :class:`Completion`: whether the batch was committed (with ``stop``, a claim
+            that another process's cut deleted is not, and that is not an error), and the
+            chunk where the task's committed prefix meets ``stop``, if it does.
 
         Raises:
-            ValueError: if the batch is unknown or already completed.
+            ValueError: if the batch is unknown or already completed (without ``stop``).
         """
         counts = json.dumps(dict(custom_counts), sort_keys=True) if custom_counts else None
         sums_text = _sums_json(sums)
+        blob = None if chunks is None else _chunk_blob(*chunks)
         with self._write() as connection:
             cursor = connection.execute(
                 "UPDATE batches SET shots = ?, errors = ?, discards = ?, seconds = ?, "
                 "custom_counts = ?, num_chunks = COALESCE(?, num_chunks), completed_at = ?, "
-                "sums = ? WHERE id = ? AND shots IS NULL",
+                "sums = ?, chunks = ? WHERE id = ? AND shots IS NULL",
                 (int(shots), int(errors), int(discards), float(seconds), counts, num_chunks,
-                 time.time(), sums_text, batch_id),
+                 time.time(), sums_text, blob, batch_id),
             )
             if cursor.rowcount != 1:
+                if stop is not None:
+                    return Completion(committed=False, stop_chunk=None)
                 raise ValueError(f"batch id={batch_id} is not a pending claim of this database")
+            if stop is None:
+                return Completion(committed=True, stop_chunk=None)
+            (strong_id, seed) = connection.execute(
+                "SELECT strong_id, seed FROM batches WHERE id = ?", (batch_id,)).fetchone()
+            return Completion(committed=True,
+                              stop_chunk=_prefix_stop(connection, strong_id, seed, stop, cut=True))
+
+    def prefix_stop(self, strong_id: str, seed: int | None,
+                    stop: Callable[[Any, Any, Any], Any]) -> int | None:
+        """The chunk where the task's committed prefix (chunks of ``seed`` from the first, up
+        to the first gap) meets ``stop``, or None: whether a task shared under an error-based
+        rule is finished (see :meth:`complete_batch`). Reads only."""
+        return _prefix_stop(self._connection, strong_id, seed, stop, cut=False)
+
+    def abandon_batches(self, batch_ids: Iterable[int]) -> None:
+        """Gives up pending claims as if their process had died: the next claim of the task
+        and seed takes them over first, so that no chunk range is skipped (a released claim in
+        the middle of a task shared by several processes would leave a hole)."""
+        ids = [(int(i),) for i in batch_ids]
+        if not ids:
+            return
+        with self._write() as connection:
+            connection.executemany(
+                "UPDATE batches SET owner = NULL WHERE id = ? AND shots IS NULL", ids)
 
     def release_leases(self, strong_ids: Iterable[str]) -> None:
         """Gives up this process's leases of these tasks (see ``claim_batch(exclusive=)``)."""
@@ -488,6 +534,85 @@ class ResultStore:
     def integrity_check(self) -> str:
         """The result of ``PRAGMA integrity_check`` (``"ok"`` for a healthy file)."""
         return self._connection.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class Completion:
+    """What :meth:`ResultStore.complete_batch` did: whether the batch was committed, and the
+    chunk where the task's committed prefix meets the stopping rule (None: not yet)."""
+
+    committed: bool
+    stop_chunk: int | None
+
+
+def _chunk_blob(shots: Any, errors: Any, discards: Any, custom: Any = None) -> str:
+    """Each chunk's counts of a batch (and its custom counts), as JSON."""
+    record = {"shots": [int(x) for x in shots], "errors": [int(x) for x in errors],
+              "discards": [int(x) for x in discards]}
+    if custom is not None and any(custom):
+        record["custom"] = [dict(c) for c in custom]
+    return json.dumps(record, separators=(",", ":"))
+
+
+def _chunk_arrays(blob: str) -> tuple[Any, list[dict[str, int]] | None]:
+    """The ``(3, chunks)`` counts of :func:`_chunk_blob`, and the custom counts if any."""
+    import numpy as np
+
+    record = json.loads(blob)
+    counts = np.array([record["shots"], record["errors"], record["discards"]], dtype=np.int64)
+    return counts, record.get("custom")
+
+
+def _prefix_stop(connection: sqlite3.Connection, strong_id: str, seed: int | None,
+                 stop: Callable[[Any, Any, Any], Any], *, cut: bool) -> int | None:
+    """Walks a task's committed chunks of ``seed`` in order, from the first, to the first gap
+    (a claim in flight, or chunks never claimed): the chunk where the running totals (plus
+    everything else the task has stored) meet ``stop``, or None. With ``cut``, the task is cut
+    there in the caller's transaction: the batch holding that chunk keeps the chunks up to it,
+    and every batch and claim of the seed after it is deleted."""
+    import numpy as np
+
+    rows = connection.execute(
+        "SELECT id, first_chunk, num_chunks, shots, seconds, chunks FROM batches "
+        "WHERE strong_id = ? AND seed IS ? ORDER BY first_chunk", (strong_id, seed)).fetchall()
+    (base_shots, base_errors, base_discards) = connection.execute(
+        "SELECT COALESCE(SUM(shots), 0), COALESCE(SUM(errors), 0), COALESCE(SUM(discards), 0) "
+        "FROM batches WHERE strong_id = ? AND shots IS NOT NULL AND "
+        "NOT (seed IS ? AND chunks IS NOT NULL)", (strong_id, seed)).fetchone()
+    totals = np.array([base_shots, base_errors, base_discards], dtype=np.int64)
+    expected = None
+    for batch_id, first, count, shots, seconds, blob in rows:
+        if expected is not None and first != expected:
+            return None  # chunks never claimed (or released): a gap
+        expected = first + count
+        if shots is None:
+            return None  # a claim in flight, or abandoned: a gap until it is sampled
+        if blob is None:
+            continue  # counted in the totals already
+        counts, custom = _chunk_arrays(blob)
+        running = totals[:, None] + np.cumsum(counts, axis=1)
+        met = np.asarray(stop(running[0], running[1], running[2]), dtype=bool)
+        if met.any():
+            keep = int(np.argmax(met)) + 1
+            if cut:
+                kept = counts[:, :keep].sum(axis=1)
+                kept_custom = None if custom is None else custom[:keep]
+                merged: collections.Counter[str] = collections.Counter()
+                for chunk_counts in kept_custom or ():
+                    merged.update(chunk_counts)
+                connection.execute(
+                    "UPDATE batches SET shots = ?, errors = ?, discards = ?, seconds = ?, "
+                    "num_chunks = ?, chunks = ?, custom_counts = ? WHERE id = ?",
+                    (int(kept[0]), int(kept[1]), int(kept[2]),
+                     float(seconds) * keep / counts.shape[1], keep,
+                     _chunk_blob(*counts[:, :keep], kept_custom),
+                     json.dumps(dict(merged), sort_keys=True) if merged else None, batch_id))
+                connection.execute(
+                    "DELETE FROM batches WHERE strong_id = ? AND seed IS ? AND first_chunk > ?",
+                    (strong_id, seed, first))
+            return first + keep - 1
+        totals = running[:, -1]
+    return None
 
 
 def _sums_json(sums: Mapping[str, float] | None) -> str | None:

@@ -4,6 +4,7 @@ process is creating the same database."""
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 import sqlite3
 import time
@@ -50,7 +51,8 @@ CREATE TABLE IF NOT EXISTS batches (
     completed_at REAL,
     sums TEXT,
     owner TEXT,
-    claimed_shots INTEGER
+    claimed_shots INTEGER,
+    chunks BLOB
 );
 CREATE INDEX IF NOT EXISTS batches_by_task ON batches (strong_id, seed);
 CREATE TABLE IF NOT EXISTS leases (
@@ -173,6 +175,13 @@ def _initialize(connection: sqlite3.Connection, path: pathlib.Path, *, read_only
     if tables and "checkpoints" not in tables:
         # Added within schema version 2: older readers ignore the table.
         connection.execute(_CHECKPOINTS)
+    if tables:
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(batches)")}
+        if "chunks" not in columns:
+            # Added within schema version 2 (each chunk's counts, for several processes
+            # sharing one task under an error-based rule); older readers ignore the column.
+            with contextlib.suppress(sqlite3.OperationalError):  # another process added it
+                connection.execute("ALTER TABLE batches ADD COLUMN chunks BLOB")
     return version
 
 
