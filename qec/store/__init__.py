@@ -13,9 +13,12 @@ The file holds six tables:
   numbers, then *completed* in its own transaction. Statistics are sums over completed rows, so
   a crash loses only the batches in flight, and two processes appending at once cannot lose each
   other's updates. Beside the integer counts a batch may carry ``sums``, float accumulators of
-  a non-binomial estimator (a JSON object), summed like the counts;
-* ``leases``: which process samples a task with an error-based stopping rule, so that two runs
-  sharing a database stop it at the chunk a single run would (taken over when its holder dies);
+  a non-binomial estimator (a JSON object), summed like the counts.
+  A batch committed under an error-based stopping rule also keeps each chunk's counts
+  (``chunks``), so that the commit completing a task's prefix can cut the task at the chunk
+  where a single run stops, however many processes shared it;
+* ``leases``: which process holds a task exclusively (``claim_batch(exclusive=True)``; taken
+  over when its holder dies);
 * ``plans``: the shot targets of each step of an adaptive plan (a precision sweep), recorded
   before they are sampled, so that a resumed sweep replays the same decisions.
 
