@@ -43,9 +43,12 @@ def threshold_row(name: str, stats: list, *, label: str, literature: str,
                   quantity: str = "per_shot", nu: float | None = None) -> ThresholdAssessment:
     """Assesses the threshold as ``qec fit`` does, writes the figures, prints a table row.
 
-    The row gives the plain finite-size-scaling fit (its reported interval: statistical,
-    widened for a poor fit, extended for crossing drift), the drift extrapolation (three or
-    more distances), which of them the tool says to quote, and every warning it prints.
+    The row gives the finite-size-scaling fit (with three or more distances it includes the
+    correction to scaling, ``D d^-omega`` or ``d^-omega (D + E x)``; its reported interval:
+    statistical, widened for a poor fit, extended for crossing drift without a correction),
+    the drift extrapolation (three or more distances), which of them the tool says to quote,
+    and every warning it prints; the details give the plain form's threshold and chi2/dof on
+    the same points.
     """
     result = assess_threshold(stats, quantity=quantity, seed=1)
     fit, extra = result.fit, result.extrapolated
@@ -66,8 +69,13 @@ def threshold_row(name: str, stats: list, *, label: str, literature: str,
                  + (f" (statistical [{fit.statistical_low:.2%}, {fit.statistical_high:.2%}])"
                     if (fit.threshold_low, fit.threshold_high)
                     != (fit.statistical_low, fit.statistical_high) else ""))
+        correction = ("" if fit.correction == "none" else
+                      f"correction {fit.correction}, omega={fit.omega:.2f} [{fit.omega_low:.2f}, "
+                      f"{fit.omega_high:.2f}], plain form {fit.plain_threshold:.2%} with chi2/dof="
+                      f"{fit.plain_chi2 / fit.plain_dof:.2f}; ")
         details = (f"nu={fit.nu:.2f} [{fit.nu_low:.2f}, {fit.nu_high:.2f}], chi2/dof="
-                   f"{fit.chi2_per_dof:.2f}, d={','.join(map(str, fit.distances))}, "
+                   f"{fit.chi2_per_dof:.2f} over {fit.dof} dof (p-value {fit.p_value:.2g}), "
+                   f"{correction}d={','.join(map(str, fit.distances))}, "
                    f"{len(fit.points)} pts ({fit.excluded} excluded); ")
     extrapolated = ("-" if extra is None else
                     f"{extra.threshold:.2%} [{extra.low:.2%}, {extra.high:.2%}]")

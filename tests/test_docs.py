@@ -55,7 +55,7 @@ def test_the_readme_example_runs(tmp_path):
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split()[0] in ("plain", "extrapolated", "None")
+    assert done.stdout.split()[0] in ("corrected", "plain", "extrapolated", "None")
     assert (tmp_path / "results" / "mine.db").is_file()
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from qec.store import ResultStore
 
 SWEEP = ["threshold", "--distances", "3,7", "--p", "0.004,0.008", "--max-shots", "20000000",
-         "--max-errors", "20000", "--seed", "5", "--quiet", "--workers", "1"]
+         "--max-errors", "10000", "--seed", "5", "--quiet", "--workers", "1"]
 
 
 def _rows(db: Path) -> list[tuple]:

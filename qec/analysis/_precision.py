@@ -24,23 +24,24 @@ def relative_half_width(estimate: ThresholdFit | ThresholdAssessment) -> float:
 
     For a :class:`~qec.analysis.ThresholdFit`, its reported interval (statistical, widened by
     its scale factor, extended for crossing drift). For a
-    :class:`~qec.analysis.ThresholdAssessment`, the interval it says to quote: the
-    extrapolation's with three or more distances, else the fit's. A bound, an interval that
-    runs into an edge of the fitted range, or no estimate at all has no finite width: ``inf``.
+    :class:`~qec.analysis.ThresholdAssessment`, the interval it says to quote: the corrected
+    fit's or the extrapolation's with three or more distances, else the plain fit's. A bound,
+    an interval that runs into an edge of the fitted range, or no estimate at all has no
+    finite width: ``inf``.
 
     Examples:
         >>> from qec.analysis import Point
         >>> pts = [Point(distance=d, rounds=1, physical_error_rate=p, shots=10**6,
         ...              errors=round(10**6 * (0.2 + 2 * (p - 0.1) * d ** (1 / 1.5))))
         ...        for d in (3, 5, 7) for p in (0.09, 0.095, 0.1, 0.105, 0.11)]
-        >>> relative_half_width(fit_threshold(pts, bootstrap=20)) < 0.01
+        >>> relative_half_width(fit_threshold(pts, bootstrap=20)) < 0.02
         True
     """
     if isinstance(estimate, ThresholdAssessment):
         if estimate.quote == "extrapolated":
             extra = estimate.extrapolated
             return (extra.high - extra.low) / 2 / extra.threshold
-        if estimate.quote == "plain":
+        if estimate.quote in ("corrected", "plain"):
             return relative_half_width(estimate.fit)
         return math.inf
     fit = estimate
@@ -86,17 +87,7 @@ def _unreachable(assessment: ThresholdAssessment, precision: float, iteration: i
 
 def _scaled_gradients(fit: ThresholdFit, points: Sequence[Point]) -> np.ndarray:
     """Per point, the gradient of the model over the per-shot standard deviation (k params)."""
-    _, b, c = fit.coefficients
-    ps = np.array([pt.physical_error_rate for pt in points])
-    ds = np.array([pt.distance for pt in points], dtype=np.float64)
-    scale = ds ** (1 / fit.nu)
-    x = (ps - fit.threshold) * scale
-    slope = b + 2 * c * x
-    columns = [-slope * scale, slope * x * np.log(ds) * (-1 / fit.nu**2), np.ones_like(x), x,
-               x * x]
-    if fit.nu_low == fit.nu_high:  # nu was fixed
-        del columns[1]
-    gradients = np.stack(columns, axis=1)
+    gradients = fit.gradients(points)
     errors = np.array([pt.errors for pt in points], dtype=np.float64)
     kept = np.array([pt.kept_shots for pt in points], dtype=np.float64)
     q = (errors + 0.5) / (kept + 1)
@@ -198,11 +189,11 @@ def _split_batch(assessment: ThresholdAssessment, stats: Sequence[Any], *, budge
                  costs: Sequence[float]) -> list[int]:
     """The shots of the next batch at each point, for the estimate the sweep aims at.
 
-    No fit yet: evenly. A plain fit to quote: :func:`allocate_shots` (c-optimal for the fitted
-    threshold). The extrapolation to quote: half by :func:`allocate_shots`, half over the points
-    that bracket each crossing (every distance enters the extrapolation through its crossings,
-    where the plain fit's design favours the smallest and largest distances), in proportion to
-    the inverse of their cost.
+    No fit yet: evenly. A fit to quote (corrected or plain): :func:`allocate_shots` (c-optimal
+    for the fitted threshold, its correction included). The extrapolation to quote: half by
+    :func:`allocate_shots`, half over the points that bracket each crossing (every distance
+    enters the extrapolation through its crossings, where the fit's design favours the
+    smallest and largest distances), in proportion to the inverse of their cost.
     """
     fit = assessment.fit
     if fit is None:
@@ -275,11 +266,11 @@ def precision_sweep(
     """Samples until the reported threshold interval's half-width is at most ``precision``.
 
     The interval is the one the tool says to quote (:func:`~qec.analysis.assess_threshold`,
-    :func:`relative_half_width`): the extrapolation's with three or more distances (it holds
-    the finite-size correction), else the fit's (widened for a poor fit, extended for drift),
-    never the statistical interval alone. When more shots cannot get there (the correction's
-    uncertainty alone exceeds the target, or the range misses the threshold) the sweep stops
-    and says why.
+    :func:`relative_half_width`): with three or more distances the corrected fit's or the
+    extrapolation's (both hold the finite-size correction), else the plain fit's (widened for
+    a poor fit, extended for drift), never the statistical interval alone. When more shots
+    cannot get there (the correction's uncertainty alone exceeds the target, or the range
+    misses the threshold) the sweep stops and says why.
 
     Every task first gets ``initial_shots`` (counting shots already stored). Then, repeatedly:
     assess, stop if ``relative_half_width <= precision``, otherwise sample

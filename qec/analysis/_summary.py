@@ -17,6 +17,9 @@ from qec.analysis._lambda import LambdaFit
 from qec.analysis._points import PointLike, Quantity, merge_points
 from qec.analysis._threshold import ThresholdFit, fit_threshold
 
+_POOR_FIT_LEVEL = 0.01
+"""A corrected fit whose chi-squared p-value is below this is not quoted."""
+
 __all__ = [
     "ThresholdAssessment",
     "assess_threshold",
@@ -50,9 +53,15 @@ def threshold_dict(fit: ThresholdFit) -> dict[str, Any]:
 
     ``threshold`` and ``threshold_ci`` are None when the fit is only a bound
     (``threshold_lower_bound`` / ``threshold_upper_bound``); an end of ``threshold_ci`` is None
-    where the interval runs past the edge of the fitted range.
+    where the interval runs past the edge of the fitted range. ``correction`` names the model
+    fitted (``"none"``, ``"constant"``, ``"linear"``; ``correction_form`` spells it out), with
+    ``omega``, ``omega_ci``, ``omega_range`` and ``correction_coefficients`` (None or empty
+    without a correction); ``chi2_p_value`` is the fit's goodness of fit, and
+    ``threshold_plain``, ``chi2_per_dof_plain``, ``dof_plain`` the plain form's on the same
+    points.
     """
     bounded = fit.bound is not None
+    corrected = fit.correction != "none"
     return {
         "threshold": None if bounded else fit.threshold,
         "threshold_ci": None if bounded else [_open(fit.threshold_low, fit.open_low),
@@ -81,6 +90,16 @@ def threshold_dict(fit: ThresholdFit) -> dict[str, Any]:
             "chi2": fit.drift.chi2, "dof": fit.drift.dof, "p_value": fit.drift.p_value,
             "significant": fit.drift.significant},
         "warnings": list(fit.warnings),
+        "correction": fit.correction,
+        "correction_form": fit.form if corrected else None,
+        "omega": fit.omega,
+        "omega_ci": [fit.omega_low, fit.omega_high] if corrected else None,
+        "omega_range": list(fit.omega_range) if corrected else None,
+        "correction_coefficients": list(fit.correction_coefficients),
+        "chi2_p_value": fit.p_value,
+        "threshold_plain": fit.plain_threshold,
+        "chi2_per_dof_plain": fit.plain_chi2 / fit.plain_dof,
+        "dof_plain": fit.plain_dof,
     }
 
 
@@ -131,8 +150,8 @@ class ThresholdAssessment:
         extrapolated: the drift extrapolation (three or more distances), or None.
         extrapolation_error: why there is no extrapolation with three or more distances.
         report: the crossings of consecutive distances and the pairs that miss.
-        quote: ``"plain"``, ``"extrapolated"``, or None when the data give only a bound or
-            nothing.
+        quote: ``"corrected"`` (the fit with its correction to scaling), ``"extrapolated"``,
+            ``"plain"``, or None when the data give only a bound or nothing.
         warnings: every reason not to trust a number, as plain sentences; empty only when
             nothing is wrong.
     """
@@ -166,6 +185,16 @@ class ThresholdAssessment:
                 "crossings": [crossing_dict(c) for c in self.report.crossings],
                 "crossings_missing": [m.describe() for m in self.report.missing],
                 "fit_error": self.fit_error,
+                "correction": None,
+                "correction_form": None,
+                "omega": None,
+                "omega_ci": None,
+                "omega_range": None,
+                "correction_coefficients": None,
+                "chi2_p_value": None,
+                "threshold_plain": None,
+                "chi2_per_dof_plain": None,
+                "dof_plain": None,
             }
             sides = {m.side for m in self.report.missing}
             if not self.report.crossings and sides == {"above"}:
@@ -189,17 +218,34 @@ def assess_threshold(
     confidence: float = 0.95,
     bootstrap: int = 200,
     seed: int = 0,
+    correction: str = "auto",
 ) -> ThresholdAssessment:
     """Fits the threshold, extrapolates it, and says which to quote; never raises for a fit.
 
-    Runs :func:`qec.analysis.fit_threshold` and, with three or more distances,
-    :func:`qec.analysis.extrapolate_threshold` (over the fitted nu's interval). The one to quote
-    is the extrapolation when there is one (its interval holds the finite-size correction; a
-    drift too small to be significant can still bias the plain fit beyond its interval), else
-    the plain fit, and neither when the fit ran into the edge of the sampled range (the data
-    give a bound). Warnings gather the fit's own, the extrapolation's (prefixed
-    ``extrapolation:``), why a fit could not be made, and, with two distances only, that the
-    finite-size bias is not estimated.
+    Runs :func:`qec.analysis.fit_threshold` (with three or more distances it fits the leading
+    correction to scaling, ``D d^-omega`` or ``d^-omega (D + E x)``) and, with three or more
+    distances,
+    :func:`qec.analysis.extrapolate_threshold` (over the fitted nu's interval). The one to
+    quote (``quote``):
+
+    - ``"corrected"``: the fit with its correction to scaling, when it was made and fits its
+      data (chi-squared p-value at least 1%; or, failing that, when there is no extrapolation
+      either, with the fit's warning and widened interval): it models the finite-size drift
+      with every point in the window, and its interval holds the correction's uncertainty.
+      The extrapolation is then a cross-check: when the two intervals do not overlap, a
+      warning says so (the two are never averaged);
+    - ``"extrapolated"``: with three or more distances otherwise (the corrected fit fits
+      poorly, or too few points to fit a correction): its interval holds the finite-size
+      correction, which a plain fit's cannot (a drift too small to be significant can still
+      bias the plain fit beyond its interval);
+    - ``"plain"``: the fit without correction, with two distances (where a correction cannot be
+      told from the threshold; a warning says its finite-size bias is not estimated);
+    - None when the fit ran into the edge of the sampled range (the data give a bound) or
+      nothing could be fitted.
+
+    Warnings gather the fit's own, the extrapolation's (prefixed ``extrapolation:``), why a
+    fit could not be made, and why the estimate quoted was chosen over the other when they
+    disagree.
 
     Args:
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``.
@@ -208,6 +254,8 @@ def assess_threshold(
         confidence: the coverage of the intervals.
         bootstrap: bootstrap redraws behind the intervals (the extrapolation uses at least 200).
         seed: seeds the bootstrap.
+        correction: the fit's correction to scaling (see :func:`qec.analysis.fit_threshold`):
+            ``"auto"`` (default), ``"none"``, ``"constant"`` or ``"linear"``.
 
     Returns:
         A :class:`ThresholdAssessment`.
@@ -229,7 +277,7 @@ def assess_threshold(
                              bootstrap=bootstrap, seed=seed)
     try:
         fit = fit_threshold(merged, quantity=quantity, window=window, confidence=confidence,
-                            bootstrap=bootstrap, seed=seed)
+                            bootstrap=bootstrap, seed=seed, correction=correction)
     except ValueError as exc:
         fit_error = str(exc)
         warnings.append(f"no threshold: {exc}")
@@ -248,14 +296,32 @@ def assess_threshold(
             warnings.append(f"no extrapolated threshold: {exc}")
         else:
             warnings.extend(f"extrapolation: {w}" for w in extrapolated.warnings)
+    corrected = fit is not None and fit.correction != "none"
     if fit is not None and fit.bound is not None:
         quote = None
+    elif corrected and (fit.p_value >= _POOR_FIT_LEVEL or extrapolated is None):
+        # The correction to scaling inside the fit: every point of the window constrains it,
+        # where the extrapolation sees only the crossings (experiments/threshold_coverage.py
+        # measures both).
+        quote = "corrected"
+        if extrapolated is not None and (extrapolated.high < fit.threshold_low
+                                         or extrapolated.low > fit.threshold_high):
+            warnings.append(
+                f"the corrected fit ({fit.describe()}) and the extrapolated threshold "
+                f"({extrapolated.describe()}) disagree: their intervals do not overlap, so "
+                "at least one of their models of the finite-size correction is wrong at these "
+                "distances; the corrected fit is quoted (it passes its chi-squared test); "
+                "add a larger distance to settle it")
     elif extrapolated is not None:
         # With three or more distances the extrapolation's interval holds the finite-size
         # correction, which the plain fit's cannot: quote it even when the drift is not
         # significant, since a drift too small to detect can still bias the plain fit by more
-        # than its interval (experiments/threshold_coverage.py measures both).
+        # than its interval.
         quote = "extrapolated"
+        if corrected:
+            warnings.append(
+                f"the corrected fit fails its chi-squared test (p-value {fit.p_value:.2g}): "
+                "the extrapolated threshold, which uses only the crossings, is quoted instead")
     elif fit is not None:
         quote = "plain"
         if len(fit.distances) == 2:
@@ -279,13 +345,14 @@ def threshold_summary(
     confidence: float = 0.95,
     bootstrap: int = 200,
     seed: int = 0,
+    correction: str = "auto",
 ) -> dict[str, Any]:
     """The threshold estimate of a sweep as a JSON-ready dict; never raises for a missing fit.
 
     :func:`assess_threshold` as a dict: the keys of :func:`threshold_dict` (None where no fit
     was made, ``fit_error`` saying why) and of :func:`extrapolation_dict` (None where not
-    made), plus ``quote`` (``"plain"``, ``"extrapolated"`` or None) and ``warnings``, plain
-    sentences, empty only when nothing is wrong.
+    made), plus ``quote`` (``"corrected"``, ``"extrapolated"``, ``"plain"`` or None) and
+    ``warnings``, plain sentences, empty only when nothing is wrong.
 
     Args:
         points: objects with ``distance, rounds, physical_error_rate, shots, errors``.
@@ -294,6 +361,7 @@ def threshold_summary(
         confidence: the coverage of the intervals.
         bootstrap: bootstrap redraws behind the intervals.
         seed: seeds the bootstrap.
+        correction: the fit's correction to scaling (see :func:`assess_threshold`).
 
     Returns:
         A JSON-ready dict.
@@ -309,4 +377,4 @@ def threshold_summary(
         (None, 'a threshold fit needs points at two or more distances, got distances=[3]')
     """
     return assess_threshold(points, quantity=quantity, window=window, confidence=confidence,
-                            bootstrap=bootstrap, seed=seed).as_dict()
+                            bootstrap=bootstrap, seed=seed, correction=correction).as_dict()

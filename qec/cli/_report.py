@@ -54,10 +54,13 @@ def threshold_lines(summary: dict[str, Any], *, confidence: float = 0.95) -> lis
         distances = ",".join(map(str, summary["distances_used"]))
         widened = (f", widened x{summary['scale_factor']:.3g} for chi2/dof"
                    if summary.get("scale_factor", 1.0) > 1 else "")
+        corrected = summary.get("correction") not in (None, "none")
+        omega = (f", correction {summary['correction_form'].removeprefix('A + B x + C x^2 + ')}"
+                 f" with omega = {summary['omega']:.3g}" if corrected else "")
         lines.append(
             f"threshold (finite-size scaling, d={distances}): p_th = {summary['threshold']:.4g}  "
             f"({level} interval {_interval(summary['threshold_ci'])}{widened}), "
-            f"nu = {summary['nu']:.3g}, chi2/dof = {summary['chi2_per_dof']:.3g}")
+            f"nu = {summary['nu']:.3g}{omega}, chi2/dof = {summary['chi2_per_dof']:.3g}")
     elif summary.get("threshold_lower_bound") is not None:
         lines.append(f"threshold (finite-size scaling): p_th > "
                      f"{summary['threshold_lower_bound']:.4g} (a bound, not an estimate)")
@@ -77,6 +80,10 @@ def threshold_lines(summary: dict[str, Any], *, confidence: float = 0.95) -> lis
     caveat = " (read the warnings)" if summary["warnings"] else ""
     if quote == "plain":
         lines.append("to quote: the finite-size-scaling threshold" + caveat)
+    elif quote == "corrected":
+        lines.append("to quote: the corrected finite-size-scaling threshold (its fit includes "
+                     "the leading correction to scaling; the extrapolation is a cross-check)"
+                     + caveat)
     elif quote == "extrapolated":
         lines.append("to quote: the extrapolated threshold (its interval includes the "
                      "finite-size correction)" + caveat)

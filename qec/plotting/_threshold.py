@@ -152,7 +152,9 @@ def plot_collapse(fit: ThresholdFit, *, ax: Axes | None = None, confidence: floa
 
     Draws the points a :class:`qec.analysis.ThresholdFit` used, one colour per distance with
     binomial error bars, and its quadratic ``A + B x + C x^2``. When the scaling hypothesis holds,
-    all distances fall on that one curve.
+    all distances fall on that one curve. For a fit with a correction to scaling
+    (``fit.correction``), each point is drawn less its distance's fitted correction
+    ``d^-omega (D + E x)``, so that the points collapse onto the infinite-distance curve.
 
     Args:
         fit: the result of :func:`qec.analysis.fit_threshold`.
@@ -182,7 +184,8 @@ def plot_collapse(fit: ThresholdFit, *, ax: Axes | None = None, confidence: floa
                        for pt in curve])
         intervals = [logical_error(pt, quantity=fit.quantity, confidence=confidence)
                      for pt in curve]
-        estimate = np.array([iv.estimate for iv in intervals])
+        shift = np.array([fit.correction_term(x, distance=distance) for x in xs])
+        estimate = np.array([iv.estimate for iv in intervals]) - shift
         errors = np.array([[iv.estimate - iv.low for iv in intervals],
                            [iv.high - iv.estimate for iv in intervals]])
         ax.errorbar(xs, estimate, yerr=errors, marker="o", markersize=4, linestyle="none",
@@ -192,7 +195,9 @@ def plot_collapse(fit: ThresholdFit, *, ax: Axes | None = None, confidence: floa
     a, b, c = fit.coefficients
     ax.plot(grid, a + b * grid + c * grid * grid, color="0.2", linewidth=1.5,
             label=(f"fit: p_th={fit.threshold:.3%}, nu={fit.nu:.2f}, "
-                   f"chi2/dof={fit.chi2_per_dof:.2f}"))
+                   + (f"omega={fit.omega:.2f} (points less their correction), "
+                      if fit.omega is not None else "")
+                   + f"chi2/dof={fit.chi2_per_dof:.2f}"))
     ax.axvline(0, color="0.5", linestyle=":", linewidth=1)
     ax.set_xlabel("x = (p - p_th) d^(1/nu)")
     ax.set_ylabel(_QUANTITY_LABEL[fit.quantity])

@@ -19,13 +19,14 @@ def synthetic_sweep(
     seed: int,
     coefficients: tuple[float, float, float] = (0.1, 0.3, 0.2),
     rounds: int = 1,
-    correction: tuple[float, float] = (0.0, 1.0),
+    correction: tuple[float, ...] = (0.0, 1.0),
 ) -> list[Point]:
-    """Points whose shot error is A + B x + C x^2 + D d^-omega, binomially drawn.
+    """Points whose shot error is A + B x + C x^2 + d^-omega (D + E x), binomially drawn.
 
     ``x = (p/p_th - 1) d^(1/nu)`` here is relative to p_th; the fit's absolute x differs by the
-    constant factor p_th, which rescales B and C only. ``correction = (D, omega)`` is the
-    leading correction to scaling, which makes the crossings drift with distance.
+    constant factor p_th, which rescales B, C and E only. ``correction = (D, omega)`` or
+    ``(D, omega, E)`` is the leading correction to scaling (E = 0 when omitted), which makes
+    the crossings drift with distance.
     """
     rng = np.random.default_rng(seed)
     a, b, c = coefficients
@@ -33,8 +34,9 @@ def synthetic_sweep(
     for d in distances:
         for p in ps:
             x = (p / threshold - 1) * d ** (1 / nu)
-            amplitude, omega = correction
-            rate = float(np.clip(a + b * x + c * x * x + amplitude * d**-omega, 1e-4, 0.5))
+            amplitude, omega, slope = (*correction, 0.0)[:3]
+            rate = float(np.clip(a + b * x + c * x * x + (amplitude + slope * x) * d**-omega,
+                                 1e-4, 0.5))
             points.append(
                 Point(distance=d, rounds=rounds, physical_error_rate=float(p), shots=shots,
                       errors=int(rng.binomial(shots, rate)))

@@ -32,10 +32,11 @@ def clean():
     return assess_threshold(_clean(), bootstrap=100)
 
 
-def test_clean_data_carry_no_warning_and_quote_the_plain_fit(clean):
+def test_clean_data_carry_no_warning_and_quote_the_corrected_fit(clean):
     assert clean.warnings == ()
     assert clean.fit.warnings == () and clean.fit.reliable
-    assert clean.quote == "extrapolated"  # three distances: the finite-size-aware estimate
+    # Three distances: the finite-size-aware estimate, the fit with its correction to scaling.
+    assert clean.quote == "corrected" and clean.fit.correction == "constant"
     assert clean.fit.bound is None and not clean.fit.open_low and not clean.fit.open_high
     assert clean.fit.threshold_low <= 0.1 <= clean.fit.threshold_high
     summary = clean.as_dict()
@@ -44,8 +45,8 @@ def test_clean_data_carry_no_warning_and_quote_the_plain_fit(clean):
 
 
 def test_a_fit_at_the_edge_is_a_bound_never_a_point():
-    # d=3/5 cross above 0.1015, d=5/7 just inside: the fit runs into the upper edge.
-    result = assess_threshold(_drifting(top=0.1015), bootstrap=50)
+    # d=3/5 cross above 0.1015, d=5/7 just inside: the plain fit runs into the upper edge.
+    result = assess_threshold(_drifting(top=0.1015), bootstrap=50, correction="none")
     fit = result.fit
     assert fit.bound == "lower" and fit.describe().startswith("p_th > 0.1015")
     assert any("p_th > 0.1015 is a bound" in w for w in result.warnings)
@@ -54,6 +55,15 @@ def test_a_fit_at_the_edge_is_a_bound_never_a_point():
     assert summary["threshold_lower_bound"] == pytest.approx(0.1015)
     assert summary["quote"] is None
     assert relative_half_width(fit) == float("inf")
+
+
+def test_the_correction_extrapolates_past_the_edge_of_the_sampled_range():
+    # The same sweep: the corrected fit models the drift and finds p_th inside the range, below
+    # the d=3/5 crossing that lies beyond it (which a warning still names).
+    fit = fit_threshold(_drifting(top=0.1015), bootstrap=50)
+    assert fit.correction == "constant" and fit.bound is None
+    assert fit.threshold_low <= 0.1 <= fit.threshold_high < 0.1015
+    assert any("crossing lies above p = 0.1015" in w for w in fit.warnings)
 
 
 def test_curves_that_do_not_cross_say_where_the_crossing_must_be(clean):
@@ -82,7 +92,7 @@ def test_a_poor_fit_widens_the_interval_and_says_so(clean):
     # A 4% ripple the scaling form cannot follow.
     rippled = [dataclasses.replace(pt, errors=round(pt.errors * (1.04 if i % 2 else 0.96)))
                for i, pt in enumerate(points)]
-    fit = fit_threshold(rippled, bootstrap=50)
+    fit = fit_threshold(rippled, bootstrap=50, correction="none")
     assert fit.scale_factor == pytest.approx(np.sqrt(fit.chi2_per_dof))
     assert fit.scale_factor > 2
     stat_half = fit.statistical_high - fit.statistical_low
@@ -92,14 +102,18 @@ def test_a_poor_fit_widens_the_interval_and_says_so(clean):
     assert not any("fits poorly" in w for w in clean.warnings)
 
 
-def test_drifting_crossings_extend_the_interval_and_quote_the_extrapolation(clean):
-    result = assess_threshold(_drifting(), bootstrap=100)
-    fit = result.fit
+def test_drifting_crossings_extend_the_plain_interval_and_the_correction_models_them(clean):
+    points = _drifting()
+    fit = fit_threshold(points, bootstrap=100, correction="none")
     assert fit.drift.significant and fit.drift.direction == -1
     last = fit.crossings[-1]
     assert fit.threshold_low <= last.low and last.high <= fit.threshold_high
     assert any("drift with distance" in w for w in fit.warnings)
-    assert result.quote == "extrapolated"
+    # The default fit includes the correction: no extension, no drift warning, the truth held.
+    result = assess_threshold(points, bootstrap=100)
+    assert result.quote == "corrected" and result.fit.drift.significant
+    assert not any("drift with distance" in w for w in result.fit.warnings)
+    assert result.fit.threshold_low <= 0.1 <= result.fit.threshold_high
     assert result.extrapolated.low <= 0.1 <= result.extrapolated.high
     assert not clean.fit.drift.significant
 
@@ -125,7 +139,7 @@ def test_summary_json_is_strict_and_carries_the_warnings():
     text = json.dumps(summary, allow_nan=False)
     assert json.loads(text)["warnings"] == summary["warnings"] != []
     assert summary["threshold_extrapolated_ci"][0] <= summary["threshold_extrapolated"]
-    assert summary["quote"] == "extrapolated"
+    assert summary["quote"] == "corrected"
 
 
 def test_extrapolation_rejects_bad_input():
@@ -150,7 +164,7 @@ def test_extrapolation_with_more_crossings_weighs_omega_by_the_data():
     result = extrapolate_threshold(points, nu_range=(1.4, 1.6), bootstrap=200)
     assert result.dof == 2 and len(result.crossings) == 4
     assert result.low <= 0.1 <= result.high
-    plain = fit_threshold(points, bootstrap=50)
+    plain = fit_threshold(points, bootstrap=50, correction="none")
     assert not plain.statistical_low <= 0.1 <= plain.statistical_high  # biased by the drift
 
 

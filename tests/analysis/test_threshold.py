@@ -15,7 +15,8 @@ from tests.analysis.synthetic import synthetic_sweep
 def test_fit_recovers_threshold_and_nu_from_scaling_form():
     points = synthetic_sweep(threshold=0.1, nu=1.5, distances=(3, 5, 7, 9), shots=50_000, seed=11,
                              ps=np.linspace(0.092, 0.108, 9))
-    fit = fit_threshold(points, quantity="per_shot", bootstrap=100, seed=2)
+    fit = fit_threshold(points, quantity="per_shot", correction="none", bootstrap=100, seed=2)
+    assert fit.correction == "none" and fit.omega is None and fit.correction_coefficients == ()
     assert fit.threshold_low <= 0.1 <= fit.threshold_high
     assert fit.threshold == pytest.approx(0.1, abs=0.001)
     assert fit.nu_low <= 1.5 <= fit.nu_high
@@ -27,6 +28,14 @@ def test_fit_recovers_threshold_and_nu_from_scaling_form():
     # A is the error at threshold (0.1 in the synthetic form); B, C are in absolute x units.
     assert fit.coefficients[0] == pytest.approx(0.1, abs=0.005)
     assert fit.model(0.0) == fit.coefficients[0]
+    # The default fits the correction to scaling too (none here: its interval still holds the
+    # truth, and is wider, since it carries the correction's uncertainty).
+    corrected = fit_threshold(points, quantity="per_shot", bootstrap=50, seed=2)
+    assert corrected.correction == "constant" and corrected.dof == len(corrected.points) - 7
+    assert corrected.threshold_low <= 0.1 <= corrected.threshold_high
+    assert corrected.nu_low <= 1.5 <= corrected.nu_high
+    assert corrected.plain_threshold == pytest.approx(fit.threshold)
+    assert corrected.plain_dof == fit.dof and corrected.p_value > 0.01
 
 
 def test_fit_per_round_on_multi_round_data():
@@ -41,9 +50,13 @@ def test_fit_per_round_on_multi_round_data():
 def test_fixed_nu_is_reported_with_zero_width():
     points = synthetic_sweep(threshold=0.1, nu=1.5, distances=(3, 5, 7), shots=20_000, seed=3,
                              ps=np.linspace(0.09, 0.11, 7))
-    fit = fit_threshold(points, quantity="per_shot", nu=1.5, bootstrap=30)
+    fit = fit_threshold(points, quantity="per_shot", nu=1.5, bootstrap=30, correction="none")
     assert fit.nu == fit.nu_low == fit.nu_high == 1.5
     assert fit.dof == len(fit.points) - 4
+    # With the correction: p_th, omega and A, B, C, D.
+    corrected = fit_threshold(points, quantity="per_shot", nu=1.5, bootstrap=30)
+    assert corrected.correction == "constant"
+    assert corrected.nu == 1.5 and corrected.dof == len(corrected.points) - 6
 
 
 def test_window_rule_excludes_points_far_from_the_crossing():
@@ -72,7 +85,8 @@ def test_threshold_interval_covers_truth_at_about_nominal_rate():
     for seed in range(draws):
         points = synthetic_sweep(threshold=0.1, nu=1.5, distances=(3, 5, 7), shots=20_000,
                                  seed=100 + seed, ps=np.linspace(0.09, 0.11, 7))
-        fit = fit_threshold(points, quantity="per_shot", bootstrap=60, seed=seed)
+        fit = fit_threshold(points, quantity="per_shot", bootstrap=60, seed=seed,
+                            correction="none")
         covered += fit.threshold_low <= 0.1 <= fit.threshold_high
     # The count of covering intervals is binomial(draws, coverage): 95% must be plausible.
     assert binomial_interval(errors=covered, shots=draws, confidence=0.999).high >= 0.95
