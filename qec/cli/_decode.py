@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and value < 1:
             raise CliError(f"--{name}={value} must be a positive integer")
     experiments = experiments_from_args(args)
-    db = args.db if args.db is not None else args.out / "decode.db"
+    db = args.db  # its default (OUT/decode.db) is set by the entry point, for every command
     db.parent.mkdir(parents=True, exist_ok=True)
     result = decode_experiments(
         experiments, decoders=decoders, models=models, db=db, workers=args.workers,

@@ -18,7 +18,7 @@ from qec.cli._common import (
     print_json,
     rate_cell,
 )
-from qec.cli._options import add, database_path
+from qec.cli._options import add
 from qec.cli._report import QUANTITIES, add_quantity_option, threshold_lines
 
 NAME = "threshold"
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     if args.precision is not None and not 0 < args.precision < 1:
         raise CliError(f"--precision={args.precision} must be in (0, 1), e.g. 0.02 for 2%")
     tasks = _build_tasks(args)  # all validation happens before the database is touched
-    db = database_path(args)
+    db = args.db  # its default (OUT/threshold.db) is set by the entry point
     progress = None if args.quiet else "auto"
     precision = None
     if args.precision is None:

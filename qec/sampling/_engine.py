@@ -362,7 +362,14 @@ class SamplingSession:
             states.append(state)
         return states
 
-    def _refresh(self, state: _TaskState, stored: TaskStats | None = None) -> None:
+    def _refresh(self, state: _TaskState, stored: TaskStats | None = None,
+                 stop_chunk: int | bool | None = False) -> None:
+        """Reads a task's stored totals and whether it is done.
+
+        ``stop_chunk`` is what a commit of this process just found when it walked the task's
+        prefix (:class:`qec.store.Completion`): a chunk (done) or None (not done then), so that
+        the prefix is not walked twice; False when there is no such answer.
+        """
         if stored is None:
             stored = self.store.stats_for(state.task.strong_id)
         state.shots, state.errors, state.discards = stored.shots, stored.errors, stored.discards
@@ -370,8 +377,9 @@ class SamplingSession:
             # Several processes may share the task: its totals can hold chunks past a gap
             # (a batch still in flight elsewhere), so it is done only when its committed
             # prefix meets the rule (and is then cut to the single run's last chunk).
-            state.done = self.store.prefix_stop(state.task.strong_id, self.seed,
-                                                state.met) is not None
+            if stop_chunk is False:
+                stop_chunk = self.store.prefix_stop(state.task.strong_id, self.seed, state.met)
+            state.done = stop_chunk is not None
         else:
             state.done = bool(state.met(state.shots, state.errors, state.discards))
 
@@ -537,7 +545,7 @@ class SamplingSession:
         counts: collections.Counter[str] = collections.Counter()
         for chunk_counts in result.custom_counts[:keep]:
             counts.update(chunk_counts)
-        self.store.complete_batch(
+        completion = self.store.complete_batch(
             batch_id,
             shots=int(result.shots[:keep].sum()),
             errors=int(result.errors[:keep].sum()),
@@ -549,7 +557,10 @@ class SamplingSession:
                            result.custom_counts or None), "stop": state.met}
                if state.rules else {}),
         )
-        self._refresh(state)
+        # A commit that walked the prefix says whether the task is done; a claim that another
+        # process's cut deleted was not committed, and the prefix is read again.
+        self._refresh(state, stop_chunk=completion.stop_chunk
+                      if state.rules and completion.committed else False)
 
     def _release(self, states: Iterable[_TaskState]) -> None:
         """Gives up the pending claims of these tasks (their results will be ignored).
