@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+from scipy.special import chdtrc, ndtri
 
 from qec.analysis._lambda import (
     LambdaFit,
@@ -99,7 +100,6 @@ class DeviceFit:
 
 
 def _deviance_p_value(points: list[Point], eps: float, amplitude: float) -> float | None:
-    from scipy.stats import chi2
 
     dof = len(points) - 2
     if dof < 1:
@@ -112,17 +112,16 @@ def _deviance_p_value(points: list[Point], eps: float, amplitude: float) -> floa
             deviance += 2 * e * math.log(e / (n * expected))
         if n - e:
             deviance += 2 * (n - e) * math.log((n - e) / (n * (1 - expected)))
-    return float(chi2.sf(max(deviance, 0.0), dof))
+    return float(chdtrc(dof, max(deviance, 0.0)))
 
 
 def _average(intervals: list[Interval], *, confidence: float) -> Interval:
     """The mean of several patches' errors per cycle, with the larger of the propagated and
     the between-patch standard error."""
-    from scipy.stats import norm
 
     if len(intervals) == 1:
         return intervals[0]
-    z = float(norm.ppf(0.5 + confidence / 2))
+    z = float(ndtri(0.5 + confidence / 2))
     values = np.array([iv.estimate for iv in intervals])
     sigmas = np.array([(iv.high - iv.low) / (2 * z) for iv in intervals])
     mean = float(values.mean())

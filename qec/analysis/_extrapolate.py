@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+from scipy.special import chdtrc
 
 from qec._validate import int_at_least, number_in
 from qec.analysis._crossings import (
@@ -233,10 +234,9 @@ def extrapolate_threshold(
     correction_spread = float(np.ptp(centre_fit[allowed])) / 2
     scale = 1.0
     if dof > 0:
-        from scipy.stats import chi2 as chi2_distribution
 
         scale = max(1.0, math.sqrt(best_chi2 / dof))
-        p_value = float(chi2_distribution.sf(best_chi2, dof))
+        p_value = float(chdtrc(dof, best_chi2))
         if p_value < _POOR_FIT_LEVEL:
             warnings.append(
                 f"the crossings do not follow p_th + a g(d; omega) for any omega in "

@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+from scipy.special import ndtri
 
 from qec.analysis._points import Point, PointLike, merge_points
 from qec.data._interval import Interval, binomial_interval, likelihood_factor, shot_error
@@ -410,7 +411,6 @@ def lambda_from_errors(distances: Iterable[int], per_round_errors: Iterable[Inte
         >>> round(fit.lambda_.estimate, 3)
         2.0
     """
-    from scipy.stats import norm
 
     distances = [int(d) for d in distances]
     eps = list(per_round_errors)
@@ -421,7 +421,7 @@ def lambda_from_errors(distances: Iterable[int], per_round_errors: Iterable[Inte
         raise ValueError("every error per round and its interval must be positive for a line "
                          "in log space")
     pairwise = [_ratio(a, b, confidence=confidence) for a, b in itertools.pairwise(eps)]
-    z = float(norm.ppf((1 + confidence) / 2))
+    z = float(ndtri((1 + confidence) / 2))
     logs = np.array([math.log(e.estimate) for e in eps])
     sigmas = np.array([(math.log(e.high) - math.log(e.low)) / (2 * z) for e in eps])
     ds = np.array(distances, dtype=np.float64)

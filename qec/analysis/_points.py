@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Literal, Protocol
 
 import numpy as np
+from scipy.special import ndtri
 
 from qec.data._interval import Interval, binomial_interval
 
@@ -174,9 +175,8 @@ def _estimated_point(item: PointLike, values: dict[str, object]) -> Point:
 
 
 def _normal_quantile(confidence: float) -> float:
-    from scipy.stats import norm
 
-    return float(norm.ppf(0.5 + confidence / 2))
+    return float(ndtri(0.5 + confidence / 2))
 
 
 def merge_points(points: Iterable[PointLike]) -> list[Point]:

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from scipy.special import chdtrc
 
 from qec.analysis._crossings import (
     Crossing,
@@ -229,9 +230,8 @@ class ThresholdFit:
     @property
     def p_value(self) -> float:
         """The chi-squared tail probability of the fit (below 1%: a poor fit, with a warning)."""
-        from scipy.stats import chi2 as chi2_distribution
 
-        return float(chi2_distribution.sf(self.chi2, self.dof))
+        return float(chdtrc(self.dof, self.chi2))
 
     @property
     def reliable(self) -> bool:
@@ -770,9 +770,8 @@ def fit_threshold(
 
 
 def _chi2_p_value(chi2: float, dof: int) -> float:
-    from scipy.stats import chi2 as chi2_distribution
 
-    return float(chi2_distribution.sf(chi2, dof))
+    return float(chdtrc(dof, chi2))
 
 
 def _needs_larger(chi2: float, dof: int, larger_chi2: float, larger_dof: int) -> bool:
@@ -838,7 +837,6 @@ def _assess(*, threshold: float, statistical: tuple[float, float], chi2: float, 
             omega: tuple[float, tuple[float, float], bool] = (1.0, (1.0, 1.0), False),
             plain: tuple[float, int] | None = None, notes: Iterable[str] = ()) -> dict:
     """The reported interval and the warnings of a fit: widening, drift, edges, thin data."""
-    from scipy.stats import chi2 as chi2_distribution
 
     warnings = [m.describe() for m in report.missing]
     for c in report.crossings:
@@ -851,7 +849,7 @@ def _assess(*, threshold: float, statistical: tuple[float, float], chi2: float, 
     warnings.extend(notes)
     stat_low, stat_high = statistical
     scale = max(1.0, math.sqrt(chi2 / dof))
-    p_value = float(chi2_distribution.sf(chi2, dof))
+    p_value = float(chdtrc(dof, chi2))
     low = threshold - scale * (threshold - stat_low)
     high = threshold + scale * (stat_high - threshold)
     corrected = correction != "none"
@@ -868,7 +866,7 @@ def _assess(*, threshold: float, statistical: tuple[float, float], chi2: float, 
         plain_chi2, plain_dof = plain
         # The improvement in units of the fit's own scatter (an F-test when chi2/dof > 1).
         improvement = max(plain_chi2 - chi2, 0.0) / max(1.0, chi2 / dof)
-        significant = float(chi2_distribution.sf(improvement, max(plain_dof - dof, 1))) \
+        significant = float(chdtrc(max(plain_dof - dof, 1), improvement)) \
             < _SIGNIFICANT_LEVEL
     if drift is not None and drift.significant and not corrected:
         last = report.crossings[-1]

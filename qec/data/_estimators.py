@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from typing import Any, Protocol
 
+from scipy.special import ndtri, stdtrit
+
 from qec._registry import Registry
 from qec.data._interval import Interval, binomial_interval
 
@@ -86,8 +88,6 @@ class WeightedEstimator:
     """
 
     def interval(self, stats: Any, *, confidence: float) -> Interval:
-        from scipy.stats import norm
-
         kept = stats.shots - stats.discards
         missing = [k for k in ("weight", "weight_sq") if k not in stats.sums]
         if missing:
@@ -102,7 +102,7 @@ class WeightedEstimator:
                 f"{kept} shots; sample more (a zero is not an estimate)")
         mean = total / kept
         variance = max(total_sq / kept - mean * mean, 0.0) / max(kept - 1, 1)
-        z = float(norm.ppf(0.5 + confidence / 2))
+        z = float(ndtri(0.5 + confidence / 2))
         half = z * math.sqrt(variance)
         return Interval(estimate=min(mean, 1.0), low=max(0.0, mean - half),
                         high=min(1.0, max(mean + half, mean)), confidence=confidence)
@@ -175,9 +175,6 @@ def splitting_interval(sums: dict[str, float], *, confidence: float, name: str =
     Raises:
         ValueError: sums are missing, or the ladder has not reached its target level.
     """
-    from scipy.stats import norm
-    from scipy.stats import t as t_dist
-
     if "log_estimate" not in sums:
         raise ValueError(f"{name}: the splitting estimator needs the sum 'log_estimate'")
     if sums.get("complete", 0.0) < 1:
@@ -192,8 +189,8 @@ def splitting_interval(sums: dict[str, float], *, confidence: float, name: str =
         variance += jackknife_variance(replicates)
         bias = (groups - 1) * (math.fsum(replicates) / groups - total)
     # The jackknife variance has G - 1 degrees of freedom: Student's quantile, not the normal.
-    quantile = (float(t_dist.ppf(0.5 + confidence / 2, groups - 1)) if groups >= 2
-                else float(norm.ppf(0.5 + confidence / 2)))
+    quantile = (float(stdtrit(groups - 1, 0.5 + confidence / 2)) if groups >= 2
+                else float(ndtri(0.5 + confidence / 2)))
     half = quantile * math.sqrt(variance) + abs(bias)
     return Interval(estimate=min(math.exp(total), 1.0), low=min(math.exp(total - half), 1.0),
                     high=min(math.exp(total + half), 1.0), confidence=confidence)

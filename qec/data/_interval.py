@@ -6,6 +6,7 @@ import dataclasses
 import math
 
 import sinter
+from scipy.special import chdtri
 
 __all__ = ["Interval", "binomial_interval", "per_round_error", "shot_error"]
 
@@ -86,11 +87,9 @@ def likelihood_factor(confidence: float) -> float:
         >>> round(likelihood_factor(0.95), 3)
         6.826
     """
-    from scipy.stats import chi2
-
     if not 0 < confidence < 1:
         raise ValueError(f"confidence={confidence!r} must be strictly between 0 and 1")
-    return math.exp(chi2.ppf(confidence, 1) / 2)
+    return math.exp(chdtri(1, 1 - confidence) / 2)
 
 
 def _check_counts(*, errors: int, shots: int) -> None:

@@ -263,7 +263,7 @@ def qubit_error_ratios(ideal: stim.Circuit, learned: LearnedModel, *,
         ValueError: neither or both of ``noise`` and ``assumed``.
     """
     from scipy.optimize import nnls
-    from scipy.stats import t as t_dist
+    from scipy.special import stdtrit
 
     factor = number_in("factor", factor, 1, math.inf, low_open=True, high_open=True)
     if (noise is None) == (assumed is None):
@@ -314,7 +314,7 @@ def qubit_error_ratios(ideal: stim.Circuit, learned: LearnedModel, *,
     residual = design @ estimate - np.nan_to_num(learned.thetas[usable]) / sigma
     dof = max(int(np.count_nonzero(usable)) - len(qubits), 1)
     spread *= max(1.0, math.sqrt(float(residual @ residual) / dof))
-    quantile = float(t_dist.ppf(0.5 + learned.confidence / 2, groups - 1))
+    quantile = float(stdtrit(groups - 1, 0.5 + learned.confidence / 2))
     typical = float(np.median(estimate)) or 1.0
     return [QubitRatio(qubit=q, ratio=float(f), low=float(f - quantile * e),
                        high=float(f + quantile * e), relative=float(f / typical),

@@ -351,9 +351,9 @@ def learn_error_model(dem: stim.DetectorErrorModel, detection_events: np.ndarray
             if j is not None and j != i:
                 contained[j] += thetas[i]
 
-    from scipy.stats import t as t_dist
+    from scipy.special import stdtrit
 
-    quantile = float(t_dist.ppf(0.5 + confidence / 2, groups - 1))
+    quantile = float(stdtrit(groups - 1, 0.5 + confidence / 2))
     full = thetas[:, groups]
     replicates = thetas[:, :groups]
     mean_replicate = replicates.mean(axis=1)

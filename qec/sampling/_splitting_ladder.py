@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.stats import t as t_dist
+from scipy.special import stdtrit
 
 from qec.data import Task, jackknife_variance
 from qec.sampling._splitting_bar import _bar_log_ratio, _histograms, _overlap
@@ -90,7 +90,7 @@ class _Ladder:
         self.groups = groups
         self.confidence = confidence
         # The interval's quantile: Student's, with the jackknife's groups - 1 degrees of freedom.
-        z = float(t_dist.ppf(0.5 + confidence / 2, groups - 1))
+        z = float(stdtrit(groups - 1, 0.5 + confidence / 2))
         self.variance_goal = (math.log1p(relative_error) / z) ** 2
         self.relative_error = relative_error
         self.step = step
