@@ -1,8 +1,6 @@
 """``python -m qec`` runs the command line."""
 
-import sys
-
-from qec.cli import main
+from qec.cli import program
 
 if __name__ == "__main__":
-    sys.exit(main())
+    program()
