@@ -4,7 +4,8 @@
 layer   name                modules
 ======  ==================  ===============================================================
 0       data                ``qec.data`` (tasks, statistics, intervals, estimators, stopping
-                            rules), ``qec._validate``, ``qec._registry``, ``qec._errors``
+                            rules), ``qec._validate``, ``qec._registry``, ``qec._errors``,
+                            ``qec._child`` (what helper processes do first)
 1       noise and codes     ``qec.noise``, ``qec.codes``, ``qec.leakage._tags`` (the leakage
                             vocabulary that circuits write)
 2       circuits            ``qec.circuits``
@@ -28,7 +29,7 @@ __all__ = ["LAYERS", "layer_of"]
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("data", ("qec.data", "qec._validate", "qec._registry", "qec._errors", "qec._layers",
-              "qec._lazy")),
+              "qec._lazy", "qec._child")),
     ("noise and codes", ("qec.noise", "qec.codes", "qec.leakage._tags")),
     ("circuits", ("qec.circuits",)),
     ("decoders", ("qec.decoders",)),

@@ -146,8 +146,16 @@ def _table(stats: list[Any], quantity: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Builds the sweep, samples it into the database, then plots and summarises it."""
+    from qec.plotting import FigureProcess
+
+    # First, so that matplotlib is imported beside this process's start-up, not after sampling.
+    with FigureProcess() as figures:
+        return _run(args, figures)
+
+
+def _run(args: argparse.Namespace, figures: Any) -> int:
     from qec.analysis import assess_threshold
-    from qec.plotting import plot_threshold, save_figure
+    from qec.plotting import plot_threshold
     from qec.sampling import collect
 
     check_run_options(args)
@@ -175,12 +183,12 @@ def run(args: argparse.Namespace) -> int:
         summary["precision"] = precision
         if not precision["reached"]:
             summary["warnings"].append(_precision_line(precision))
-    figure = args.out / "threshold.png"
-    ax = plot_threshold(
-        sampled, quantity=quantity, threshold=assessment.fit,
-        extrapolated=assessment.extrapolated,
+    figures.draw(
+        plot_threshold, args.out / "threshold.png", points=sampled, quantity=quantity,
+        threshold=assessment.fit, extrapolated=assessment.extrapolated,
         title=f"{args.code} code, {args.noise} noise, {args.basis} basis, {args.decoder}")
-    save_figure(ax, figure)
+    table = _table(stats, quantity) if not (args.json or args.quiet) else ""
+    figure = figures.wait()
     if args.json:
         print_json({
             "db": str(db),
@@ -190,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
         })
     elif not args.quiet:
         out = sys.stdout
-        out.write(_table(stats, quantity) + "\n\n")
+        out.write(table + "\n\n")
         if precision is not None:
             out.write(_precision_line(precision) + "\n")
         out.write("\n".join(threshold_lines(summary)) + "\n")

@@ -12,11 +12,14 @@ The package's modules:
 * ``_lambda``: :func:`plot_lambda`, :func:`plot_distance` and :func:`plot_rounds`;
 * ``_budget``: :func:`plot_budget`;
 * ``_device``: a device's figures, :func:`plot_detection_fractions`, :func:`plot_device` and
-  :func:`plot_qubit_factors`.
+  :func:`plot_qubit_factors`;
+* ``_background``: :class:`FigureProcess`, a forked process that imports matplotlib while a
+  command starts and draws its figure while the command writes its summary.
 """
 
 from __future__ import annotations
 
+from qec.plotting._background import FigureProcess
 from qec.plotting._budget import plot_budget
 from qec.plotting._common import FIGSIZE, new_axes, save_figure
 from qec.plotting._device import plot_detection_fractions, plot_device, plot_qubit_factors
@@ -25,6 +28,7 @@ from qec.plotting._threshold import plot_collapse, plot_threshold
 
 __all__ = [
     "FIGSIZE",
+    "FigureProcess",
     "new_axes",
     "plot_budget",
     "plot_collapse",

@@ -10,14 +10,9 @@ gives the same shots.
 from __future__ import annotations
 
 import collections
-import contextlib
-import ctypes
 import dataclasses
 import hashlib
-import os
 import signal
-import sys
-import threading
 import time
 import traceback
 from typing import Any
@@ -26,6 +21,7 @@ import numpy as np
 import sinter
 import stim
 
+from qec._child import exit_with_parent, release_standard_streams
 from qec.decoders import compile_decoder, detector_error_model_for_circuit, resolve_decoder
 from qec.leakage import LeakageSampler
 from qec.leakage._tags import has_leakage
@@ -39,7 +35,6 @@ __all__ = [
     "run_batch",
 ]
 
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 CHUNK_SHOTS = 1024
 """Shots per seeded chunk (sinter also samples at most 1024 shots per call)."""
@@ -272,50 +267,17 @@ def run_batch(spec: BatchSpec, payload: TaskPayload) -> BatchResult:
     return _STATE.run(spec, payload)
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    """Makes this worker process end when the process that started it ends, however it ends.
-
-    On Linux the kernel sends SIGKILL when the parent dies (``PR_SET_PDEATHSIG``); everywhere,
-    a watchdog thread also checks once a second that the parent is still the same process
-    (an orphan is re-parented, so its parent pid changes) and exits otherwise.
-    """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(0)
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent_pid:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="qec-parent-watchdog", daemon=True).start()
-
-
-def _release_standard_streams() -> None:
-    """Points this process's stdin, stdout and stderr at /dev/null, so that a pipe the caller
-    reads (``subprocess.run(capture_output=True)``, ``qec ... | head``) closes when the
-    command's own process ends. Worker errors travel back as batch results instead."""
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        with contextlib.suppress(OSError):
-            os.dup2(devnull, fd)
-    os.close(devnull)
-
-
 def local_worker_main(connection: Any, parent_pid: int | None = None) -> None:
     """The loop of a local worker process: receives payloads and batches, sends results.
 
     The worker ignores SIGINT (the main process handles Ctrl-C and stops its workers), ends
-    when its parent ends (:func:`_exit_with_parent`) and holds none of the caller's streams.
+    when its parent ends (:func:`qec._child.exit_with_parent`) and holds none of the caller's
+    streams.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent_pid is not None:
-        _exit_with_parent(parent_pid)
-        _release_standard_streams()
+        exit_with_parent(parent_pid)
+        release_standard_streams()
     state = WorkerState()
     while True:
         try:

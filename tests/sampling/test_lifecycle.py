@@ -58,9 +58,10 @@ def _committed(db) -> int:
     return count
 
 
-def _start(tmp_path, command=None, *, db=None):
-    """Starts a qec command (a long threshold run by default), waits for its 2 workers and,
-    when it has a database, for its first committed batch (an event, not a clock)."""
+def _start(tmp_path, command=None, *, db=None, helpers=3):
+    """Starts a qec command (a long threshold run by default), waits for its ``helpers`` child
+    processes (the threshold run's: its 2 workers and its figure process) and, when it has a
+    database, for its first committed batch (an event, not a clock)."""
     db = db if db is not None or command is not None else tmp_path / "threshold.db"
     command = command or [
         sys.executable, "-m", "qec", "threshold", "--distances", "5,7", "--p", "0.004:0.01:4",
@@ -71,10 +72,10 @@ def _start(tmp_path, command=None, *, db=None):
                                preexec_fn=_interruptible)
     deadline = time.monotonic() + 60
     workers: list[int] = []
-    while time.monotonic() < deadline and len(workers) < 2:
+    while time.monotonic() < deadline and len(workers) < helpers:
         time.sleep(0.2)
         workers = _children(process.pid)
-    assert len(workers) == 2, f"no workers started: {workers}"
+    assert len(workers) == helpers, f"not every helper process started: {workers}"
     while db is not None and process.poll() is None and not _committed(db):
         time.sleep(0.05)  # a poll interval; what the test waits for is the first commit
     return process, workers
@@ -126,7 +127,7 @@ def test_lowrate_workers_end_with_the_command(tmp_path):
     command = [sys.executable, "-m", "qec", "lowrate", "--code", "surface", "--distance", "9",
                "--noise", "si1000", "--p", "0.001", "--workers", "2", "--db",
                str(tmp_path / "low.db"), "--quiet"]
-    process, workers = _start(tmp_path, command)
+    process, workers = _start(tmp_path, command, helpers=2)  # its 2 workers, no figure
     os.kill(process.pid, signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143, err
