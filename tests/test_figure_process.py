@@ -62,3 +62,10 @@ def test_closing_ends_the_process_and_calls_out_of_order_are_refused(tmp_path):
     figures.close()
     assert not process.is_alive() and process.exitcode == 0
     assert not (tmp_path / "b.png").exists()
+
+
+def test_a_function_that_does_not_pickle_is_drawn_here(tmp_path):
+    with FigureProcess() as figures:
+        figures.draw(lambda: plot_threshold(_points()), tmp_path / "local.png")
+        assert figures.wait().stat().st_size > 10_000
+        assert figures._process.is_alive()  # still there for the next figure

@@ -14,6 +14,7 @@ import contextlib
 import multiprocessing
 import os
 import pathlib
+import pickle
 import signal
 import sys
 from collections.abc import Callable
@@ -60,9 +61,9 @@ class FigureProcess:
     Start it before the long work; :meth:`draw` hands it a figure function of
     :mod:`qec.plotting` and its arguments, and :meth:`wait` returns the written path (or raises
     what drawing raised, as drawing here would). Where a process cannot be forked (not Linux),
-    or the figure process has ended, figures are drawn in this process: the file is the same
-    either way. The process ignores Ctrl-C, ends with this process whatever ends it, and is
-    stopped by :meth:`close` (or the ``with`` block).
+    the figure process has ended, or the function or its arguments do not pickle, the figure
+    is drawn in this process: the file is the same either way. The process ignores Ctrl-C, ends
+    with this process whatever ends it, and is stopped by :meth:`close` (or the ``with`` block).
 
     Examples:
         >>> import tempfile
@@ -82,6 +83,7 @@ class FigureProcess:
         self._connection: Any = None
         self._process: Any = None
         self._pending: tuple[Callable[..., Any], pathlib.Path, int, dict[str, Any]] | None = None
+        self._sent = False
         if sys.platform.startswith("linux"):
             context = multiprocessing.get_context("fork")
             self._connection, child = context.Pipe(duplex=True)
@@ -106,11 +108,16 @@ class FigureProcess:
         if self._pending is not None:
             raise ValueError("draw() was called twice without wait(): wait for the first figure")
         self._pending = (function, pathlib.Path(path), dpi, arguments)
+        self._sent = False
         if self._process is not None:
             try:
                 self._connection.send(self._pending)
+            except (pickle.PicklingError, AttributeError, TypeError):
+                pass  # a function or argument that cannot be pickled: wait() draws it here
             except (OSError, ValueError):  # the process has ended: wait() draws here
                 self._stop()
+            else:
+                self._sent = True
 
     def wait(self) -> pathlib.Path:
         """Waits for the figure started by :meth:`draw` and returns the path written.
@@ -123,7 +130,7 @@ class FigureProcess:
             raise ValueError("wait() without draw(): nothing is being drawn")
         function, path, dpi, arguments = self._pending
         self._pending = None
-        if self._process is not None:
+        if self._sent and self._process is not None:
             try:
                 kind, value = self._connection.recv()
             except (EOFError, OSError):  # the process ended while drawing: draw here
