@@ -5,6 +5,7 @@ from __future__ import annotations
 import stim
 
 from qec._validate import int_at_least
+from qec.circuits._boundary import BOUNDARIES, _authors_memory
 from qec.circuits._overlapped import _overlapped_memory
 from qec.circuits._standard import _standard_memory
 from qec.circuits._superdense import _superdense_memory
@@ -58,26 +59,40 @@ def resolve_cycle(code: StabilizerCode, cycle: str | None, noise: NoiseModel | N
     return cycle
 
 
-def resolve_detectors(code: StabilizerCode, detectors: str | None) -> str:
-    """The detectors ``memory_circuit`` declares: ``detectors``, or the code's default.
+def resolve_detectors(code: StabilizerCode, detectors: str | None, *,
+                      boundary: str = "noisy") -> str:
+    """The detectors ``memory_circuit`` declares: ``detectors``, or the default.
+
+    The default is the code's own (``code.default_detectors``), except with
+    ``boundary="authors"``, whose observables are of both types: ``"all"`` there.
 
     Examples:
         >>> from qec.codes import BivariateBicycleCode, RotatedSurfaceCode
         >>> resolve_detectors(RotatedSurfaceCode(distance=3), None)
         'all'
-        >>> resolve_detectors(BivariateBicycleCode.published(72), None)
-        'basis'
+        >>> bb = BivariateBicycleCode.published(72)
+        >>> resolve_detectors(bb, None), resolve_detectors(bb, None, boundary="authors")
+        ('basis', 'all')
         >>> resolve_detectors(RotatedSurfaceCode(distance=3), "some")
         Traceback (most recent call last):
             ...
         ValueError: detectors='some' must be one of 'all', 'basis'
     """
     if detectors is None:
+        if boundary == "authors":
+            return "all"
         return getattr(code, "default_detectors", "all")
     if detectors not in DETECTOR_SETS:
         raise ValueError(f"detectors={detectors!r} must be one of "
                          f"{', '.join(map(repr, DETECTOR_SETS))}")
     return detectors
+
+
+def _check_boundary(boundary: object) -> str:
+    if boundary not in BOUNDARIES:
+        raise ValueError(f"boundary={boundary!r} must be one of "
+                         f"{', '.join(map(repr, BOUNDARIES))}")
+    return str(boundary)
 
 
 def _validate(code: object, rounds: object, basis: object, noise: object) -> int:
@@ -128,6 +143,7 @@ def memory_circuit(
     removal_period: int = 1,
     cycle: str | None = None,
     detectors: str | None = None,
+    boundary: str = "noisy",
 ) -> stim.Circuit:
     """Builds a noisy memory experiment: prepare, measure stabilizers ``rounds`` times, read out.
 
@@ -184,6 +200,24 @@ def memory_circuit(
     ``SHIFT_COORDS`` (the final data-readout detectors have round ``rounds``), followed by the
     code's :meth:`~qec.codes.StabilizerCode.detector_annotations` if it has any.
 
+    Boundary: ``"noisy"`` (the default) is the experiment above, whose preparation and data
+    readout are as noisy as the rest. ``"authors"`` is the time boundary of Bravyi et al.'s
+    simulations (their ``decoder_setup.py`` and ``decoder_run.py``): a perfect code state,
+    ``rounds`` noisy cycles, then two noiseless cycles, with every logical of both types
+    checked at the end, and no data readout. It is written as one circuit: k noiseless
+    reference qubits (numbered after the code's) hold the other half of a Bell pair with each
+    logical qubit, made by a noiseless ``MPP`` of every check and of the products
+    ``X_L(i) X_ref(i)`` and ``Z_L(i) Z_ref(i)``; the same products are measured, noiselessly,
+    after the last cycle. The circuit has 2k observables, the k logicals of ``basis`` then the
+    k of the other basis (``basis`` orders them and chooses the flip of the phenomenological
+    and code-capacity models; the circuits of the two bases measure the same thing), and a
+    detector for every check in every cycle, the first against the noiseless start. Detectors
+    and observables carry their check type as a stim tag (``DETECTOR[basis=X]``,
+    ``OBSERVABLE_INCLUDE[basis=Z]``), which a split decoder (``NAME:split=xz``, see
+    :class:`qec.decoders.SplitDecoder`) reads to decode the X and Z parts apart, as the authors
+    did: a shot then fails when either part does. It needs a code that protects both bases,
+    the standard or overlapped cycle and no leakage.
+
     Args:
         code: the code, e.g. ``qec.codes.RotatedSurfaceCode(distance=3)``.
         rounds: number of stabilizer-measurement rounds, an integer >= 1.
@@ -198,7 +232,9 @@ def memory_circuit(
             relay-bp examples decode BB codes: a smaller model without the other basis'
             detectors, on which belief propagation converges far more often. None (the
             default): the code's own (``code.default_detectors``: ``"basis"`` for bivariate
-            bicycle codes, whose default cycle is also the paper's, ``"all"`` otherwise).
+            bicycle codes, whose default cycle is also the paper's, ``"all"`` otherwise;
+            ``"all"`` with ``boundary="authors"``, the only set it takes).
+        boundary: ``"noisy"`` or ``"authors"`` (see above).
 
     Returns:
         The circuit; rounds after the first are folded into a ``REPEAT`` block.
@@ -209,7 +245,9 @@ def memory_circuit(
             protect (``"X"`` for the repetition code), a noise argument of the wrong type, an
             unknown leakage-removal strategy, ``removal_period`` < 1, DQLR on a code with a
             data qubit that no measure qubit touches, an unknown cycle, or an overlapped cycle
-            on a schedule, gate set or leakage model it does not fit.
+            on a schedule, gate set or leakage model it does not fit; an unknown boundary, or
+            ``boundary="authors"`` with a code, cycle, detector set or leakage it does not
+            take.
 
     Examples:
         >>> from qec.codes import RotatedSurfaceCode
@@ -235,11 +273,25 @@ def memory_circuit(
         >>> memory_circuit(BivariateBicycleCode.published(72), rounds=2, basis="Z",
         ...                noise=NoiseModel.sd6(0.001)).num_detectors  # the paper's: Z only
         108
+        >>> authors = memory_circuit(BivariateBicycleCode.published(72), rounds=6, basis="Z",
+        ...                          noise=NoiseModel.sd6(0.004), boundary="authors")
+        >>> authors.num_detectors, authors.num_observables  # 72 checks x (6 + 2) cycles
+        (576, 24)
+        >>> memory_circuit(RotatedSurfaceCode(distance=3), rounds=3, basis="Z",
+        ...                noise=NoiseModel.sd6(0.001), boundary="perfect")
+        Traceback (most recent call last):
+            ...
+        ValueError: boundary='perfect' must be one of 'noisy', 'authors'
     """
     rounds = _validate(code, rounds, basis, noise)
     _check_removal(leakage_removal, removal_period)
+    boundary = _check_boundary(boundary)
     cycle = resolve_cycle(code, cycle, noise)
-    detectors = resolve_detectors(code, detectors)
+    detectors = resolve_detectors(code, detectors, boundary=boundary)
+    if boundary == "authors":
+        return _authors_memory(code, rounds=rounds, basis=basis, noise=noise,
+                               leakage_removal=leakage_removal, cycle=cycle,
+                               detectors=detectors)
     if cycle == "overlapped":
         return _overlapped_memory(code, rounds=rounds, basis=basis, noise=noise,
                                   leakage_removal=leakage_removal, detectors=detectors)
