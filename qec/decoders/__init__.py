@@ -5,7 +5,8 @@ Use a name with ``resolve_decoder``, ``get_decoder`` or ``decode``, or hand
 qec.decoders:sinter_decoders``). :func:`resolve_decoder` is the one place names are resolved
 (custom decoders, qec's registry and plugins, leakage-aware samplers, sinter's built-ins);
 :func:`register_decoder` and the ``qec.decoders`` entry-point group add decoders from other
-packages.
+packages. Any decoder of detection events decodes the X-type and the Z-type checks of a model
+apart with the spec ``NAME:split=xz`` (:class:`SplitDecoder`).
 
 Examples:
     >>> import qec.decoders
@@ -40,6 +41,7 @@ from qec.decoders._registry import (
     unregister_decoder,
 )
 from qec.decoders._specs import parse_decoder_spec, split_decoder_list
+from qec.decoders._split import DemPart, SplitDecoder, split_detector_error_model
 from qec.decoders._union_find import UnionFindDecoder
 
 __all__ = [
@@ -49,10 +51,12 @@ __all__ = [
     "BpOsdDecoder",
     "ChromobiusDecoder",
     "DecoderInfo",
+    "DemPart",
     "ExactDecoder",
     "FileDecoder",
     "PyMatchingDecoder",
     "RelayBpDecoder",
+    "SplitDecoder",
     "TesseractDecoder",
     "UnionFindDecoder",
     "canonical_decoder_name",
@@ -77,5 +81,6 @@ __all__ = [
     "resolve_decoder",
     "sinter_decoders",
     "split_decoder_list",
+    "split_detector_error_model",
     "unregister_decoder",
 ]

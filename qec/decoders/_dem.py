@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Iterable
 from types import ModuleType
 
 import stim
@@ -165,6 +166,24 @@ def error_targets(instruction: stim.DemInstruction) -> tuple[frozenset[int], fro
     return frozenset(detectors), frozenset(observables)
 
 
+def odd_probability(probabilities: Iterable[float]) -> float:
+    """The probability that an odd number of independent events happen, given each one's.
+
+    Independent errors that flip the same detectors and observables act as one error with
+    this probability: the flips of an even number of them cancel.
+
+    Examples:
+        >>> round(odd_probability([0.1, 0.2]), 10)  # 0.1 * 0.8 + 0.9 * 0.2
+        0.26
+        >>> odd_probability([])
+        0.0
+    """
+    odd = 0.0
+    for p in probabilities:
+        odd = odd * (1 - p) + p * (1 - odd)
+    return odd
+
+
 def merge_parallel_errors(dem: stim.DetectorErrorModel) -> stim.DetectorErrorModel:
     """One error per detector set: errors that flip the same detectors (their components
     XOR-ed) but different observables become one, with the observables of the most likely.
@@ -210,10 +229,7 @@ def merge_parallel_errors(dem: stim.DetectorErrorModel) -> stim.DetectorErrorMod
     for key in clashing:
         members = groups[key]
         index = max(members, key=lambda member: member[1])[0]
-        odd = 0.0
-        for _, p, _ in members:
-            odd = odd * (1 - p) + p * (1 - odd)
-        keep[index] = odd
+        keep[index] = odd_probability(p for _, p, _ in members)
     dropped = {index for key in clashing for index, _, _ in groups[key]} - set(keep)
     merged = stim.DetectorErrorModel()
     for index, instruction in enumerate(flat):

@@ -13,7 +13,9 @@ decoder name (``decode``, the sampling engine and its workers, every command) ca
 
 qec's own decoders and published profiles are the table of :mod:`qec.decoders._builtin`,
 registered here first; the text of a spec ``NAME:KEY=VALUE,...`` is parsed by
-:mod:`qec.decoders._specs`.
+:mod:`qec.decoders._specs`. One parameter applies to every decoder of detection events:
+``split=xz`` decodes the X-type and the Z-type checks apart, each with ``NAME``
+(:class:`~qec.decoders.SplitDecoder`), as in ``bposd-bb:split=xz``.
 
 Names are compared after :func:`qec._registry.normalize_name` (case, ``_`` or ``-``), as for
 codes and noise models. An entry point's name is the decoder name; its object is a
@@ -38,6 +40,7 @@ from qec._registry import Registry, normalize_name
 from qec.decoders._builtin import BUILTIN_DECODERS
 from qec.decoders._dem import is_installed
 from qec.decoders._specs import _parameter_text, _with_parameters, parse_decoder_spec
+from qec.decoders._split import SPLITS, SplitDecoder
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -216,6 +219,9 @@ def reload_entry_points() -> None:
     _load_entry_points()
 
 
+SPLIT = "split"
+"""The spec parameter that every decoder of detection events takes: ``NAME:split=xz``."""
+
 # The packages sinter's built-in decoders import when they are compiled.
 _SINTER_REQUIRES = {"fusion_blossom": ("fusion_blossom",), "hypergraph_union_find": ("mwpf",),
                     "mw_parity_factor": ("mwpf",)}
@@ -234,12 +240,29 @@ def decoder_parameters(name_or_decoder: Any) -> dict[str, Any]:
         15
         >>> decoder_parameters("pymatching")
         {'correlated': False}
+        >>> decoder_parameters("pymatching:split=xz")
+        {'correlated': False, 'split': 'xz'}
     """
     decoder = (resolve_decoder(name_or_decoder) if isinstance(name_or_decoder, str)
                else name_or_decoder)
+    if isinstance(decoder, SplitDecoder):
+        return {**decoder_parameters(decoder.inner), SPLIT: SPLITS[0]}
     if not dataclasses.is_dataclass(decoder) or isinstance(decoder, type):
         return {}
     return {f.name: getattr(decoder, f.name) for f in dataclasses.fields(decoder)}
+
+
+def _split(spec: str, decoder: Any, value: str) -> SplitDecoder:
+    """``decoder`` wrapped to decode the X-type and Z-type checks apart (``split=xz``)."""
+    if value.lower() not in SPLITS:
+        raise ValueError(f"decoder spec {spec!r}: split={value!r} must be "
+                         f"{' or '.join(SPLITS)} (decode the X-type and the Z-type checks "
+                         "apart)")
+    if isinstance(decoder, sinter.Sampler) and not hasattr(decoder, "compile_decoder_for_dem"):
+        raise ValueError(f"decoder spec {spec!r}: split=xz decodes detection events, but "
+                         f"{spec.partition(':')[0]!r} is a sampler (it simulates the circuit "
+                         "itself)")
+    return SplitDecoder(decoder)
 
 
 def canonical_decoder_name(name: str, *, custom_decoders: Mapping[str, Any] | None = None
@@ -258,16 +281,25 @@ def canonical_decoder_name(name: str, *, custom_decoders: Mapping[str, Any] | No
         'fusion_blossom'
         >>> canonical_decoder_name("Relay_BP:stop_nconv=1,num-sets=3e2")
         'relay-bp:num_sets=300,stop_nconv=1'
+        >>> canonical_decoder_name("BPOSD-BB:Split=XZ")
+        'bposd-bb:split=xz'
     """
     if custom_decoders and name in custom_decoders:
         return name
     _check_name(name)
     base, parameters = parse_decoder_spec(name)
     if parameters:
+        split = _pop_split(parameters)
         canonical = canonical_decoder_name(base, custom_decoders=custom_decoders)
-        decoder = _with_parameters(name, resolve_decoder(canonical), parameters)
-        return canonical + ":" + ",".join(
-            f"{key}={_parameter_text(getattr(decoder, key))}" for key in sorted(parameters))
+        decoder = resolve_decoder(canonical, custom_decoders=custom_decoders)
+        texts = {}
+        if parameters:
+            decoder = _with_parameters(name, decoder, parameters)
+            texts = {key: _parameter_text(getattr(decoder, key)) for key in parameters}
+        if split is not None:
+            _split(name, decoder, split)
+            texts[SPLIT] = split.lower()
+        return canonical + ":" + ",".join(f"{key}={texts[key]}" for key in sorted(texts))
     _load_entry_points()
     found = _REGISTRY.find(name)
     if found is not None:
@@ -276,6 +308,12 @@ def canonical_decoder_name(name: str, *, custom_decoders: Mapping[str, Any] | No
     if sinter_name is not None:
         return sinter_name
     raise _unknown(name, custom_decoders)
+
+
+def _pop_split(parameters: dict[str, str]) -> str | None:
+    """Removes and returns the ``split`` parameter of a spec's parameters (any case)."""
+    key = next((key for key in parameters if key.lower() == SPLIT), None)
+    return None if key is None else parameters.pop(key)
 
 
 def decoder_is_known(name: object) -> bool:
@@ -315,7 +353,9 @@ def resolve_decoder(name: str, *, custom_decoders: Mapping[str, Any] | None = No
 
     A spec ``NAME:KEY=VALUE,...`` is the decoder of ``NAME`` (a name or a published profile)
     with those parameters changed, like a code spec: ``relay-bp:num_sets=300,stop_nconv=1``,
-    ``tesseract-long-beam:det_beam=25``.
+    ``tesseract-long-beam:det_beam=25``. The parameter ``split=xz``, which every decoder of
+    detection events takes, makes it a :class:`~qec.decoders.SplitDecoder` that decodes the
+    X-type and the Z-type checks apart: ``bposd-bb:split=xz``.
 
     The order (custom decoders, qec's registry and plugins, leakage-aware samplers, sinter's
     built-ins) is the module's documentation above.
@@ -339,6 +379,8 @@ def resolve_decoder(name: str, *, custom_decoders: Mapping[str, Any] | None = No
         'LeakageSampler'
         >>> type(resolve_decoder("vacuous")).__name__
         'VacuousDecoder'
+        >>> resolve_decoder("pymatching:split=xz")
+        SplitDecoder(inner=PyMatchingDecoder(correlated=False))
         >>> resolve_decoder("mwpm")
         Traceback (most recent call last):
         ...
@@ -348,8 +390,11 @@ def resolve_decoder(name: str, *, custom_decoders: Mapping[str, Any] | None = No
         return custom_decoders[name]
     if isinstance(name, str) and ":" in name:
         base, parameters = parse_decoder_spec(name)
-        return _with_parameters(name, resolve_decoder(base, custom_decoders=custom_decoders),
-                                parameters)
+        split = _pop_split(parameters)
+        decoder = resolve_decoder(base, custom_decoders=custom_decoders)
+        if parameters:
+            decoder = _with_parameters(name, decoder, parameters)
+        return decoder if split is None else _split(name, decoder, split)
     canonical = canonical_decoder_name(name, custom_decoders=custom_decoders)
     if canonical in _REGISTRY:
         return _REGISTRY.get(canonical).factory()
