@@ -21,7 +21,8 @@ HELP = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec bench-decoders``."""
     add(parser, "code", "distances", "rounds", "p-list", "decoders", "noise", "cycle",
-        "detectors", distances=None, p_list="0.003,0.005,0.007,0.01", decoders="all")
+        "detectors", "boundary", distances=None, p_list="0.003,0.005,0.007,0.01",
+        decoders="all")
     parser.add_argument("--shots", type=int, default=20_000, help="shots per circuit")
     parser.add_argument(
         "--latency-shots", type=int, default=500, help="shots timed one at a time (default 500)"
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
         cycle=args.cycle,
         detectors=args.detectors,
+        boundary=args.boundary,
         db=args.db,
     )
     args.out.mkdir(parents=True, exist_ok=True)

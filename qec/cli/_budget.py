@@ -29,7 +29,7 @@ Z95 = 1.959963984540054
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec budget``."""
     add(parser, "code", "distance", "distances", "rounds", "basis", "noise", "p", "cycle",
-        "detectors", "decoder", distance=5, distances=None, p=0.002)
+        "detectors", "boundary", "decoder", distance=5, distances=None, p=0.002)
     parser.add_argument("--shots", type=positive_int("--shots"), default=100_000,
                         help="shots per distance (default 100,000)")
     parser.add_argument("--scale", action="append", default=[], metavar="NAME=FACTOR",
@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     rule = parse_rounds(args.rounds)
     seed = 0 if args.seed is None else args.seed  # a stored budget resumes under its seed
     circuit_options = {key: value for key, value in (("cycle", args.cycle),
-                                                      ("detectors", args.detectors))
+                                                      ("detectors", args.detectors),
+                                                      ("boundary", args.boundary))
                        if value is not None}
     noise = NoiseModel.from_name(args.noise, args.p)
     components = budget_components(noise)

@@ -18,7 +18,7 @@ HELP = "write the stim circuit of a memory experiment (stdout by default)"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec circuit``."""
     add(parser, "code", "distance", "rounds", "basis", "noise", "p", "cycle", "detectors",
-        "out-file")
+        "boundary", "out-file")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     rounds = rounds_of(parse_rounds(args.rounds), code.distance, code=args.code)
     noise = NoiseModel.from_name(args.noise, args.p)
     circuit = memory_circuit(code, rounds=rounds, basis=args.basis, noise=noise,
-                             cycle=args.cycle, detectors=args.detectors)
+                             cycle=args.cycle, detectors=args.detectors,
+                             boundary=args.boundary)
     text = str(circuit) + "\n"
     if args.out is None:
         sys.stdout.write(text)

@@ -13,7 +13,14 @@ from qec.decoders._dem import INSTALL_HINT
 
 NAME = "decoders"
 HELP = ("list every decoder name and published profile (for --decoder(s)), what each does, "
-        "its parameters (which NAME:KEY=VALUE,... changes) and where a profile's come from")
+        "its parameters (which NAME:KEY=VALUE,... changes), where a profile's come from, and "
+        "the parameter every decoder takes (NAME:split=xz)")
+
+SPLIT_LINE = ("split=xz  decode the X-type and the Z-type checks apart, each part with NAME, "
+              "as Bravyi et al. decoded their memories (a shot fails when either part does); "
+              "needs detectors tagged with their check type, as circuits built with --boundary "
+              "authors have. Example: bposd-bb:split=xz")
+"""The text ``qec decoders`` shows for the ``split`` parameter of every decoder."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(f"  {'':<{width}}  parameters: {text}\n")
         if info.reference:
             sys.stdout.write(f"  {'':<{width}}  source: {info.reference}\n")
+    sys.stdout.write("\nevery decoder of detection events also takes (NAME:KEY=VALUE):\n"
+                     f"  {SPLIT_LINE}\n")
     if not all(info.installed for info in infos):
         sys.stdout.write(f"\nTo install the missing decoders: {INSTALL_HINT}\n")
     return 0

@@ -29,7 +29,7 @@ HELP = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec lowrate``."""
     add(parser, "code", "distance", "rounds", "basis", "noise", "p", "cycle", "detectors",
-        "decoder", distance=11)
+        "boundary", "decoder", distance=11)
     parser.add_argument("--relative-error", type=float, default=0.3,
                         help="goal for the 95%% interval's half-width over the estimate, in "
                              "[0.01, 10] (default 0.3: +-30%%)")
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--time-limit={args.time_limit} must be positive seconds")
     task = memory_task(code=args.code, distance=args.distance, rounds=rounds, basis=args.basis,
                        noise=args.noise, p=args.p, decoder=args.decoder, cycle=args.cycle,
-                       detectors=args.detectors)
+                       detectors=args.detectors, boundary=args.boundary)
     if args.restart:
         _discard(args, task)
     progress = None if (args.quiet or args.json) else _Progress()

@@ -114,6 +114,12 @@ def _detector_choices() -> tuple[str, ...]:
     return DETECTOR_SETS
 
 
+def _boundary_choices() -> tuple[str, ...]:
+    from qec.circuits import BOUNDARIES
+
+    return BOUNDARIES
+
+
 def _code_help() -> str:
     from qec.cli._common import code_help
 
@@ -125,6 +131,7 @@ _LAZY_SETTINGS: dict[str, dict[str, Callable[[], Any]]] = {
     "noise": {"help": _noise_help},
     "cycle": {"choices": _cycle_choices},
     "detectors": {"choices": _detector_choices},
+    "boundary": {"choices": _boundary_choices},
 }
 """Settings computed when a parser is built (they import the code and noise registries)."""
 
@@ -201,10 +208,15 @@ _ALL: tuple[Option, ...] = (
     Option("detectors", "--detectors", {
         "help": "every deterministic detector (all), or only the memory basis' (basis), the "
                 "model CSS decoders of bivariate bicycle codes use (default: the code's own)"}),
+    Option("boundary", "--boundary", {
+        "help": "time boundary: noisy (noisy preparation and readout) or authors (Bravyi et "
+                "al.'s perfect start and two noiseless final cycles, every X and Z logical "
+                "observed; decode with NAME:split=xz for their X and Z parts) (default "
+                "%(default)s)"}, default="noisy"),
     Option("decoder", "--decoder", {
         "metavar": "NAME",
-        "help": "decoder name, profile or spec like bposd:osd_order=10 (default %(default)s; "
-                "see qec decoders)"}, default="pymatching"),
+        "help": "decoder name, profile or spec like bposd:osd_order=10 or bposd-bb:split=xz "
+                "(default %(default)s; see qec decoders)"}, default="pymatching"),
     Option("decoders", "--decoders", {
         "metavar": "LIST",
         "help": "comma-separated decoder names, profiles or specs like "

@@ -57,7 +57,7 @@ def parse_leakage(text: str) -> tuple[float, float]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the options of ``qec threshold``."""
     add(parser, "code", "noise", "distances", "p-list", "rounds", "basis", "cycle", "detectors",
-        "decoder", p_list=DEFAULT_P)
+        "boundary", "decoder", p_list=DEFAULT_P)
     parser.add_argument(
         "--leakage", default=None, metavar="RATE",
         help="add leakage per qubit per two-qubit gate: a rate like 0.001 or a multiple of p "
@@ -108,6 +108,7 @@ def _build_tasks(args: argparse.Namespace) -> list[Any]:
                 code=code, distance=distance, rounds=constant + factor * distance,
                 basis=args.basis, noise=args.noise, p=p, decoder=decoder,
                 rounds_rule=rounds_rule, cycle=args.cycle, detectors=args.detectors,
+                boundary=args.boundary,
                 **options))
     return tasks
 

@@ -28,6 +28,7 @@ def memory_task(
     rounds_rule: str | None = None,
     cycle: str | None = None,
     detectors: str | None = None,
+    boundary: str = "noisy",
 ) -> Task:
     """The :class:`Task` of a memory experiment built by :func:`qec.memory_circuit`.
 
@@ -65,12 +66,17 @@ def memory_task(
             ``cycle`` when not standard.
         detectors: ``"all"`` or ``"basis"`` (see :func:`qec.memory_circuit`); None (the
             default) is the code's own (basis for bivariate bicycle codes, whose default cycle
-            is the paper's overlapped one). Stored as metadata ``detectors`` when not all.
+            is the paper's overlapped one; all with the authors' boundary). Stored as metadata
+            ``detectors`` when not all.
+        boundary: ``"noisy"`` (noisy preparation and readout) or ``"authors"`` (Bravyi et
+            al.'s perfect start and two noiseless final cycles, with the logicals of both
+            types as observables: see :func:`qec.memory_circuit`). Stored as metadata
+            ``boundary`` when not noisy; ``rounds`` counts the noisy cycles.
 
     Returns:
         A task whose metadata holds all of the above under the standard keys (the leakage keys
         ``leakage``, ``leakage_removal`` and ``removal_period`` only when ``leakage`` is given;
-        ``num_observables`` when the code has more than one logical qubit).
+        ``num_observables`` when the circuit has more than one observable).
 
     Raises:
         ValueError: for an invalid code, distance, rounds, basis, noise name, p or leakage
@@ -89,6 +95,10 @@ def memory_task(
         ...                  p=0.003, decoder="bposd", cycle="overlapped", detectors="basis")
         >>> bb.json_metadata["cycle"], bb.json_metadata["num_observables"]
         ('overlapped', 12)
+        >>> authors = memory_task(code="bb:72", distance=6, rounds=6, basis="Z", noise="sd6",
+        ...                       p=0.004, decoder="bposd-bb:split=xz", boundary="authors")
+        >>> authors.json_metadata["boundary"], authors.json_metadata["num_observables"]
+        ('authors', 24)
         >>> memory_task(code="rotated_surface", distance=3, rounds=3, basis="Z", noise="sd6",
         ...             p=0.01) == memory_task(code="surface", distance=3, rounds=3, basis="Z",
         ...                                    noise="SD6", p=0.01)
@@ -107,7 +117,7 @@ def memory_task(
             "leakage: give leakage=RATE too")
     code_object = code_from_name(code, distance=distance)
     cycle = resolve_cycle(code_object, cycle, model)
-    detectors = resolve_detectors(code_object, detectors)
+    detectors = resolve_detectors(code_object, detectors, boundary=boundary)
     circuit = memory_circuit(
         code_object,
         rounds=rounds,
@@ -117,6 +127,7 @@ def memory_task(
         removal_period=removal_period,
         cycle=cycle,
         detectors=detectors,
+        boundary=boundary,
     )
     metadata: dict[str, Any] = {
         "code": code_name,
@@ -128,14 +139,16 @@ def memory_task(
         "decoder": decoder,
     }
     metadata.update({k: v for k, v in spec_parameters.items() if k != "distance"})
-    if code_object.num_logical_qubits > 1:
-        metadata["num_observables"] = code_object.num_logical_qubits
+    if circuit.num_observables > 1:
+        metadata["num_observables"] = circuit.num_observables
     if rounds_rule is not None:
         metadata["rounds_rule"] = str(rounds_rule)
     if cycle != "standard":
         metadata["cycle"] = cycle
     if detectors != "all":
         metadata["detectors"] = detectors
+    if boundary != "noisy":
+        metadata["boundary"] = boundary
     if leakage is not None:
         metadata.update(leakage=leakage, leakage_removal=leakage_removal,
                         removal_period=removal_period)

@@ -88,6 +88,7 @@ def benchmark_decoders(
     progress: Callable[[str], None] | None = None,
     cycle: str | None = None,
     detectors: str | None = None,
+    boundary: str = "noisy",
     db: Any = None,
 ) -> list[DecoderBenchmarkRow]:
     """Runs every decoder on the same sampled detection events and measures accuracy and latency.
@@ -120,6 +121,8 @@ def benchmark_decoders(
             al.'s depth-8 cycle for bivariate bicycle codes; None: the code's default).
         detectors: ``"all"`` or ``"basis"`` (only the memory basis' detectors); None: the
             code's default.
+        boundary: ``"noisy"`` or ``"authors"`` (Bravyi et al.'s perfect start and noiseless
+            final cycles, the logicals of both types observed; see ``qec.memory_circuit``).
         db: a results database path or open :class:`qec.store.ResultStore` (created if
             missing): each (circuit, decoder) row is committed as it completes (its shots and
             errors as a point, its timings and its per-shot outcome with it), and a re-run with
@@ -169,6 +172,7 @@ def benchmark_decoders(
                     noise=NoiseModel.from_name(noise, p),
                     cycle=cycle,
                     detectors=detectors,
+                    boundary=boundary,
                 )
                 dem = detector_error_model_for_circuit(circuit)
                 sampler = circuit.compile_detector_sampler(seed=seed + circuit_index)
@@ -181,7 +185,8 @@ def benchmark_decoders(
                         "noise": noise, "p": float(p), "decoder": name,
                         "benchmark": {"shots": shots, "latency_shots": latency_shots,
                                       "time_budget_seconds": time_budget_seconds,
-                                      "seed": seed + circuit_index - 1}})
+                                      "seed": seed + circuit_index - 1},
+                        **({} if boundary == "noisy" else {"boundary": boundary})})
                     stored = None if store is None else _stored_row(store, task)
                     if stored is not None:
                         circuit_rows.append(stored)

@@ -19,6 +19,14 @@ def test_circuit_to_stdout_matches_the_library(capsys, name, family):
     assert stim.Circuit(text) == expected
 
 
+def test_circuit_with_the_authors_boundary_matches_the_library(capsys):
+    assert main(["circuit", "--code", "surface", "--distance", "3", "--noise", "sd6",
+                 "--p", "0.002", "--boundary", "authors"]) == 0
+    expected = memory_circuit(RotatedSurfaceCode(distance=3), rounds=3, basis="Z",
+                              noise=NoiseModel.sd6(0.002), boundary="authors")
+    assert stim.Circuit(capsys.readouterr().out) == expected
+
+
 def test_circuit_to_file(tmp_path, capsys):
     out = tmp_path / "c.stim"
     assert main(["circuit", "--code", "repetition", "--distance", "5", "--rounds", "7",
@@ -57,6 +65,11 @@ def test_bad_input_is_one_line_exit_2(capsys):
         (["circuit", "--code", "steane", "--distance", "5"], "--distance does not apply"),
         (["circuit", "--code", "surface:size=3"], "takes distance, not size"),
         (["circuit", "--noise", "sd7"], "'sd7' is not a noise model; choose one of sd6"),
+        (["circuit", "--boundary", "perfect"], "invalid choice: 'perfect'"),
+        (["circuit", "--code", "repetition", "--boundary", "authors"],
+         "--boundary='authors' checks the X-type and the Z-type logicals"),
+        (["circuit", "--code", "bb:72", "--boundary", "authors", "--detectors", "basis"],
+         "--detectors='basis' does not apply with boundary='authors'"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ]
     for argv, fragment in cases:

@@ -11,6 +11,9 @@ from qec.decoders import decoder_names, resolvable_decoders, resolve_decoder
 def test_decoders_lists_every_name_with_its_status(capsys):
     assert main(["decoders"]) == 0
     lines = capsys.readouterr().out.splitlines()
+    options = lines.index("every decoder of detection events also takes (NAME:KEY=VALUE):")
+    assert lines[options + 1].split()[0] == "split=xz"  # the parameter of every decoder
+    lines = lines[:options]
     entries = [line.split() for line in lines if line.startswith("  ")
                and line.split()[0] not in ("parameters:", "source:")]
     listed = [entry[0] for entry in entries]

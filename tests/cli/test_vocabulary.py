@@ -24,7 +24,8 @@ BUILDING = ("circuit", "threshold", "lowrate", "budget", "bench-decoders")
 READING = ("fit", "plot", "import", "learn-noise", "diagnose")
 
 SAMPLING_OPTIONS = ("workers", "dask", "db", "seed", "quiet", "json")
-BUILDING_OPTIONS = ("code", "noise", "p", "rounds", "basis", "cycle", "detectors", "decoder")
+BUILDING_OPTIONS = ("code", "noise", "p", "rounds", "basis", "cycle", "detectors", "boundary",
+                    "decoder")
 READING_OPTIONS = ("quiet", "json")
 
 # What a command of a kind does not take, and why. Closing a gap means deleting its line here.

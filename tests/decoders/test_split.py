@@ -220,6 +220,16 @@ def test_a_bad_split_spec_names_what_is_wrong(spec, message):
         resolve_decoder(spec)
 
 
+def test_a_split_spec_samples_through_the_workers(tmp_path):
+    from qec.sampling import collect, memory_task
+
+    task = memory_task(code="surface", distance=3, rounds=2, basis="Z", noise="sd6", p=0.005,
+                       decoder="pymatching:split=xz", boundary="authors")
+    (stats,) = collect([task], db=tmp_path / "r.db", max_shots=4096, workers=1, seed=1)
+    assert stats.shots == 4096 and stats.decoder == "pymatching:split=xz"
+    assert 0 < stats.errors < 1000
+
+
 def test_an_untagged_model_is_refused_with_where_tags_come_from():
     dem = stim.DetectorErrorModel("error(0.1) D0 L0\nerror(0.1) D0 D1")
     dets = np.zeros((4, 1), dtype=np.uint8)

@@ -56,6 +56,22 @@ def test_memory_task_metadata_and_circuit():
         memory_task(code="repetition", distance=3, rounds=3, basis="X", noise="sd6", p=0.001)
 
 
+def test_memory_task_with_the_authors_boundary():
+    from qec import NoiseModel, memory_circuit
+    from qec.codes import RotatedSurfaceCode
+
+    task = memory_task(code="surface", distance=3, rounds=2, basis="Z", noise="sd6", p=0.004,
+                       decoder="PyMatching:Split=XZ", boundary="authors")
+    assert task.json_metadata == {"code": "surface", "distance": 3, "rounds": 2, "basis": "Z",
+                                  "noise": "sd6", "p": 0.004, "decoder": "pymatching:split=xz",
+                                  "num_observables": 2, "boundary": "authors"}
+    assert task.circuit == memory_circuit(RotatedSurfaceCode(distance=3), rounds=2, basis="Z",
+                                          noise=NoiseModel.sd6(0.004), boundary="authors")
+    with pytest.raises(ValueError, match="detectors='basis' does not apply"):
+        memory_task(code="bb:72", distance=6, rounds=2, basis="Z", noise="sd6", p=0.004,
+                    detectors="basis", boundary="authors")
+
+
 def _stats(**changes):
     values = dict(strong_id="abc", decoder="pymatching",
                   json_metadata={"code": "surface", "distance": 5, "rounds": 5, "basis": "Z",
