@@ -3,6 +3,7 @@ final cycles, with the logicals of both types as observables (qec/circuits/_boun
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import stim
 
@@ -159,3 +160,40 @@ def test_the_default_detectors_are_all_with_the_authors_boundary():
 def test_what_the_authors_boundary_does_not_take_is_named(code, kwargs, message):
     with pytest.raises(ValueError, match=message):
         memory_circuit(code, rounds=2, basis="Z", noise=NoiseModel.sd6(0.001), **kwargs)
+
+
+def test_the_bulk_error_per_cycle_is_the_ordinary_memorys():
+    # Only the boundary differs: the error per cycle from the growth of the failure rate between
+    # 2 and 10 noisy cycles, (1 - 2 P(10)) / (1 - 2 P(2)) = (1 - 2 eps)^8, is the same for each
+    # part of the authors' circuit (split matching) and the ordinary memory of that basis, whose
+    # noisy preparation and readout make each of its shots fail more often.
+    from qec.data import binomial_interval
+    from qec.decoders import decode, detector_error_model_for_circuit
+
+    code, noise, shots = RotatedSurfaceCode(distance=3), NoiseModel.sd6(0.006), 40_000
+
+    def failures(circuit: stim.Circuit, decoder: str, seed: int) -> list[int]:
+        dets, obs = circuit.compile_detector_sampler(seed=seed).sample(
+            shots, separate_observables=True, bit_packed=True)
+        wrong = decode(detector_error_model_for_circuit(circuit), dets, decoder=decoder) ^ obs
+        return [int(np.count_nonzero((wrong[:, 0] >> i) & 1))
+                for i in range(circuit.num_observables)]
+
+    def per_cycle(first: int, second: int) -> tuple[float, float]:
+        a, b = (binomial_interval(errors=e, shots=shots, confidence=0.999)
+                for e in (first, second))
+        rate = lambda p1, p2: (1 - ((1 - 2 * p2) / (1 - 2 * p1)) ** (1 / 8)) / 2  # noqa: E731
+        return rate(a.high, b.low), rate(a.low, b.high)
+
+    authors = {n: failures(memory_circuit(code, rounds=n, basis="Z", noise=noise,
+                                          boundary="authors"), "pymatching:split=xz", n)
+               for n in (2, 10)}
+    for index, basis in enumerate("ZX"):  # the authors' observables: Z-type, then X-type
+        ordinary = {n: failures(memory_circuit(code, rounds=n, basis=basis, noise=noise),
+                                "pymatching", 100 + n)[0] for n in (2, 10)}
+        low, high = per_cycle(authors[2][index], authors[10][index])
+        ordinary_low, ordinary_high = per_cycle(ordinary[2], ordinary[10])
+        assert low <= ordinary_high and ordinary_low <= high, (basis, authors, ordinary)
+        assert high - low < 0.2 * (high + low) / 2  # the intervals are tight enough to tell
+        assert binomial_interval(errors=authors[2][index], shots=shots, confidence=0.999).high \
+            < binomial_interval(errors=ordinary[2], shots=shots, confidence=0.999).low
