@@ -107,12 +107,9 @@ def _authors_memory(code: StabilizerCode, *, rounds: int, basis: str, noise: Noi
     circuit.append("R", [*sorted(coords), *references])
     circuit.append("TICK")
     checks = ["*".join(f"{s.basis}{q}" for q in s.data_qubits) for s in stabilizers]
-    circuit += stim.Circuit(f"MPP {' '.join(checks)}\nMPP {' '.join(products)}")
+    circuit += stim.Circuit(f"MPP {' '.join(checks)}\nMPP {' '.join(products)}\nTICK")
     after_start = len(products)  # measurements after a check's start value: the products
-
     writer = _LayerWriter(noise, sorted(coords))
-    writer.circuit = circuit
-    writer._first_layer = False  # the cycles' first layer opens with a TICK
 
     def one_round(*, first: bool, noisy: bool) -> stim.Circuit:
         """One cycle and its detectors; the first compares with the start's measurements."""
