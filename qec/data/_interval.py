@@ -6,7 +6,7 @@ import dataclasses
 import math
 
 import sinter
-from scipy.special import chdtri
+from scipy.special import gammaincinv
 
 __all__ = ["Interval", "binomial_interval", "per_round_error", "shot_error"]
 
@@ -81,7 +81,8 @@ def likelihood_factor(confidence: float) -> float:
     """The likelihood ratio whose interval has the given asymptotic coverage (Wilks' theorem).
 
     ``2 ln(L_max / L) ~ chi2(1)``, so the interval is every hypothesis whose likelihood is within
-    ``exp(chi2.ppf(confidence, 1) / 2)`` of the maximum (6.83 for 95%).
+    ``exp(chi2.ppf(confidence, 1) / 2)`` of the maximum (6.83 for 95%); half that chi-squared
+    quantile is ``gammaincinv(1/2, confidence)``, the function ``scipy.stats.chi2`` calls.
 
     Examples:
         >>> round(likelihood_factor(0.95), 3)
@@ -89,7 +90,7 @@ def likelihood_factor(confidence: float) -> float:
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence={confidence!r} must be strictly between 0 and 1")
-    return math.exp(chdtri(1, 1 - confidence) / 2)
+    return math.exp(gammaincinv(0.5, confidence))
 
 
 def _check_counts(*, errors: int, shots: int) -> None:
