@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from qec._errors import ExecutorError, SchedulerUnreachable
 from qec.cli._common import CliError
-from qec.cli._options import database_path
+from qec.cli._options import code_distance, database_path
 
 # Each module defines NAME (str), HELP (str), add_arguments(parser) and run(args) -> int.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -191,6 +191,8 @@ def _stored_batches(args: argparse.Namespace) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        if hasattr(args, "distance"):  # one rule for every command: a fixed-size code's own
+            args.distance = code_distance(args)
         return int(args._run(args) or 0)
     except SchedulerUnreachable:
         raise  # main() decides how to end

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from qec.cli._common import positive_int
+from qec.codes import code_from_spec, parse_code_spec
 
 __all__ = ["DEFAULT_OUT", "OPTIONS", "Option", "add", "database_path", "given", "noise_name",
            "option_of", "vocabulary_table"]
@@ -380,6 +381,25 @@ def database_path(args: argparse.Namespace) -> Path:
         return Path(args.db)
     out = getattr(args, "out", None)
     return (DEFAULT_OUT if out is None else Path(out)) / f"{args.command}.db"
+
+
+def code_distance(args: argparse.Namespace) -> int:
+    """``--distance``, or, when it was not given and ``--code`` names a code of one size
+    (``bb:144``, ``steane``), that code's own distance instead of the command's default.
+
+    Raises:
+        ValueError: ``--code`` is not a known code or spec.
+
+    Examples:
+        >>> code_distance(argparse.Namespace(code="steane", distance=11))
+        3
+        >>> code_distance(argparse.Namespace(code="surface", distance=11))
+        11
+    """
+    if given(args, "--distance") or getattr(args, "code", None) is None:
+        return args.distance
+    family, _ = parse_code_spec(args.code)
+    return args.distance if family.takes_distance else code_from_spec(args.code).distance
 
 
 def vocabulary_table(parser: argparse.ArgumentParser,

@@ -101,3 +101,14 @@ def test_closed_stdout_is_exit_1_without_traceback(monkeypatch, capfd):
     monkeypatch.setattr(circuit_command, "run", reader_went_away)
     assert main(["circuit"]) == 1
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_code_of_one_size_needs_no_distance_and_refuses_another(capsys):
+    # bb:72 and steane fix their distance: the command's default --distance does not apply.
+    assert main(["circuit", "--code", "steane", "--rounds", "1", "--noise", "noiseless"]) == 0
+    assert "OBSERVABLE_INCLUDE" in capsys.readouterr().out
+    assert main(["circuit", "--code", "bb:72", "--rounds", "1", "--noise", "noiseless"]) == 0
+    capsys.readouterr()
+    assert main(["circuit", "--code", "bb:72", "--distance", "5", "--rounds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--distance" in err and "bb:72" in err
