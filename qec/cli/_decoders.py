@@ -10,6 +10,7 @@ from qec.cli._common import print_json
 from qec.cli._options import add
 from qec.decoders import decoder_parameters, resolvable_decoders
 from qec.decoders._dem import INSTALL_HINT
+from qec.decoders._split import SPLITS
 
 NAME = "decoders"
 HELP = ("list every decoder name and published profile (for --decoder(s)), what each does, "
@@ -55,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
                     "kind": info.kind,
                     "parameters": _parameters(info),
                     "reference": info.reference or None,
+                    # NAME:split=VALUE, which every decoder of detection events takes
+                    "split": list(SPLITS) if info.kind == "decoder" else [],
                 }
                 for info in infos
             ]

@@ -39,6 +39,10 @@ def test_decoders_lists_sinter_built_ins_and_leakage_aware_and_all_resolve(capsy
     by_name = {entry["name"]: entry for entry in entries}
     assert by_name["pymatching"]["installed"] is True and by_name["pymatching"]["source"] == "qec"
     assert by_name["leakage-aware"]["kind"] == "sampler"
+    assert by_name["leakage-aware"]["split"] == [] and by_name["vacuous"]["split"] == ["xz"]
+    for entry in entries:
+        if entry["split"]:
+            resolve_decoder(f"{entry['name']}:split=xz")  # what the listing offers resolves
     assert by_name["vacuous"]["source"] == "sinter"
     assert by_name["exact"]["requires"] == []
     assert all(isinstance(entry["description"], str) and entry["description"] for entry in entries)
