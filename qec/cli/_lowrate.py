@@ -21,7 +21,8 @@ NAME = "lowrate"
 HELP = (
     "estimate a small logical error rate (down to 1e-15 and below) by splitting: Metropolis "
     "chains over failing error configurations along a ladder of noise strengths, Bennett's "
-    "acceptance ratio between rungs, a jackknife interval over independent chain groups; "
+    "acceptance ratio between rungs, a jackknife interval over independent chain groups; or "
+    "(--method subset) by subset simulation on the matching decoder's complementary gap; "
     "stored in --db as it goes (re-running continues)"
 )
 
@@ -41,6 +42,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop after this many seconds (what is done is stored; run again "
                              "to continue); refused up front when the decoder is too slow for "
                              "it")
+    parser.add_argument("--method", choices=("splitting", "subset"), default="splitting",
+                        help="splitting: the ladder of noisier models (any decoder); subset: "
+                             "subset simulation at the target p on PyMatching's complementary "
+                             "gap (repetition and surface codes, --decoder pymatching), "
+                             "independent replicates (default splitting)")
+    parser.add_argument("--samples", type=int, default=500,
+                        help="subset: configurations per level of each replicate, a multiple "
+                             "of 10 (default 500)")
+    parser.add_argument("--steps", type=int, default=16,
+                        help="subset: chain moves between two kept samples (default 16)")
+    parser.add_argument("--replicates", type=int, default=16,
+                        help="subset: independent replicates at least, the units of work "
+                             "(default 16; more are run until the interval meets "
+                             "--relative-error)")
     parser.add_argument("--restart", action="store_true",
                         help="discard the estimate of this task stored in --db (its rungs, "
                              "chains and batch rows) and estimate it from the start")
@@ -65,7 +80,12 @@ class _Progress:
             return
         self.last = now
         elapsed = event["elapsed"]
-        if event["stage"] == "pilot":
+        if event["stage"] == "replicate":
+            estimate = event["estimate"]
+            text = (f"replicate {event['replicates']}: {event['levels']} levels"
+                    + ("" if estimate is None else
+                       f", estimate {estimate:.3g} (+{event['high'] / estimate - 1:.0%})"))
+        elif event["stage"] == "pilot":
             text = (f"pilot: scale {event['scale']:.3g}, {event['failures']} failures in "
                     f"{event['shots']} shots")
         elif event["stage"] == "start":
@@ -109,12 +129,34 @@ def run(args: argparse.Namespace) -> int:
         _discard(args, task)
     progress = None if (args.quiet or args.json) else _Progress()
     t0 = time.monotonic()
+    if args.method == "subset":
+        if args.samples < 20 or args.samples % 10:
+            raise CliError(f"--samples={args.samples} must be a multiple of 10, at least 20")
+        if args.steps < 1:
+            raise CliError(f"--steps={args.steps} must be at least 1")
+        if args.replicates < 4:
+            raise CliError(f"--replicates={args.replicates} must be at least 4")
+        if args.decoder != "pymatching":
+            raise CliError(f"--decoder={args.decoder}: --method subset estimates PyMatching's "
+                           "failures only (--decoder pymatching)")
     try:
-        estimate = estimate_rare_error(
-            task, db=args.db, relative_error=args.relative_error, seed=args.seed or 0,
-            chains=args.chains, groups=GROUPS, workers=args.workers, dask=args.dask,
-            max_iterations=max(args.max_iterations, 400), time_limit=args.time_limit,
-            progress=progress)
+        if args.method == "subset":
+            from qec.sampling import estimate_subset
+
+            try:
+                estimate = estimate_subset(
+                    task, db=args.db, relative_error=args.relative_error, seed=args.seed or 0,
+                    samples=args.samples, steps=args.steps, min_replicates=args.replicates,
+                    max_replicates=max(args.replicates, 1024), workers=args.workers,
+                    dask=args.dask, time_limit=args.time_limit, progress=progress)
+            except ValueError as exc:
+                raise CliError(str(exc)) from None
+        else:
+            estimate = estimate_rare_error(
+                task, db=args.db, relative_error=args.relative_error, seed=args.seed or 0,
+                chains=args.chains, groups=GROUPS, workers=args.workers, dask=args.dask,
+                max_iterations=max(args.max_iterations, 400), time_limit=args.time_limit,
+                progress=progress)
     finally:
         if progress is not None:
             progress.close()
@@ -133,11 +175,16 @@ def run(args: argparse.Namespace) -> int:
 def _discard(args: argparse.Namespace, task: Any) -> None:
     """Deletes the stored estimate that this command would continue (``--restart``)."""
     from qec.sampling._splitting_results import splitting_task
+    from qec.sampling._subset import subset_task
     from qec.store import ResultStore
 
     if not args.db.exists():
         return
-    stored = splitting_task(task, seed=args.seed or 0, chains=args.chains, groups=GROUPS)
+    if args.method == "subset":
+        stored = subset_task(task, seed=args.seed or 0, samples=args.samples, fraction=0.1,
+                             steps=args.steps)
+    else:
+        stored = splitting_task(task, seed=args.seed or 0, chains=args.chains, groups=GROUPS)
     with ResultStore(args.db) as store:
         found = store.discard_task(stored.strong_id)
     if found and not (args.quiet or args.json):
@@ -157,7 +204,9 @@ def _print(summary: dict[str, Any]) -> None:
               f"[{low:.3e}, {high:.3e}] (95%)")
         print(f"  logical error per round  {summary['logical_error_per_round']:.3e} "
               f"[{rlow:.3e}, {rhigh:.3e}]")
-        print(f"  method {summary['method']}, {len(summary['rungs'])} rungs, "
+        parts = (f"{summary['replicates']} replicates" if summary["method"] == "subset"
+                 else f"{len(summary['rungs'])} rungs")
+        print(f"  method {summary['method']}, {parts}, "
               f"{summary['decoder_calls']:,} decoder calls, {summary['seconds']:.0f} s; "
               f"direct sampling would need {summary['equivalent_direct_shots']:.3g} shots")
     for warning in summary["warnings"]:

@@ -18,12 +18,14 @@ from qec.data._estimators import (
     BinomialEstimator,
     Estimator,
     SplittingEstimator,
+    SubsetEstimator,
     WeightedEstimator,
     estimator_names,
     get_estimator,
     jackknife_variance,
     register_estimator,
     splitting_interval,
+    subset_interval,
 )
 from qec.data._interval import (
     Interval,
@@ -42,6 +44,7 @@ __all__ = [
     "MaxErrors",
     "SplittingEstimator",
     "StoppingRule",
+    "SubsetEstimator",
     "TargetRelativeError",
     "Task",
     "TaskStats",
@@ -55,4 +58,5 @@ __all__ = [
     "register_estimator",
     "shot_error",
     "splitting_interval",
+    "subset_interval",
 ]

@@ -30,12 +30,14 @@ __all__ = [
     "BinomialEstimator",
     "Estimator",
     "SplittingEstimator",
+    "SubsetEstimator",
     "WeightedEstimator",
     "estimator_names",
     "get_estimator",
     "jackknife_variance",
     "register_estimator",
     "splitting_interval",
+    "subset_interval",
 ]
 
 
@@ -196,10 +198,70 @@ def splitting_interval(sums: dict[str, float], *, confidence: float, name: str =
                     high=min(math.exp(total + half), 1.0), confidence=confidence)
 
 
+class SubsetEstimator:
+    """A rare-event estimate by subset simulation: independent replicates of ``ln P``.
+
+    The subset-simulation estimator (:func:`qec.sampling.estimate_subset`) writes one batch
+    per replicate (an independent run from its own seed) with sums that add up over them:
+    ``subset_replicates`` (1 each), ``subset_log`` (the replicate's ``ln P``) and
+    ``subset_log_sq`` (its square). See :func:`subset_interval` for the interval.
+
+    Examples:
+        >>> from qec.data import TaskStats
+        >>> logs = [-25.0, -24.5, -25.4, -24.9, -25.2, -24.8]
+        >>> sums = {"subset_replicates": 6.0, "subset_log": sum(logs),
+        ...         "subset_log_sq": sum(x * x for x in logs)}
+        >>> stats = TaskStats(strong_id="x", decoder="d", json_metadata={
+        ...     "estimator": "subset"}, shots=10_000, errors=0, sums=sums)
+        >>> interval = SubsetEstimator().interval(stats, confidence=0.95)
+        >>> f"{interval.estimate:.3e}", interval.low < interval.estimate < interval.high
+        ('1.508e-11', True)
+    """
+
+    def interval(self, stats: Any, *, confidence: float) -> Interval:
+        return subset_interval(stats.sums, confidence=confidence,
+                               name=f"task {stats.strong_id[:12]}")
+
+    def __repr__(self) -> str:
+        return "SubsetEstimator()"
+
+
+def subset_interval(sums: dict[str, float], *, confidence: float, name: str = "the estimate"
+                    ) -> Interval:
+    """The interval of a subset-simulation estimate from its summed replicates.
+
+    Each replicate's ``ln P_r`` is a sum of many level terms, so it is treated as normal with
+    mean ``m`` and variance ``s^2``; the failure probability is then ``E[P_r] = exp(m + s^2/2)``
+    (each replicate estimates it without bias, apart from the adaptive levels' ``O(1/N)``), and
+    the interval is Cox's for the mean of a log-normal sample: ``m + s^2/2 +- t sqrt(s^2/R +
+    s^4 / (2 (R - 1)))``, ``t`` Student's quantile with ``R - 1`` degrees of freedom.
+
+    Raises:
+        ValueError: sums are missing or fewer than two replicates are stored.
+
+    Examples:
+        >>> sums = {"subset_replicates": 2.0, "subset_log": -2.0, "subset_log_sq": 2.0}
+        >>> round(subset_interval(sums, confidence=0.95).estimate, 4)
+        0.3679
+    """
+    count = round(sums.get("subset_replicates", 0.0))
+    if count < 2 or "subset_log" not in sums or "subset_log_sq" not in sums:
+        raise ValueError(f"{name}: subset simulation needs at least 2 stored replicates "
+                         f"(found {count}); run qec lowrate again to continue it")
+    mean = sums["subset_log"] / count
+    variance = max(sums["subset_log_sq"] / count - mean * mean, 0.0) * count / (count - 1)
+    centre = mean + variance / 2
+    spread = math.sqrt(variance / count + variance * variance / (2 * (count - 1)))
+    half = float(stdtrit(count - 1, 0.5 + confidence / 2)) * spread
+    return Interval(estimate=min(math.exp(centre), 1.0), low=min(math.exp(centre - half), 1.0),
+                    high=min(math.exp(centre + half), 1.0), confidence=confidence)
+
+
 _ESTIMATORS: Registry[Estimator] = Registry("estimator")
 _ESTIMATORS.register("binomial", BinomialEstimator(), aliases=("monte-carlo",))
 _ESTIMATORS.register("weighted", WeightedEstimator(), aliases=("importance",))
 _ESTIMATORS.register("splitting", SplittingEstimator(), aliases=("rare-event",))
+_ESTIMATORS.register("subset", SubsetEstimator(), aliases=("subset-simulation",))
 
 
 def register_estimator(name: str, estimator: Estimator, *, replace: bool = False) -> None:
@@ -237,6 +299,6 @@ def estimator_names() -> tuple[str, ...]:
 
     Examples:
         >>> estimator_names()
-        ('binomial', 'weighted', 'splitting')
+        ('binomial', 'weighted', 'splitting', 'subset')
     """
     return _ESTIMATORS.names()

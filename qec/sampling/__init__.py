@@ -6,7 +6,7 @@ A :class:`Task` is a stim circuit, a decoder name and metadata, identified by a 
 totals, and stopping each task at ``max_shots``, ``max_errors`` or a target relative error.
 :class:`TaskStats` holds the totals, with the logical error per shot and per round and their
 binomial intervals. :func:`estimate_rare_error` reaches the rates direct sampling cannot
-(splitting), stored and resumed the same way.
+(splitting; :func:`estimate_subset` by subset simulation), stored and resumed the same way.
 
 Examples:
     >>> import tempfile
@@ -28,6 +28,7 @@ from qec.sampling._engine import SamplingSession, collect, sample_shots
 from qec.sampling._executors import ExecutorError, default_workers
 from qec.sampling._progress import LiveProgress, PlainProgress, TaskProgress, make_progress
 from qec.sampling._splitting import RareEventEstimate, RungSummary, estimate_rare_error
+from qec.sampling._subset import estimate_subset
 from qec.sampling._task import memory_task
 from qec.sampling._worker import CHUNK_SHOTS, chunk_seed
 
@@ -46,6 +47,7 @@ __all__ = [
     "collect",
     "default_workers",
     "estimate_rare_error",
+    "estimate_subset",
     "make_progress",
     "memory_task",
     "sample_shots",

@@ -68,8 +68,14 @@ class RareEventEstimate:
         rungs: the ladder.
         direct_shots, direct_failures: the direct sample at the start.
         warnings: why the estimate may not be trusted (empty when every check passed).
-        complete: whether the ladder reached the target model.
+        complete: whether the ladder reached the target model (subset simulation: whether
+            the replicates asked for at least were run).
         strong_id: the task of the estimate in the results database.
+        replicates: subset simulation's independent replicates (0 for splitting).
+        levels: subset simulation's levels, summarised over the replicates that reached each:
+            ``level``, ``replicates``, median ``threshold`` (of the gap) and ``lineages``
+            (distinct first-level ancestors of the level's samples), mean ``acceptance`` and
+            ``mean_faults`` (empty for splitting).
     """
 
     logical_error_per_shot: Interval | None
@@ -85,6 +91,8 @@ class RareEventEstimate:
     warnings: tuple[str, ...]
     complete: bool
     strong_id: str
+    replicates: int = 0
+    levels: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON-ready dict (the keys of ``qec lowrate --json``)."""
@@ -106,6 +114,8 @@ class RareEventEstimate:
             "direct_shots": self.direct_shots,
             "direct_failures": self.direct_failures,
             "rungs": [rung.to_json() for rung in self.rungs],
+            "replicates": self.replicates,
+            "levels": [dict(level) for level in self.levels],
             "warnings": list(self.warnings),
             "strong_id": self.strong_id,
         }

@@ -1,0 +1,565 @@
+"""The chains of subset simulation: the complementary-gap score and the moves, in one process.
+
+A *configuration* ``E`` is a set of error mechanisms of a detector error model, mechanism ``i``
+firing independently with probability ``q_i`` (the model itself, no rescaling). Subset
+simulation (Au and Beck, Probabilistic Engineering Mechanics 16, 263 (2001)) writes the failure
+probability as a product of conditional probabilities of nested events ``{S(E) > b_1} ⊃ {S(E) >
+b_2} ⊃ ... ⊃ F`` of a continuous score ``S``, each estimated from samples of the previous event
+drawn by Markov chains that leave the model restricted to it invariant.
+
+**The score.** For a decoding graph with one observable (a matching graph: repetition and surface
+codes), ``g(E) = W_true(E) - W_other(E)``: the weight of the lightest correction of ``E``'s
+syndrome in ``E``'s own logical class minus that of the lightest one in the other class. The
+minimum-weight matching decoder fails exactly when ``g > 0`` (and may at ``g = 0``, a tie), so
+``g`` measures how close a configuration is to failing in units of log-likelihood. It needs two
+decodes: the ordinary one (which gives the lighter class and its weight) and one constrained to
+the other class. The constraint uses the graph's *cut*: the observable's edges are moved, by
+adding the parity of a set of detectors (found by a breadth-first search), onto boundary edges
+only; those edges are then attached to one extra detector instead of the boundary, and the
+constrained decode asks for that detector to be lit (odd class) or not (even). A model whose
+observable is not a cut between two parts of the boundary (not planar) is refused.
+
+The score is made a total order by two tie-breakers: whether the decoder (PyMatching on the
+model, exactly the decoder direct sampling uses) fails, then a uniform variable ``u`` carried by
+each configuration (resampled from its prior with every move). The failure event is then the
+level set ``{(g, fails) >= (0, 1)}`` and every level's conditional probability is exactly the
+fraction asked for, however discrete ``g`` is.
+
+**The moves** leave the model restricted to ``{S > b}`` invariant; a proposal is rejected when
+it leaves that set:
+
+- *block renewal*: the mechanisms are cut into blocks of about ``block_faults`` expected faults,
+  in spacetime order (by the time coordinate, then the detector index, of each mechanism's first
+  detector); one block chosen uniformly is redrawn whole from its prior (accepted unless the
+  score falls below the level), so the background renews in a few moves;
+- *shift*: a fired mechanism ``f`` chosen uniformly moves to a mechanism ``j`` sharing a
+  detector with it (a detector of ``f`` uniformly, then a mechanism on that detector
+  uniformly); the Metropolis-Hastings ratio is ``(r_j / r_f) * q(j -> f) / q(f -> j)`` with
+  ``r`` the odds, so failure clusters can move and change shape;
+- *birth and death next to a member*: a mechanism next to a uniformly chosen member (as for
+  the shift) is added, or a uniformly chosen member removed, with the ratio of the prior and
+  of the two proposals (a death is refused when nothing next to the rest could propose it
+  back), so clusters can grow and shrink;
+- *birth and death anywhere*: a mechanism drawn in proportion to its odds is added, or a
+  member removed, with the prior's ratio (the background's own birth and death).
+
+Moves are chosen at random (shares 0.3, 0.3, 0.3 and 0.1 for renewal, shift, birth and death
+next to a member, and anywhere).
+
+All chains of a level advance together: every step's proposals are decoded in two
+``decode_batch`` calls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+import stim
+
+from qec.decoders import detector_error_model_for_circuit
+from qec.sampling._splitting_kernel import MechanismModel
+
+__all__ = ["BLOCK_FAULTS", "GapScore", "SubsetResult", "SubsetRun", "SubsetWork", "run_subset"]
+
+BLOCK_FAULTS = 4.0
+"""Expected faults per renewal block."""
+
+
+class GapScore:
+    """The complementary gap of configurations of one model, with PyMatching.
+
+    Args:
+        dem: a detector error model with exactly one observable whose decoding graph is a
+            matching graph (every mechanism flips at most two detectors once decomposed).
+
+    Raises:
+        ValueError: more or fewer than one observable, or an observable that is not a cut
+            between two parts of the boundary.
+
+    Examples:
+        >>> import stim
+        >>> circuit = stim.Circuit.generated("repetition_code:memory", distance=5, rounds=1,
+        ...                                  before_round_data_depolarization=0.1)
+        >>> from qec.decoders import detector_error_model_for_circuit
+        >>> score = GapScore(detector_error_model_for_circuit(circuit))
+        >>> model = MechanismModel.from_dem(detector_error_model_for_circuit(circuit))
+        >>> dets, obs = model.symptoms([np.array([], dtype=np.int64)])
+        >>> gap, fails = score.evaluate(dets, obs)
+        >>> bool(gap[0] < 0), bool(fails[0])
+        (True, False)
+    """
+
+    def __init__(self, dem: stim.DetectorErrorModel) -> None:
+        import pymatching
+
+        if dem.num_observables != 1:
+            raise ValueError(f"the complementary-gap score needs a model with one observable, "
+                             f"not {dem.num_observables}")
+        self.num_detectors = dem.num_detectors
+        self.matching = pymatching.Matching.from_detector_error_model(dem)
+        edges = self.matching.edges()
+        self.frame = _cut_frame(edges, self.num_detectors).astype(np.uint8)
+        # Only the part of the graph joined to the observable's edges decides the gap (the
+        # rest decodes the same in both classes): both decodes are restricted to it.
+        hub_of = {u for u, v, attrs in edges if v is None and _flips(attrs) ^ int(self.frame[u])}
+        if not hub_of:
+            raise ValueError("no mechanism of the model flips its observable: a logical error "
+                             "is impossible")
+        relevant = _component(edges, self.num_detectors, hub_of)
+        self.columns = np.flatnonzero(relevant)
+        index = np.full(self.num_detectors, -1, dtype=np.int64)
+        index[self.columns] = np.arange(len(self.columns))
+        hub = len(self.columns)
+        self.primary = pymatching.Matching()
+        self.constrained = pymatching.Matching()
+        for u, v, attrs in edges:
+            if not relevant[u]:
+                continue
+            weight = float(attrs["weight"])
+            a = int(index[u])
+            if v is None:
+                on_hub = u in hub_of
+                self.primary.add_boundary_edge(a, weight=weight, fault_ids={0} if on_hub else None,
+                                               merge_strategy="smallest-weight")
+                if on_hub:
+                    self.constrained.add_edge(a, hub, weight=weight,
+                                              merge_strategy="smallest-weight")
+                else:
+                    self.constrained.add_boundary_edge(a, weight=weight,
+                                                       merge_strategy="smallest-weight")
+            else:
+                b = int(index[v])
+                self.primary.add_edge(a, b, weight=weight, merge_strategy="smallest-weight")
+                self.constrained.add_edge(a, b, weight=weight, merge_strategy="smallest-weight")
+
+    def evaluate(self, dets: np.ndarray, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The gaps and whether PyMatching fails, per configuration.
+
+        Args:
+            dets: uint8 (C, num_detectors) detection events.
+            obs: uint8 (C, 1) observable flips.
+
+        Returns:
+            ``(gap, fails)``: float64 and bool arrays of length C.
+        """
+        if len(dets) == 0:
+            return np.zeros(0), np.zeros(0, dtype=bool)
+        sub = np.ascontiguousarray(dets[:, self.columns])
+        # The observable in the cut's frame: L + (the frame's detectors lit).
+        actual = (obs[:, 0].astype(np.int64) + dets.astype(np.int64) @ self.frame) & 1
+        predicted, lightest = self.primary.decode_batch(sub, return_weights=True)
+        fails = predicted[:, 0] != actual
+        rows = np.zeros((len(dets), len(self.columns) + 1), dtype=np.uint8)
+        rows[:, :-1] = sub
+        rows[:, -1] = predicted[:, 0] ^ 1
+        _, heavier = self.constrained.decode_batch(rows, return_weights=True)
+        gap = np.asarray(heavier, dtype=np.float64) - np.asarray(lightest, dtype=np.float64)
+        gap = np.where(fails, gap, -gap)
+        ties = np.flatnonzero(gap == 0)
+        if len(ties):  # a tie: the failure is what PyMatching on the whole model decides
+            fails[ties] = self.matching.decode_batch(dets[ties])[:, 0] != obs[ties, 0]
+        return gap, fails
+
+
+def _flips(attrs: dict[str, Any]) -> int:
+    return 1 if 0 in (attrs.get("fault_ids") or set()) else 0
+
+
+def _component(edges: list[Any], num_detectors: int, starts: set[int]) -> np.ndarray:
+    """The detectors joined to ``starts`` by edges between detectors."""
+    neighbours: list[list[int]] = [[] for _ in range(num_detectors)]
+    for u, v, _attrs in edges:
+        if v is not None:
+            neighbours[u].append(v)
+            neighbours[v].append(u)
+    seen = np.zeros(num_detectors, dtype=bool)
+    stack = list(starts)
+    seen[stack] = True
+    while stack:
+        for v in neighbours[stack.pop()]:
+            if not seen[v]:
+                seen[v] = True
+                stack.append(v)
+    return seen
+
+
+def _cut_frame(edges: list[Any], num_detectors: int) -> np.ndarray:
+    """Detector parities ``x`` such that ``L + x(u) + x(v) = 0`` on every edge between two
+    detectors: the observable moved onto the boundary edges."""
+    neighbours: list[list[tuple[int, int]]] = [[] for _ in range(num_detectors)]
+    for u, v, attrs in edges:
+        if v is not None:
+            flips = _flips(attrs)
+            neighbours[u].append((v, flips))
+            neighbours[v].append((u, flips))
+    frame = np.full(num_detectors, -1, dtype=np.int8)
+    for root in range(num_detectors):
+        if frame[root] >= 0:
+            continue
+        frame[root] = 0
+        stack = [root]
+        while stack:
+            u = stack.pop()
+            for v, flips in neighbours[u]:
+                want = frame[u] ^ flips
+                if frame[v] < 0:
+                    frame[v] = want
+                    stack.append(v)
+                elif frame[v] != want:
+                    raise ValueError(
+                        "the observable is not a cut of the decoding graph between two parts "
+                        "of its boundary (a cycle of detectors crosses it an odd number of "
+                        "times): the complementary gap needs a planar code such as the "
+                        "repetition or surface code")
+    return frame
+
+
+@dataclasses.dataclass
+class SubsetRun:
+    """One run of subset simulation (one replicate), as a worker returns it.
+
+    Attributes:
+        log_probability: ``ln`` of the estimate (``-inf`` never happens: the run stops at
+            ``max_levels`` with ``complete=False`` instead).
+        levels: the conditional levels run (the first is direct sampling).
+        final_fraction: the fraction of the last level's samples that fail.
+        thresholds: each level's threshold on the gap.
+        acceptance: each conditional level's accepted moves per proposal.
+        lineages: each level's number of distinct first-level ancestors among its samples.
+        mean_faults: each level's mean number of fired mechanisms.
+        decoder_calls: decodes made (two per score).
+        complete: whether the run reached the failure event.
+        tie_violations: failing configurations with a negative gap (must be 0).
+    """
+
+    log_probability: float
+    levels: int
+    final_fraction: float
+    thresholds: list[float]
+    acceptance: list[float]
+    lineages: list[int]
+    mean_faults: list[float]
+    decoder_calls: int
+    complete: bool
+    tie_violations: int
+
+
+class _Model:
+    """The model's arrays the moves need, built once per process."""
+
+    def __init__(self, dem: stim.DetectorErrorModel, block_faults: float) -> None:
+        self.model = MechanismModel.from_dem(dem)
+        self.score = GapScore(dem)
+        model = self.model
+        # One error per mechanism, in order: the sampler's error columns are the mechanisms.
+        self.flat_dem = model.scaled_dem(1.0)
+        self.q = model.odds / (1 + model.odds)
+        self.cumulative = np.cumsum(model.odds)
+        self.total_odds = float(self.cumulative[-1]) if len(self.cumulative) else 0.0
+        # Detector -> mechanisms (CSR), for the shift's neighbours.
+        counts = np.diff(model.det_indptr)
+        owners = np.repeat(np.arange(model.num_mechanisms), counts)
+        order = np.argsort(model.det_indices, kind="stable")
+        self.mech_of_det = owners[order].astype(np.int64)
+        self.det_indptr = np.concatenate(([0], np.cumsum(
+            np.bincount(model.det_indices, minlength=model.num_detectors)))).astype(np.int64)
+        # Blocks in spacetime order of each mechanism's first detector.
+        coords = dem.get_detector_coordinates()
+        times = np.zeros(model.num_detectors)
+        for d, c in coords.items():
+            if len(c):
+                times[d] = c[-1]
+        first = np.where(counts > 0, model.det_indices[np.minimum(model.det_indptr[:-1],
+                                                                   len(model.det_indices) - 1)],
+                         0)
+        key = np.lexsort((first, times[first] if model.num_detectors else first))
+        cumulative = np.cumsum(self.q[key])
+        total = float(cumulative[-1]) if len(cumulative) else 0.0
+        blocks = max(min(8, model.num_mechanisms), round(total / block_faults))
+        labels = np.minimum((cumulative / max(total, 1e-300) * blocks).astype(np.int64),
+                            blocks - 1)
+        self.block_of = np.empty(model.num_mechanisms, dtype=np.int64)
+        self.block_of[key] = labels
+        self.blocks = [key[labels == b] for b in range(blocks)]
+        self.blocks = [b for b in self.blocks if len(b)]
+        remap = {int(self.block_of[b[0]]): i for i, b in enumerate(self.blocks)}
+        self.block_of = np.vectorize(remap.get)(self.block_of) if len(remap) else self.block_of
+
+    def symptoms(self, configurations: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        return self.model.symptoms(configurations)
+
+
+def _shift_probability(model: _Model, a: int, b: int) -> float:
+    """The probability that a shift from mechanism ``a`` proposes ``b``."""
+    m = model.model
+    dets_a = m.det_indices[m.det_indptr[a]:m.det_indptr[a + 1]]
+    dets_b = m.det_indices[m.det_indptr[b]:m.det_indptr[b + 1]]
+    shared = np.intersect1d(dets_a, dets_b)
+    if len(dets_a) == 0 or len(shared) == 0:
+        return 0.0
+    sizes = model.det_indptr[shared + 1] - model.det_indptr[shared]
+    return float(np.sum(1.0 / sizes)) / len(dets_a)
+
+
+def _near_probability(model: _Model, members: np.ndarray, b: int) -> float:
+    """``sum_(f in members) P(shift from f proposes b)``: the chance that a birth next to a
+    uniformly chosen member, times the number of members, proposes ``b``."""
+    m = model.model
+    dets_b = m.det_indices[m.det_indptr[b]:m.det_indptr[b + 1]]
+    total = 0.0
+    for d in dets_b:
+        on_d = model.mech_of_det[model.det_indptr[d]:model.det_indptr[d + 1]]
+        for f in on_d[np.isin(on_d, members)]:
+            total += _shift_probability(model, int(f), b)
+    return total
+
+
+def _order_key(gap: np.ndarray, fails: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """A sortable structured key (gap, fails, u)."""
+    key = np.zeros(len(gap), dtype=[("g", "f8"), ("f", "u1"), ("u", "f8")])
+    key["g"], key["f"], key["u"] = gap, fails, u
+    return key
+
+
+def _above(key: np.ndarray, threshold: tuple[float, int, float]) -> np.ndarray:
+    g, f, u = threshold
+    return ((key["g"] > g) | ((key["g"] == g) & (key["f"] > f))
+            | ((key["g"] == g) & (key["f"] == f) & (key["u"] > u)))
+
+
+def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: float, seed: int,
+               steps: int, block_faults: float = 4.0, shift_share: float = 0.3,
+               birth_share: float = 0.1, near_share: float = 0.3,
+               max_levels: int = 60, model: _Model | None = None) -> SubsetRun:
+    """Runs one replicate of subset simulation to the failure event.
+
+    Args:
+        dem: the model (one observable, a matching graph).
+        samples: configurations per level.
+        fraction: the conditional probability of each level (``p_0``), e.g. 0.1;
+            ``samples * fraction`` must be a whole number.
+        seed: the replicate's seed.
+        steps: moves per chain between two kept samples.
+        block_faults: expected faults per renewal block.
+        shift_share: the probability that a move is a shift (else a block renewal).
+        max_levels: stop (incomplete) after this many levels.
+        model: the prepared arrays (built from ``dem`` when None).
+
+    Returns:
+        A :class:`SubsetRun`.
+    """
+    if model is None:
+        if dem is None:
+            raise ValueError("run_subset needs dem or model")
+        model = _Model(dem, block_faults)
+    rng = np.random.default_rng(seed)
+    seeds_per_level = round(samples * fraction)
+    chain_length = samples // seeds_per_level
+    sampler = model.flat_dem.compile_sampler(seed=int(rng.integers(2 ** 62)))
+    dets, obs, errors = sampler.sample(samples, return_errors=True)
+    configs = [np.flatnonzero(row).astype(np.int64) for row in errors]
+    gap, fails = model.score.evaluate(dets.astype(np.uint8), obs.astype(np.uint8))
+    calls = 2 * samples
+    u = rng.random(samples)
+    ancestors = np.arange(samples)
+    log_p = 0.0
+    thresholds: list[float] = []
+    acceptance: list[float] = []
+    lineages = [samples]
+    mean_faults = [float(np.mean([len(c) for c in configs]))]
+    violations = int(np.sum(fails & (gap < 0)))
+    for _level in range(max_levels):
+        key = _order_key(gap, fails, u)
+        fail_share = float(np.mean(fails))
+        if fail_share >= fraction:
+            return SubsetRun(log_probability=log_p + math.log(fail_share), levels=_level + 1,
+                             final_fraction=fail_share, thresholds=thresholds,
+                             acceptance=acceptance, lineages=lineages,
+                             mean_faults=mean_faults, decoder_calls=calls, complete=True,
+                             tie_violations=violations)
+        order = np.argsort(key, order=("g", "f", "u"))
+        cut = order[samples - seeds_per_level - 1]
+        threshold = (float(key["g"][cut]), int(key["f"][cut]), float(key["u"][cut]))
+        chosen = order[samples - seeds_per_level:]
+        log_p += math.log(seeds_per_level / samples)
+        thresholds.append(threshold[0])
+        # Grow each seed into a chain of chain_length samples.
+        states = [configs[i] for i in chosen]
+        s_gap, s_fails, s_u = gap[chosen], fails[chosen], u[chosen]
+        s_anc = ancestors[chosen]
+        new_configs: list[np.ndarray] = []
+        new_gap, new_fails, new_u, new_anc = [], [], [], []
+        accepted = proposed = 0
+        for _sample in range(chain_length):
+            for _step in range(steps):
+                states, s_gap, s_fails, s_u, acc, prop, used = _move(
+                    model, rng, states, s_gap, s_fails, s_u, threshold, shift_share, birth_share,
+                    near_share)
+                accepted += acc
+                proposed += prop
+                calls += used
+            new_configs.extend(states)
+            new_gap.append(s_gap.copy())
+            new_fails.append(s_fails.copy())
+            new_u.append(s_u.copy())
+            new_anc.append(s_anc.copy())
+        configs = new_configs
+        gap = np.concatenate(new_gap)
+        fails = np.concatenate(new_fails)
+        u = np.concatenate(new_u)
+        ancestors = np.concatenate(new_anc)
+        violations += int(np.sum(fails & (gap < 0)))
+        acceptance.append(accepted / max(proposed, 1))
+        lineages.append(len(np.unique(ancestors)))
+        mean_faults.append(float(np.mean([len(c) for c in configs])))
+    return SubsetRun(log_probability=log_p, levels=max_levels, final_fraction=0.0,
+                     thresholds=thresholds, acceptance=acceptance, lineages=lineages,
+                     mean_faults=mean_faults, decoder_calls=calls, complete=False,
+                     tie_violations=violations)
+
+
+def _move(model: _Model, rng: np.random.Generator, states: list[np.ndarray], gap: np.ndarray,
+          fails: np.ndarray, u: np.ndarray, threshold: tuple[float, int, float],
+          shift_share: float, birth_share: float,
+          near_share: float
+          ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray, int, int, int]:
+    """One move of every chain; returns the new states and (accepted, proposed, calls)."""
+    m = model.model
+    proposals: list[np.ndarray] = []
+    who: list[int] = []
+    for c, state in enumerate(states):
+        kind = rng.random()
+        if kind < birth_share:
+            # Birth (a mechanism drawn in proportion to its odds) or death (a member drawn
+            # uniformly), each half the time, with the Metropolis-Hastings ratio of the prior.
+            if rng.random() < 0.5:
+                b = int(np.searchsorted(model.cumulative, rng.random() * model.total_odds,
+                                        side="right"))
+                b = min(b, m.num_mechanisms - 1)
+                if np.any(state == b) or rng.random() >= model.total_odds / (len(state) + 1):
+                    continue
+                proposal = np.sort(np.append(state, b))
+            else:
+                if len(state) == 0:
+                    continue
+                a = int(state[rng.integers(len(state))])
+                if rng.random() >= len(state) / model.total_odds:
+                    continue
+                proposal = state[state != a]
+        elif kind < birth_share + near_share:
+            # Birth next to a member (a detector of a member, then a mechanism on it) or death
+            # of a member, each half the time; the reverse of one is the other.
+            if len(state) == 0:
+                continue
+            if rng.random() < 0.5:
+                a = int(state[rng.integers(len(state))])
+                dets_a = m.det_indices[m.det_indptr[a]:m.det_indptr[a + 1]]
+                if len(dets_a) == 0:
+                    continue
+                d = int(dets_a[rng.integers(len(dets_a))])
+                lo, hi = model.det_indptr[d], model.det_indptr[d + 1]
+                b = int(model.mech_of_det[lo + rng.integers(hi - lo)])
+                if np.any(state == b):
+                    continue
+                forward = _near_probability(model, state, b) / len(state)
+                backward = 1.0 / (len(state) + 1)
+                ratio = m.odds[b] * backward / forward
+                if ratio < 1 and rng.random() >= ratio:
+                    continue
+                proposal = np.sort(np.append(state, b))
+            else:
+                a = int(state[rng.integers(len(state))])
+                rest = state[state != a]
+                if len(rest) == 0:
+                    continue
+                backward = _near_probability(model, rest, a) / len(rest)
+                ratio = backward / (m.odds[a] / len(state))
+                if ratio < 1 and rng.random() >= ratio:
+                    continue
+                proposal = rest
+        elif kind < birth_share + near_share + shift_share:
+            if len(state) == 0:
+                continue
+            a = int(state[rng.integers(len(state))])
+            dets_a = m.det_indices[m.det_indptr[a]:m.det_indptr[a + 1]]
+            if len(dets_a) == 0:
+                continue
+            d = int(dets_a[rng.integers(len(dets_a))])
+            lo, hi = model.det_indptr[d], model.det_indptr[d + 1]
+            b = int(model.mech_of_det[lo + rng.integers(hi - lo)])
+            if b == a or np.any(state == b):
+                continue
+            ratio = (m.odds[b] / m.odds[a]) * (_shift_probability(model, b, a)
+                                                / _shift_probability(model, a, b))
+            if ratio < 1 and rng.random() >= ratio:
+                continue
+            proposal = np.sort(np.concatenate((state[state != a], [b])))
+        else:
+            block = int(rng.integers(len(model.blocks)))
+            members = model.blocks[block]
+            fresh = members[rng.random(len(members)) < model.q[members]]
+            kept = state[model.block_of[state] != block]
+            proposal = np.sort(np.concatenate((kept, fresh)))
+        proposals.append(proposal)
+        who.append(c)
+    proposed = len(states)
+    if not proposals:
+        return states, gap, fails, u, 0, proposed, 0
+    dets, obs = model.symptoms(proposals)
+    new_gap, new_fails = model.score.evaluate(dets, obs)
+    new_u = rng.random(len(proposals))
+    ok = _above(_order_key(new_gap, new_fails, new_u), threshold)
+    states = list(states)
+    gap, fails, u = gap.copy(), fails.copy(), u.copy()
+    for i in np.flatnonzero(ok):
+        c = who[i]
+        states[c] = proposals[i]
+        gap[c], fails[c], u[c] = new_gap[i], new_fails[i], new_u[i]
+    return states, gap, fails, u, int(ok.sum()), proposed, 2 * len(proposals)
+
+@dataclasses.dataclass(frozen=True)
+class SubsetResult:
+    """A replicate as a worker returns it (``run`` None and ``error`` set when it failed)."""
+
+    batch_id: int
+    run: SubsetRun | None
+    seconds: float
+    error: tuple[str, str, str] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SubsetWork:
+    """Replicate ``batch_id`` of a subset-simulation estimate, run whole in one worker."""
+
+    batch_id: int
+    strong_id: str
+    seed: int
+    samples: int
+    fraction: float
+    steps: int
+    max_levels: int
+
+    def run_in(self, state: Any) -> SubsetResult:
+        try:
+            t0 = time.perf_counter()
+            cache = state.extras
+            key = ("subset", self.strong_id)
+            model = cache.get(key)
+            if model is None:
+                payload = state.payloads[self.strong_id]
+                dem = detector_error_model_for_circuit(stim.Circuit(payload.circuit_text))
+                model = _Model(dem, BLOCK_FAULTS)
+                cache.clear()  # one model per process: they can be large
+                cache[key] = model
+            run = run_subset(None, samples=self.samples, fraction=self.fraction,
+                             seed=self.seed, steps=self.steps, max_levels=self.max_levels,
+                             model=model)
+            return SubsetResult(self.batch_id, run, time.perf_counter() - t0)
+        except Exception as exc:
+            return SubsetResult(self.batch_id, None, 0.0,
+                                error=(type(exc).__name__, str(exc), traceback.format_exc()))
