@@ -15,7 +15,7 @@ from qec.decoders import detector_error_model_for_circuit
 from qec.sampling import estimate_subset, memory_task
 from qec.sampling._splitting_kernel import MechanismModel
 from qec.sampling._subset import subset_task
-from qec.sampling._subset_kernel import GapScore, run_subset
+from qec.sampling._subset_kernel import TIE_WIDTH, GapScore, run_subset
 from qec.store import ResultStore
 from tests.sampling.test_splitting import exact_tail, repetition_code_capacity, task_of
 
@@ -61,10 +61,10 @@ def test_the_gap_is_the_brute_force_difference_of_the_two_classes(distance):
     dets, obs = model.symptoms(configs)
     gap, fails = GapScore(dem).evaluate(dets, obs)
     expected = brute_force_gaps(dem, dets, obs)
-    np.testing.assert_allclose(gap, expected, atol=1e-6)
+    np.testing.assert_allclose(gap, expected, atol=1e-3)  # PyMatching's integer weights
     direct = pymatching.Matching.from_detector_error_model(dem).decode_batch(dets)
     np.testing.assert_array_equal(fails, direct[:, 0] != obs[:, 0])
-    assert np.all(gap[fails] >= 0) and np.all(gap[~fails] <= 0)
+    assert np.all(gap[fails] >= -TIE_WIDTH) and np.all(gap[~fails] <= TIE_WIDTH)
 
 
 def test_the_gap_decides_pymatchings_failures_on_a_surface_code():
@@ -76,7 +76,7 @@ def test_the_gap_decides_pymatchings_failures_on_a_surface_code():
     direct = pymatching.Matching.from_detector_error_model(dem).decode_batch(dets)
     np.testing.assert_array_equal(fails, direct[:, 0] != obs[:, 0])
     assert fails.sum() > 20
-    assert np.all(gap[fails] >= 0) and np.all(gap[~fails] <= 0)
+    assert np.all(gap[fails] >= -TIE_WIDTH) and np.all(gap[~fails] <= TIE_WIDTH)
 
 
 def test_a_model_that_is_not_a_cut_is_refused():
