@@ -1,6 +1,8 @@
-"""Reach and cost of the splitting estimator, beside direct sampling (issue 16, item 5).
+"""Reach and cost of the rare-event estimators, beside direct sampling (issues 16 and 28).
 
-For each point it runs ``estimate_rare_error`` (all cores, relative error 0.3), then times
+For each point it runs ``estimate_rare_error`` (``--method splitting``, the ladder) or
+``estimate_subset`` (``--method subset``, subset simulation) on all cores at relative error
+0.3, then times
 direct sampling of the same task on the same machine in the same process (stim's sampler
 and the same compiled decoder, 20,000 shots at the target p), and reports:
 
@@ -16,8 +18,12 @@ Then the teraquop question: direct samples at d = 3..9 (stored, resumable) give
 whole interval of the error per round is below 1e-12, beside the largest whose whole interval is
 above it (when they are two apart, the teraquop distance is measured).
 
+An overlap point (``--overlap noise:d:p``) is estimated and also sampled directly to 400
+failures, so that every table carries one direct Monte Carlo check.
+
     python experiments/benchmarks/bench_lowrate.py [--points si1000:11,si1000:15,...]
-        [--relative-error 0.3] [--teraquop-only]
+        [--method splitting|subset] [--steps 8] [--relative-error 0.3] [--time-limit S]
+        [--overlap si1000:9:0.001] [--teraquop-only]
 """
 
 from __future__ import annotations
@@ -28,7 +34,13 @@ import time
 import numpy as np
 
 from qec.analysis import fit_lambda
-from qec.sampling import collect, default_workers, estimate_rare_error, memory_task
+from qec.sampling import (
+    collect,
+    default_workers,
+    estimate_rare_error,
+    estimate_subset,
+    memory_task,
+)
 from qec.sampling._splitting_kernel import ChainContext
 from qec.store import ResultStore
 
@@ -56,13 +68,44 @@ def main() -> None:
                         help="the estimates' relative error (95%%); the issue asks 0.3")
     parser.add_argument("--teraquop-only", action="store_true",
                         help="skip the estimates: read the complete ones stored in --db")
+    parser.add_argument("--method", choices=("splitting", "subset"), default="splitting")
+    parser.add_argument("--steps", type=int, default=8, help="subset: moves between samples")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="seconds per estimate (stored work is kept; a re-run continues)")
+    parser.add_argument("--overlap", default=None, metavar="NOISE:D:P",
+                        help="a point estimated and sampled directly to 400 failures")
     args = parser.parse_args()
+
+    def estimate_of(task):
+        if args.method == "subset":
+            return estimate_subset(task, db=args.db, seed=args.seed, steps=args.steps,
+                                   relative_error=args.relative_error,
+                                   time_limit=args.time_limit)
+        return estimate_rare_error(task, db=args.db, seed=args.seed,
+                                   relative_error=args.relative_error,
+                                   time_limit=args.time_limit)
+
+    if args.overlap:
+        noise, distance, p = args.overlap.split(":")
+        d = int(distance)
+        task = memory_task(code="surface", distance=d, rounds=d, basis="Z", noise=noise,
+                           p=float(p))
+        estimate = estimate_of(task)
+        [direct] = collect([task], db=args.db, max_shots=10**9, max_errors=400,
+                           seed=args.seed, progress=None)
+        a, b = estimate.logical_error_per_shot, direct.logical_error()
+        sd = (np.log(a.high) - np.log(a.low)) / (2 * 1.96)
+        print(f"overlap {noise} d={d} p={p}: {args.method} {a.estimate:.3e} [{a.low:.2e}, "
+              f"{a.high:.2e}] ({estimate.decoder_calls:.3g} calls, {estimate.seconds:.0f} s); "
+              f"direct {b.estimate:.3e} [{b.low:.2e}, {b.high:.2e}] ({direct.errors} / "
+              f"{direct.shots:,}); z = {(np.log(a.estimate) - np.log(b.estimate)) / sd:+.2f}; "
+              f"warnings: {'; '.join(estimate.warnings) or '-'}", flush=True)
     workers = default_workers()
     rows = []
     per_round: dict[tuple[str, int], tuple[float, float]] = {}
     if args.teraquop_only:
         with ResultStore(args.db, read_only=True) as store:
-            for stats in store.read_stats(estimator="splitting"):
+            for stats in store.read_stats(estimator=args.method):
                 try:
                     interval = stats.logical_error().per_round(rounds=stats.rounds)
                 except ValueError:  # an incomplete ladder
@@ -75,9 +118,12 @@ def main() -> None:
         d = int(distance)
         task = memory_task(code="surface", distance=d, rounds=d, basis="Z", noise=noise, p=P)
         t0 = time.monotonic()
-        estimate = estimate_rare_error(task, db=args.db, seed=args.seed,
-                                       relative_error=args.relative_error)
+        estimate = estimate_of(task)
         wall = time.monotonic() - t0
+        if not estimate.complete:
+            print(f"| {noise} | {d} | incomplete after {estimate.seconds:.0f} s "
+                  f"({estimate.decoder_calls:.3g} calls); run again to continue |", flush=True)
+            continue
         shot, rnd = estimate.logical_error_per_shot, estimate.logical_error_per_round
         per_round[(noise, d)] = (rnd.estimate, rnd.low, rnd.high)
         per_shot_seconds = direct_seconds_per_shot(task)
@@ -87,19 +133,20 @@ def main() -> None:
             f"| {noise} | {d} | {shot.estimate:.3e} [{shot.low:.2e}, {shot.high:.2e}] | "
             f"{rnd.estimate:.3e} [{rnd.low:.2e}, {rnd.high:.2e}] | "
             f"+{shot.high / shot.estimate - 1:.0%} / -{1 - shot.low / shot.estimate:.0%} | "
-            f"{estimate.decoder_calls:.3g} | {estimate.seconds:.0f} (this run {wall:.0f}) | "
+            f"{args.method} | {estimate.decoder_calls:.3g} | "
+            f"{estimate.seconds:.0f} (this run {wall:.0f}) | "
             f"{shots:.3g} | {direct_wall:.3g} | {shots / estimate.decoder_calls:.3g} | "
             f"{direct_wall / max(estimate.seconds, 1e-9):.3g} | "
             f"{'; '.join(estimate.warnings) or '-'} |")
         print(rows[-1], flush=True)
     print()
-    print(f"Splitting vs direct sampling, rotated surface code, p = {P}, rounds = d, "
+    print(f"{args.method} vs direct sampling, rotated surface code, p = {P}, rounds = d, "
           f"{workers} workers")
     print()
-    print("| noise | d | per shot [95%] | per round [95%] | interval | decoder calls | "
+    print("| noise | d | per shot [95%] | per round [95%] | interval | method | decoder calls | "
           "seconds | direct shots needed | direct seconds needed | shots per call | "
           "time ratio | warnings |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
     # The teraquop question for each noise model measured here.

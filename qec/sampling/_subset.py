@@ -40,7 +40,7 @@ from scipy.special import stdtrit
 
 from qec._validate import int_at_least
 from qec.data import Interval, Task, subset_interval
-from qec.sampling._executors import default_workers, make_executor
+from qec.sampling._executors import make_executor
 from qec.sampling._splitting_results import RareEventEstimate
 from qec.sampling._subset_kernel import GapScore, SubsetRun, SubsetWork
 from qec.sampling._worker import TaskPayload
@@ -270,9 +270,11 @@ class _Run:
             return self._result()
         payload = TaskPayload(strong_id=strong_id, circuit_text=str(self.task.circuit),
                               decoder_name=self.task.decoder)
-        in_flight_limit = 2 * (workers if workers is not None else default_workers())
         executor = make_executor(workers=workers, dask=dask)
         try:
+            # Two replicates queued per worker, so that none waits; any number of workers
+            # gives the same numbers (replicates are committed in index order).
+            in_flight_limit = 2 * executor.num_workers
             waiting: dict[int, Any] = {}
             next_index = len(self.runs)
             in_flight = 0

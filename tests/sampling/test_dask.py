@@ -263,3 +263,27 @@ def test_splitting_divides_into_a_unit_per_chain_group_on_eight_dask_workers(mon
     assert len(workers_used) == 8
     assert on_dask.complete and on_dask.logical_error_per_shot == local.logical_error_per_shot
     assert on_dask.decoder_calls == local.decoder_calls
+
+
+def test_subset_simulation_runs_a_replicate_per_unit_on_eight_dask_workers():
+    # Replicates are the units of work: with sixteen of them, all eight workers take part, and
+    # the numbers are those of two local workers (a function of the seed, not the workers).
+    from qec.sampling import estimate_subset
+    from tests.sampling.test_splitting import task_of
+
+    task = task_of(11, 0.03)
+    options = dict(seed=4, samples=100, steps=4, min_replicates=16, max_replicates=16,
+                   relative_error=10)
+    cluster = distributed.LocalCluster(n_workers=8, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0", silence_logs=50)
+    with distributed.Client(cluster) as client:
+        with distributed.get_task_stream(client) as stream:
+            on_dask = estimate_subset(task, dask=client, **options)
+        workers_used = {record["worker"] for record in stream.data}
+        units = len(stream.data)
+    cluster.close()
+    local = estimate_subset(task, workers=2, **options)
+    assert units >= 16 and len(workers_used) == 8
+    assert on_dask.replicates == 16
+    assert on_dask.logical_error_per_shot == local.logical_error_per_shot
+    assert on_dask.decoder_calls == local.decoder_calls
