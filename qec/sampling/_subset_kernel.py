@@ -83,6 +83,9 @@ SCALE_WEIGHT = 1024.0
 """The weight of the edge that fixes PyMatching's integer weight scale in every graph of the
 score (weights are then multiples of about 6e-5; gaps never come near it)."""
 
+MIN_COVERAGE = 0.3
+"""A translation is used when at least this share of the mechanisms has an image."""
+
 TIE_WIDTH = 1e-2
 """Gaps within this of 0 are ties, decided by PyMatching on the whole model (the score's
 weights are discretised to about 3e-5 each); a capped search stops this far below the
@@ -371,9 +374,76 @@ class _Model:
         self.mechs_on = [self.mech_of_det[self.det_indptr[d]:self.det_indptr[d + 1]].tolist()
                          for d in range(model.num_detectors)]
         self.inv_size = [1.0 / len(on) if on else 0.0 for on in self.mechs_on]
+        self.translations = _translations(dem, model)
+
 
     def symptoms(self, configurations: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         return self.model.symptoms(configurations)
+
+
+def _translations(dem: stim.DetectorErrorModel, model: MechanismModel) -> list[np.ndarray]:
+    """The spacetime translations of the model, as maps of mechanisms (-1: no image).
+
+    A translation moves every detector coordinate by a vector; a mechanism's image is the
+    mechanism with the moved detectors and the same observables. Candidates are one step in
+    time and the spatial vectors of length at most 4 in each axis; those that map at least
+    ``MIN_COVERAGE`` of the mechanisms (the bulk of a translation-invariant circuit) are kept,
+    each with its inverse. Mechanisms are matched by a hash of their detector set (a sum of random 64-bit
+    numbers, one per detector) and observables; mechanisms that share theirs with another are
+    left without an image, so that each map is a bijection where it is defined.
+    """
+    coords = dem.get_detector_coordinates()
+    n = model.num_detectors
+    if n == 0 or len(coords) != n or len({len(c) for c in coords.values()}) != 1 \
+            or len(coords[0]) < 2:
+        return []
+    points = np.rint(np.array([coords[d] for d in range(n)], dtype=np.float64) * 2).astype(
+        np.int64)  # half-integer coordinates stay exact
+    dims = points.shape[1]
+    index = {tuple(p): d for d, p in enumerate(points.tolist())}
+    rng = np.random.default_rng(20261205)
+    weights = rng.integers(1, 2 ** 62, size=n + 1, dtype=np.int64)
+    obs_weights = rng.integers(1, 2 ** 62, size=model.num_observables, dtype=np.int64)
+    counts = np.diff(model.det_indptr)
+    starts = model.det_indptr[:-1]
+    extra = (model.obs.astype(np.int64) * obs_weights).sum(axis=1)
+
+    def hashes(det_weights: np.ndarray) -> np.ndarray:
+        values = np.zeros(model.num_mechanisms, dtype=np.int64)
+        nonempty = counts > 0
+        if len(model.det_indices):
+            sums = np.add.reduceat(det_weights[model.det_indices], starts[nonempty])
+            values[nonempty] = sums
+        return values + extra
+
+    own = hashes(weights[:n])
+    order = np.argsort(own, kind="stable")
+    ranked = own[order]
+    unique = np.ones(model.num_mechanisms, dtype=bool)
+    same = ranked[1:] == ranked[:-1]
+    unique[order[1:][same]] = False
+    unique[order[:-1][same]] = False
+    unique &= counts > 0
+    vectors = [(dx, dy) + (0,) * (dims - 2) for dx in range(-8, 9, 2) for dy in range(-8, 9, 2)
+               if (dx, dy) != (0, 0)]  # doubled coordinates: steps of 1 up to 4
+    if dims == 3:
+        vectors += [(0, 0, 2), (0, 0, -2)]
+    maps = []
+    for vector in vectors:
+        moved_det = np.array([index.get(tuple(p), -1) for p in (points + vector).tolist()])
+        if np.mean(moved_det >= 0) < 0.5:
+            continue
+        # A mechanism with a detector that leaves the model gets a hash no mechanism has.
+        moved_weights = np.where(moved_det >= 0, weights[moved_det], weights[n])
+        target = hashes(moved_weights)
+        found = np.searchsorted(ranked, target)
+        found = np.minimum(found, len(ranked) - 1)
+        image = np.where(ranked[found] == target, order[found], -1)
+        image = np.where(unique & (image >= 0), image, -1)
+        image[image >= 0] = np.where(unique[image[image >= 0]], image[image >= 0], -1)
+        if np.mean(image >= 0) >= MIN_COVERAGE:
+            maps.append(image)
+    return maps
 
 
 def _shift_probability(model: _Model, a: int, b: int) -> float:
@@ -391,6 +461,20 @@ def _near_probability(model: _Model, members: set[int], b: int) -> float:
     uniformly chosen member, times the number of members, proposes ``b``."""
     near = {f for d in model.dets_of[b] for f in model.mechs_on[d] if f in members}
     return sum(_shift_probability(model, f, b) for f in near)
+
+
+def _cluster(model: _Model, members: set[int], start: int) -> np.ndarray:
+    """The members joined to ``start`` by chains of shared detectors."""
+    found = {start}
+    frontier = [start]
+    while frontier:
+        a = frontier.pop()
+        for d in model.dets_of[a]:
+            for f in model.mechs_on[d]:
+                if f in members and f not in found:
+                    found.add(f)
+                    frontier.append(f)
+    return np.array(sorted(found), dtype=np.int64)
 
 
 def _neighbour(model: _Model, rng: np.random.Generator, a: int) -> int:
@@ -416,8 +500,9 @@ def _above(key: np.ndarray, threshold: tuple[float, int, float]) -> np.ndarray:
 
 
 def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: float, seed: int,
-               steps: int, block_faults: float = 4.0, shift_share: float = 0.3,
-               birth_share: float = 0.1, near_share: float = 0.3,
+               steps: int, block_faults: float = 4.0, shift_share: float = 0.25,
+               birth_share: float = 0.1, near_share: float = 0.25,
+               translate_share: float = 0.15,
                max_levels: int = 60, model: _Model | None = None) -> SubsetRun:
     """Runs one replicate of subset simulation to the failure event.
 
@@ -440,6 +525,8 @@ def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: f
         if dem is None:
             raise ValueError("run_subset needs dem or model")
         model = _Model(dem, block_faults)
+    if not model.translations:  # nothing to translate by: those moves become shifts
+        shift_share, translate_share = shift_share + translate_share, 0.0
     rng = np.random.default_rng(seed)
     seeds_per_level = round(samples * fraction)
     chain_length = samples // seeds_per_level
@@ -482,7 +569,7 @@ def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: f
             for _step in range(steps):
                 states, s_gap, s_fails, s_u, acc, prop, used = _move(
                     model, rng, states, s_gap, s_fails, s_u, threshold, shift_share, birth_share,
-                    near_share)
+                    near_share, translate_share)
                 accepted += acc
                 proposed += prop
                 calls += used
@@ -509,7 +596,7 @@ def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: f
 def _move(model: _Model, rng: np.random.Generator, states: list[np.ndarray], gap: np.ndarray,
           fails: np.ndarray, u: np.ndarray, threshold: tuple[float, int, float],
           shift_share: float, birth_share: float,
-          near_share: float
+          near_share: float, translate_share: float
           ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray, int, int, int]:
     """One move of every chain; returns the new states and (accepted, proposed, calls)."""
     m = model.model
@@ -561,7 +648,28 @@ def _move(model: _Model, rng: np.random.Generator, states: list[np.ndarray], gap
                 if ratio < 1 and rng.random() >= ratio:
                     continue
                 proposal = rest
-        elif kind < birth_share + near_share + shift_share:
+        elif kind < birth_share + near_share + translate_share:
+            # Translate the cluster of a uniformly chosen member (the members joined to it
+            # by shared detectors) by a spacetime translation of the model; refused when a
+            # mechanism has no image or the moved cluster would touch the other members, so
+            # that the reverse move (the inverse translation) finds the same cluster.
+            if len(state) == 0 or not model.translations:
+                continue
+            cluster = _cluster(model, members, int(state[rng.integers(len(state))]))
+            image = model.translations[int(rng.integers(len(model.translations)))][cluster]
+            if np.any(image < 0):
+                continue
+            rest = members - set(cluster)
+            moved = set(image.tolist())
+            if len(moved) != len(cluster) or moved & rest or any(
+                    f in rest for j in moved for d in model.dets_of[j]
+                    for f in model.mechs_on[d]):
+                continue
+            ratio = float(np.prod(m.odds[image] / m.odds[cluster]))
+            if ratio < 1 and rng.random() >= ratio:
+                continue
+            proposal = np.sort(np.array(sorted(rest | moved), dtype=np.int64))
+        elif kind < birth_share + near_share + translate_share + shift_share:
             if len(state) == 0:
                 continue
             a = int(state[rng.integers(len(state))])
