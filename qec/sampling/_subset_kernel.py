@@ -388,9 +388,10 @@ def _translations(dem: stim.DetectorErrorModel, model: MechanismModel) -> list[n
     mechanism with the moved detectors and the same observables. Candidates are one step in
     time and the spatial vectors of length at most 4 in each axis; those that map at least
     ``MIN_COVERAGE`` of the mechanisms (the bulk of a translation-invariant circuit) are kept,
-    each with its inverse. Mechanisms are matched by a hash of their detector set (a sum of random 64-bit
-    numbers, one per detector) and observables; mechanisms that share theirs with another are
-    left without an image, so that each map is a bijection where it is defined.
+    each with its inverse. Mechanisms are matched by a hash of their detector set (a sum of
+    random 64-bit numbers, one per detector) and observables; mechanisms that share theirs
+    with another are left without an image, so that each map is a bijection where it is
+    defined.
     """
     coords = dem.get_detector_coordinates()
     n = model.num_detectors
