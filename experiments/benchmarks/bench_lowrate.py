@@ -22,7 +22,8 @@ An overlap point (``--overlap noise:d:p``) is estimated and also sampled directl
 failures, so that every table carries one direct Monte Carlo check.
 
     python experiments/benchmarks/bench_lowrate.py [--points si1000:11,si1000:15,...]
-        [--method splitting|subset] [--steps 8] [--relative-error 0.3] [--time-limit S]
+        [--method splitting|subset] [--steps 8] [--samples 1000] [--relative-error 0.3]
+        [--time-limit S]
         [--overlap si1000:9:0.001] [--teraquop-only]
 """
 
@@ -70,6 +71,9 @@ def main() -> None:
                         help="skip the estimates: read the complete ones stored in --db")
     parser.add_argument("--method", choices=("splitting", "subset"), default="splitting")
     parser.add_argument("--steps", type=int, default=8, help="subset: moves between samples")
+    parser.add_argument("--workers", type=int, default=None, help="default: all cores")
+    parser.add_argument("--samples", type=int, default=1000,
+                        help="subset: configurations per level of each replicate")
     parser.add_argument("--time-limit", type=float, default=None,
                         help="seconds per estimate (stored work is kept; a re-run continues)")
     parser.add_argument("--overlap", default=None, metavar="NOISE:D:P",
@@ -79,10 +83,11 @@ def main() -> None:
     def estimate_of(task):
         if args.method == "subset":
             return estimate_subset(task, db=args.db, seed=args.seed, steps=args.steps,
+                                   samples=args.samples, workers=args.workers,
                                    relative_error=args.relative_error,
                                    time_limit=args.time_limit)
         return estimate_rare_error(task, db=args.db, seed=args.seed,
-                                   relative_error=args.relative_error,
+                                   relative_error=args.relative_error, workers=args.workers,
                                    time_limit=args.time_limit)
 
     if args.overlap:
@@ -100,7 +105,7 @@ def main() -> None:
               f"direct {b.estimate:.3e} [{b.low:.2e}, {b.high:.2e}] ({direct.errors} / "
               f"{direct.shots:,}); z = {(np.log(a.estimate) - np.log(b.estimate)) / sd:+.2f}; "
               f"warnings: {'; '.join(estimate.warnings) or '-'}", flush=True)
-    workers = default_workers()
+    workers = args.workers or default_workers()
     rows = []
     per_round: dict[tuple[str, int], tuple[float, float]] = {}
     if args.teraquop_only:

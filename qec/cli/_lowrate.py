@@ -47,11 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "subset simulation at the target p on PyMatching's complementary "
                              "gap (repetition and surface codes, --decoder pymatching), "
                              "independent replicates (default splitting)")
-    parser.add_argument("--samples", type=int, default=500,
+    parser.add_argument("--samples", type=int, default=1000,
                         help="subset: configurations per level of each replicate, a multiple "
-                             "of 10 (default 500)")
-    parser.add_argument("--steps", type=int, default=16,
-                        help="subset: chain moves between two kept samples (default 16)")
+                             "of 10 (default 1000)")
+    parser.add_argument("--steps", type=int, default=8,
+                        help="subset: chain moves between two kept samples (default 8)")
     parser.add_argument("--replicates", type=int, default=16,
                         help="subset: independent replicates at least, the units of work "
                              "(default 16; more are run until the interval meets "

@@ -38,10 +38,13 @@ fraction asked for, however discrete ``g`` is.
 **The moves** leave the model restricted to ``{S > b}`` invariant; a proposal is rejected when
 it leaves that set:
 
-- *block renewal*: the mechanisms are cut into blocks of about ``block_faults`` expected faults,
-  in spacetime order (by the time coordinate, then the detector index, of each mechanism's first
-  detector); one block chosen uniformly is redrawn whole from its prior (accepted unless the
-  score falls below the level), so the background renews in a few moves;
+- *block renewal*: the mechanisms are cut into blocks of equal expected faults in spacetime
+  order (by the time coordinate, then the detector index, of each mechanism's first detector);
+  one block chosen uniformly is redrawn whole from its prior (accepted unless the score falls
+  below the level), so the background renews in a few moves. The first level uses 2 blocks;
+  each next level halves or doubles their number (down to 2, up to one block per
+  ``block_faults`` expected faults) when the last one accepted more than 40% or fewer than 15%
+  of its renewals;
 - *shift*: a fired mechanism ``f`` chosen uniformly moves to a mechanism ``j`` sharing a
   detector with it (a detector of ``f`` uniformly, then a mechanism on that detector
   uniformly); the Metropolis-Hastings ratio is ``(r_j / r_f) * q(j -> f) / q(f -> j)`` with
@@ -354,18 +357,11 @@ class _Model:
         first = np.where(counts > 0, model.det_indices[np.minimum(model.det_indptr[:-1],
                                                                    len(model.det_indices) - 1)],
                          0)
-        key = np.lexsort((first, times[first] if model.num_detectors else first))
-        cumulative = np.cumsum(self.q[key])
-        total = float(cumulative[-1]) if len(cumulative) else 0.0
-        blocks = max(min(8, model.num_mechanisms), round(total / block_faults))
-        labels = np.minimum((cumulative / max(total, 1e-300) * blocks).astype(np.int64),
-                            blocks - 1)
-        self.block_of = np.empty(model.num_mechanisms, dtype=np.int64)
-        self.block_of[key] = labels
-        self.blocks = [key[labels == b] for b in range(blocks)]
-        self.blocks = [b for b in self.blocks if len(b)]
-        remap = {int(self.block_of[b[0]]): i for i, b in enumerate(self.blocks)}
-        self.block_of = np.vectorize(remap.get)(self.block_of) if len(remap) else self.block_of
+        self._order = np.lexsort((first, times[first] if model.num_detectors else first))
+        self._cumulative = np.cumsum(self.q[self._order])
+        total = float(self._cumulative[-1]) if len(self._cumulative) else 0.0
+        self.max_blocks = max(min(8, model.num_mechanisms), round(total / block_faults))
+        self._partitions: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
 
         # Small Python structures for the moves' proposal probabilities.
         self.dets_of = [tuple(int(d) for d in model.det_indices[model.det_indptr[i]:
@@ -376,6 +372,23 @@ class _Model:
         self.inv_size = [1.0 / len(on) if on else 0.0 for on in self.mechs_on]
         self.translations = _translations(dem, model)
 
+
+    def partition(self, count: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``count`` blocks of about equal expected faults in spacetime order: each
+        mechanism's block, and each block's mechanisms (empty blocks dropped)."""
+        found = self._partitions.get(count)
+        if found is None:
+            total = max(float(self._cumulative[-1]) if len(self._cumulative) else 0.0, 1e-300)
+            labels = np.minimum((self._cumulative / total * count).astype(np.int64), count - 1)
+            block_of = np.empty(self.model.num_mechanisms, dtype=np.int64)
+            block_of[self._order] = labels
+            used = np.unique(labels)
+            renumber = np.full(count, -1, dtype=np.int64)
+            renumber[used] = np.arange(len(used))
+            block_of = renumber[block_of]
+            blocks = [self._order[labels == b] for b in used]
+            found = self._partitions[count] = (block_of, blocks)
+        return found
 
     def symptoms(self, configurations: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         return self.model.symptoms(configurations)
@@ -544,6 +557,10 @@ def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: f
     lineages = [samples]
     mean_faults = [float(np.mean([len(c) for c in configs]))]
     violations = int(np.sum(fails & (gap < -TIE_WIDTH)))
+    # Renewal blocks: large at first (where a level's threshold is shallow, renewing half the
+    # background is still accepted), then adapted level by level towards an acceptance of
+    # 15-40% of renewals.
+    blocks = min(2, model.max_blocks)
     for _level in range(max_levels):
         key = _order_key(gap, fails, u)
         fail_share = float(np.mean(fails))
@@ -566,11 +583,12 @@ def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: f
         new_configs: list[np.ndarray] = []
         new_gap, new_fails, new_u, new_anc = [], [], [], []
         accepted = proposed = 0
+        renewal = [0, 0]
         for _sample in range(chain_length):
             for _step in range(steps):
                 states, s_gap, s_fails, s_u, acc, prop, used = _move(
                     model, rng, states, s_gap, s_fails, s_u, threshold, shift_share, birth_share,
-                    near_share, translate_share)
+                    near_share, translate_share, model.partition(blocks), renewal)
                 accepted += acc
                 proposed += prop
                 calls += used
@@ -586,6 +604,12 @@ def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: f
         ancestors = np.concatenate(new_anc)
         violations += int(np.sum(fails & (gap < -TIE_WIDTH)))
         acceptance.append(accepted / max(proposed, 1))
+        if renewal[1]:
+            rate = renewal[0] / renewal[1]
+            if rate > 0.4:
+                blocks = max(2, blocks // 2)
+            elif rate < 0.15:
+                blocks = min(model.max_blocks, blocks * 2)
         lineages.append(len(np.unique(ancestors)))
         mean_faults.append(float(np.mean([len(c) for c in configs])))
     return SubsetRun(log_probability=log_p, levels=max_levels, final_fraction=0.0,
@@ -597,12 +621,15 @@ def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: f
 def _move(model: _Model, rng: np.random.Generator, states: list[np.ndarray], gap: np.ndarray,
           fails: np.ndarray, u: np.ndarray, threshold: tuple[float, int, float],
           shift_share: float, birth_share: float,
-          near_share: float, translate_share: float
+          near_share: float, translate_share: float,
+          partition: tuple[np.ndarray, list[np.ndarray]], renewal: list[int]
           ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray, int, int, int]:
-    """One move of every chain; returns the new states and (accepted, proposed, calls)."""
+    """One move of every chain; returns the new states and (accepted, proposed, calls), and
+    adds the block renewals' (accepted, proposed) to ``renewal``."""
     m = model.model
     proposals: list[np.ndarray] = []
     who: list[int] = []
+    renewals: list[int] = []
     for c, state in enumerate(states):
         kind = rng.random()
         members = set(state.tolist())
@@ -683,11 +710,13 @@ def _move(model: _Model, rng: np.random.Generator, states: list[np.ndarray], gap
                 continue
             proposal = np.sort(np.concatenate((state[state != a], [b])))
         else:
-            block = int(rng.integers(len(model.blocks)))
-            members = model.blocks[block]
+            block_of, blocks = partition
+            block = int(rng.integers(len(blocks)))
+            members = blocks[block]
             fresh = members[rng.random(len(members)) < model.q[members]]
-            kept = state[model.block_of[state] != block]
+            kept = state[block_of[state] != block]
             proposal = np.sort(np.concatenate((kept, fresh)))
+            renewals.append(len(proposals))
         proposals.append(proposal)
         who.append(c)
     proposed = len(states)
@@ -697,6 +726,8 @@ def _move(model: _Model, rng: np.random.Generator, states: list[np.ndarray], gap
     new_gap, new_fails = model.score.evaluate(dets, obs, floor=threshold[0])
     new_u = rng.random(len(proposals))
     ok = _above(_order_key(new_gap, new_fails, new_u), threshold)
+    renewal[0] += int(ok[renewals].sum()) if renewals else 0
+    renewal[1] += len(renewals)
     states = list(states)
     gap, fails, u = gap.copy(), fails.copy(), u.copy()
     for i in np.flatnonzero(ok):
