@@ -217,6 +217,23 @@ def test_the_command_line_runs_resumes_and_restarts(tmp_path, capsys):
     with ResultStore(db, read_only=True) as store:
         [stats] = store.read_stats(estimator="subset")
         assert len(store.read_checkpoints(stats.strong_id)) == first["replicates"]
+    # Exported, the estimate is marked as one, never passed off as counts sinter would fit.
+    assert main(["export", "--db", str(db), "--out", str(tmp_path / "s.csv")]) == 0
+    import sinter
+
+    [row] = sinter.read_stats_from_csv_files(tmp_path / "s.csv")
+    assert row.shots == 0 and row.json_metadata["estimator"] == "subset"
+    marked = row.json_metadata["estimated"]
+    assert marked["logical_error_per_shot"] == pytest.approx(first["logical_error_per_shot"])
+    assert marked["interval"] == pytest.approx(first["logical_error_per_shot_ci"])
+    # A checkpoint deleted by hand: the rows and the checkpoints disagree, and the store names
+    # the task instead of summing what is left.
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM checkpoints WHERE level = 1")
+    with pytest.raises(ValueError, match="stored inconsistently"):
+        ResultStore(db, read_only=True).read_stats()
 
 
 @pytest.mark.parametrize(("extra", "message"), [
