@@ -41,6 +41,7 @@ from scipy.special import stdtrit
 from qec._validate import int_at_least
 from qec.data import Interval, Task, subset_interval
 from qec.sampling._executors import make_executor
+from qec.sampling._splitting import _check_relative_error
 from qec.sampling._splitting_results import RareEventEstimate
 from qec.sampling._subset_kernel import GapScore, SubsetRun, SubsetWork
 from qec.sampling._worker import TaskPayload
@@ -143,7 +144,7 @@ def estimate_subset(
             ...
         ValueError: fraction=0.7 must be a number in (0, 0.5]
     """
-    relative_error = _number("relative_error", relative_error, 0.01, 10)
+    relative_error = _check_relative_error(relative_error)
     if not isinstance(task, Task):
         raise ValueError(f"task={task!r:.60} must be a qec.sampling.Task")
     if not isinstance(fraction, (int, float, np.integer, np.floating)) or isinstance(
@@ -198,14 +199,6 @@ def estimate_subset(
             store.release_leases([strong_id])
             if owns_store:
                 store.close()
-
-
-def _number(name: str, value: Any, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name}={value!r} must be a number in [{low}, {high}]")
-    if not low <= float(value) <= high:
-        raise ValueError(f"{name}={float(value)!r} must be in [{low}, {high}]")
-    return float(value)
 
 
 class _Run:

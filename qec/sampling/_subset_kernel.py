@@ -139,60 +139,52 @@ class GapScore:
         self.columns = np.flatnonzero(relevant)
         index = np.full(self.num_detectors, -1, dtype=np.int64)
         index[self.columns] = np.arange(len(self.columns))
-        hub = len(self.columns)
-        self.primary = pymatching.Matching()
-        self.constrained = pymatching.Matching()
-        for u, v, attrs in edges:
-            if not relevant[u]:
-                continue
-            weight = float(attrs["weight"])
-            a = int(index[u])
-            if v is None:
-                on_hub = u in hub_of
-                self.primary.add_boundary_edge(a, weight=weight, fault_ids={0} if on_hub else None,
-                                               merge_strategy="smallest-weight")
-                if on_hub:
-                    self.constrained.add_edge(a, hub, weight=weight,
-                                              merge_strategy="smallest-weight")
-                else:
-                    self.constrained.add_boundary_edge(a, weight=weight,
-                                                       merge_strategy="smallest-weight")
-            else:
-                b = int(index[v])
-                self.primary.add_edge(a, b, weight=weight, merge_strategy="smallest-weight")
-                self.constrained.add_edge(a, b, weight=weight, merge_strategy="smallest-weight")
         self._edges = edges
         self._index = index
         self._hub_of = hub_of
+        self.primary = pymatching.Matching()
+        for u, v, attrs in edges:
+            if relevant[u]:
+                weight = float(attrs["weight"])
+                if v is None:
+                    self.primary.add_boundary_edge(
+                        int(index[u]), weight=weight, fault_ids={0} if u in hub_of else None,
+                        merge_strategy="smallest-weight")
+                else:
+                    self.primary.add_edge(int(index[u]), int(index[v]), weight=weight,
+                                          merge_strategy="smallest-weight")
+        _add_scale_edge(self.primary, len(self.columns) + 1)
+        self.constrained = self._constrained_graph()
         self._capped: Any = None
         self._cap: float | None = None
-        for graph in (self.primary, self.constrained):
-            _add_scale_edge(graph, hub + 1)
+
+    def _constrained_graph(self) -> Any:
+        """The relevant part of the graph with the observable's boundary edges attached to
+        one extra detector (node ``len(columns)``) instead of the boundary."""
+        import pymatching
+
+        graph = pymatching.Matching()
+        hub = len(self.columns)
+        for u, v, attrs in self._edges:
+            if self._index[u] < 0:
+                continue
+            a = int(self._index[u])
+            weight = float(attrs["weight"])
+            if v is None and u in self._hub_of:
+                graph.add_edge(a, hub, weight=weight, merge_strategy="smallest-weight")
+            elif v is None:
+                graph.add_boundary_edge(a, weight=weight, merge_strategy="smallest-weight")
+            else:
+                graph.add_edge(a, int(self._index[v]), weight=weight,
+                               merge_strategy="smallest-weight")
+        _add_scale_edge(graph, hub + 1)
+        return graph
 
     def _capped_graph(self, cap: float) -> Any:
         """The constrained graph plus an edge of weight ``cap`` from the extra detector to the
         boundary: the other class's weight, or the lighter one's plus ``cap`` if smaller."""
-        import pymatching
-
         if self._capped is None:
-            self._capped = pymatching.Matching()
-            hub = len(self.columns)
-            for u, v, attrs in self._edges:
-                if self._index[u] < 0:
-                    continue
-                a = int(self._index[u])
-                weight = float(attrs["weight"])
-                if v is None:
-                    if u in self._hub_of:
-                        self._capped.add_edge(a, hub, weight=weight,
-                                              merge_strategy="smallest-weight")
-                    else:
-                        self._capped.add_boundary_edge(a, weight=weight,
-                                                       merge_strategy="smallest-weight")
-                else:
-                    self._capped.add_edge(a, int(self._index[v]), weight=weight,
-                                          merge_strategy="smallest-weight")
-            _add_scale_edge(self._capped, hub + 1)
+            self._capped = self._constrained_graph()
         cap = min(cap, SCALE_WEIGHT / 2)
         if cap != self._cap:
             self._capped.add_boundary_edge(len(self.columns), weight=cap,
