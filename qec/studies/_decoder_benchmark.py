@@ -440,7 +440,8 @@ def plot_benchmark(rows: Sequence[DecoderBenchmarkRow], path: str | Path) -> Pat
 
     x: mean per-shot latency (microseconds, decoding one shot at a time); y: logical error per
     round with its 95% interval. One colour per decoder, one marker per distance; a line joins
-    a decoder's distances. Skipped rows are left out.
+    a decoder's distances; the legend stands beside the panels and the title names the codes.
+    Skipped rows are left out.
 
     Args:
         rows: benchmark rows.
@@ -461,7 +462,8 @@ def plot_benchmark(rows: Sequence[DecoderBenchmarkRow], path: str | Path) -> Pat
     markers = dict(zip(sorted({r.distance for r in done}), "osD^v<>", strict=False))
     colors = {name: f"C{i}" for i, name in enumerate(names)}
     fig, axes = plt.subplots(
-        1, max(1, len(rates)), figsize=(4.2 * max(1, len(rates)), 4.2), sharey=True, squeeze=False
+        1, max(1, len(rates)), figsize=(4.2 * max(1, len(rates)) + 2.2, 4.2), sharey=True,
+        squeeze=False,
     )
     for ax, rate in zip(axes[0], rates, strict=False):
         for name in names:
@@ -482,7 +484,7 @@ def plot_benchmark(rows: Sequence[DecoderBenchmarkRow], path: str | Path) -> Pat
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(f"p = {rate:g}")
-        ax.set_xlabel("decode latency per shot, one at a time (µs)")
+        ax.set_xlabel("mean decode latency per shot, one at a time (µs)")
         ax.grid(True, which="both", alpha=0.3)
     axes[0][0].set_ylabel("logical error per round")
     handles = [
@@ -492,10 +494,13 @@ def plot_benchmark(rows: Sequence[DecoderBenchmarkRow], path: str | Path) -> Pat
         plt.Line2D([], [], color="gray", marker=marker, linestyle="none", label=f"d = {d}")
         for d, marker in markers.items()
     ]
-    axes[0][-1].legend(handles=handles, fontsize="small", loc="best")
-    fig.suptitle("Decoders on the same shots: rotated surface code memory, rounds = d")
+    # Beside the panels, never over the points.
+    axes[0][-1].legend(handles=handles, fontsize="small", loc="upper left",
+                       bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    codes = ", ".join(sorted({r.code for r in done})) or "no code"
+    fig.suptitle(f"Decoders on the same shots: {codes} memory, rounds = d")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
