@@ -333,13 +333,7 @@ class _Model:
         self.q = model.odds / (1 + model.odds)
         self.cumulative = np.cumsum(model.odds)
         self.total_odds = float(self.cumulative[-1]) if len(self.cumulative) else 0.0
-        # Detector -> mechanisms (CSR), for the shift's neighbours.
         counts = np.diff(model.det_indptr)
-        owners = np.repeat(np.arange(model.num_mechanisms), counts)
-        order = np.argsort(model.det_indices, kind="stable")
-        self.mech_of_det = owners[order].astype(np.int64)
-        self.det_indptr = np.concatenate(([0], np.cumsum(
-            np.bincount(model.det_indices, minlength=model.num_detectors)))).astype(np.int64)
         # Blocks in spacetime order of each mechanism's first detector.
         coords = dem.get_detector_coordinates()
         times = np.zeros(model.num_detectors)
@@ -359,11 +353,12 @@ class _Model:
         self.dets_of = [tuple(int(d) for d in model.det_indices[model.det_indptr[i]:
                                                                model.det_indptr[i + 1]])
                         for i in range(model.num_mechanisms)]
-        self.mechs_on = [self.mech_of_det[self.det_indptr[d]:self.det_indptr[d + 1]].tolist()
-                         for d in range(model.num_detectors)]
+        self.mechs_on: list[list[int]] = [[] for _ in range(model.num_detectors)]
+        for i, dets in enumerate(self.dets_of):
+            for d in dets:
+                self.mechs_on[d].append(i)
         self.inv_size = [1.0 / len(on) if on else 0.0 for on in self.mechs_on]
         self.translations = _translations(dem, model)
-
 
     def partition(self, count: int) -> tuple[np.ndarray, list[np.ndarray]]:
         """``count`` blocks of about equal expected faults in spacetime order: each
@@ -381,9 +376,6 @@ class _Model:
             blocks = [self._order[labels == b] for b in used]
             found = self._partitions[count] = (block_of, blocks)
         return found
-
-    def symptoms(self, configurations: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        return self.model.symptoms(configurations)
 
 
 def _translations(dem: stim.DetectorErrorModel, model: MechanismModel) -> list[np.ndarray]:
@@ -506,7 +498,7 @@ def _above(key: np.ndarray, threshold: tuple[float, int, float]) -> np.ndarray:
 
 
 def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: float, seed: int,
-               steps: int, block_faults: float = 4.0, shift_share: float = 0.25,
+               steps: int, block_faults: float = BLOCK_FAULTS, shift_share: float = 0.25,
                birth_share: float = 0.1, near_share: float = 0.25,
                translate_share: float = 0.15,
                max_levels: int = 60, model: _Model | None = None) -> SubsetRun:
@@ -519,8 +511,10 @@ def run_subset(dem: stim.DetectorErrorModel | None, *, samples: int, fraction: f
             ``samples * fraction`` must be a whole number.
         seed: the replicate's seed.
         steps: moves per chain between two kept samples.
-        block_faults: expected faults per renewal block.
-        shift_share: the probability that a move is a shift (else a block renewal).
+        block_faults: expected faults per renewal block, at the smallest blocks.
+        shift_share, birth_share, near_share, translate_share: the probabilities that a
+            move is a shift, a birth or death anywhere, a birth or death next to a member, or
+            a cluster translation; the rest are block renewals.
         max_levels: stop (incomplete) after this many levels.
         model: the prepared arrays (built from ``dem`` when None).
 
@@ -714,7 +708,7 @@ def _move(model: _Model, rng: np.random.Generator, states: list[np.ndarray], gap
     proposed = len(states)
     if not proposals:
         return states, gap, fails, u, 0, proposed, 0
-    dets, obs = model.symptoms(proposals)
+    dets, obs = m.symptoms(proposals)
     new_gap, new_fails = model.score.evaluate(dets, obs, floor=threshold[0])
     new_u = rng.random(len(proposals))
     ok = _above(_order_key(new_gap, new_fails, new_u), threshold)
