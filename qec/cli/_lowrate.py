@@ -125,11 +125,7 @@ def run(args: argparse.Namespace) -> int:
     task = memory_task(code=args.code, distance=args.distance, rounds=rounds, basis=args.basis,
                        noise=args.noise, p=args.p, decoder=args.decoder, cycle=args.cycle,
                        detectors=args.detectors, boundary=args.boundary)
-    if args.restart:
-        _discard(args, task)
-    progress = None if (args.quiet or args.json) else _Progress()
-    t0 = time.monotonic()
-    if args.method == "subset":
+    if args.method == "subset":  # checked before --restart discards anything
         if args.samples < 20 or args.samples % 10:
             raise CliError(f"--samples={args.samples} must be a multiple of 10, at least 20")
         if args.steps < 1:
@@ -139,6 +135,10 @@ def run(args: argparse.Namespace) -> int:
         if args.decoder != "pymatching":
             raise CliError(f"--decoder={args.decoder}: --method subset estimates PyMatching's "
                            "failures only (--decoder pymatching)")
+    if args.restart:
+        _discard(args, task)
+    progress = None if (args.quiet or args.json) else _Progress()
+    t0 = time.monotonic()
     try:
         if args.method == "subset":
             from qec.sampling import estimate_subset
@@ -175,14 +175,14 @@ def run(args: argparse.Namespace) -> int:
 def _discard(args: argparse.Namespace, task: Any) -> None:
     """Deletes the stored estimate that this command would continue (``--restart``)."""
     from qec.sampling._splitting_results import splitting_task
-    from qec.sampling._subset import subset_task
+    from qec.sampling._subset import FRACTION, subset_task
     from qec.store import ResultStore
 
     if not args.db.exists():
         return
     if args.method == "subset":
-        stored = subset_task(task, seed=args.seed or 0, samples=args.samples, fraction=0.1,
-                             steps=args.steps)
+        stored = subset_task(task, seed=args.seed or 0, samples=args.samples,
+                             fraction=FRACTION, steps=args.steps)
     else:
         stored = splitting_task(task, seed=args.seed or 0, chains=args.chains, groups=GROUPS)
     with ResultStore(args.db) as store:

@@ -47,7 +47,10 @@ from qec.sampling._subset_kernel import GapScore, SubsetRun, SubsetWork
 from qec.sampling._worker import TaskPayload
 from qec.store import ResultStore
 
-__all__ = ["estimate_subset", "subset_task"]
+__all__ = ["FRACTION", "estimate_subset", "subset_task"]
+
+FRACTION = 0.1
+"""Each level's conditional probability ``p_0`` by default (Au and Beck's usual choice)."""
 
 
 def subset_task(task: Task, *, seed: int, samples: int, fraction: float, steps: int) -> Task:
@@ -83,7 +86,7 @@ def estimate_subset(
     confidence: float = 0.95,
     seed: int = 0,
     samples: int = 1000,
-    fraction: float = 0.1,
+    fraction: float = FRACTION,
     steps: int = 8,
     min_replicates: int = 16,
     max_replicates: int = 1024,

@@ -247,3 +247,17 @@ def test_the_command_line_refuses_bad_options_in_one_line(tmp_path, capsys, extr
                  *extra])
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_subset_options_are_refused_before_restart_discards_anything(tmp_path, capsys):
+    db = tmp_path / "low.db"
+    args = ["lowrate", "--method", "subset", "--code", "repetition", "--distance", "7",
+            "--rounds", "2", "--noise", "code-capacity", "--p", "0.03", "--samples", "100",
+            "--steps", "4", "--replicates", "4", "--relative-error", "10", "--workers", "1",
+            "--seed", "3", "--db", str(db), "--quiet"]
+    assert main(args) == 0
+    assert main([*args, "--restart", "--replicates", "2"]) == 2
+    assert "--replicates=2 must be at least 4" in capsys.readouterr().err
+    with ResultStore(db, read_only=True) as store:
+        [stats] = store.read_stats(estimator="subset")
+        assert len(store.read_checkpoints(stats.strong_id)) >= 4
