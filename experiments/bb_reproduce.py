@@ -33,15 +33,18 @@ import itertools
 import math
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 from _validation import RESULTS
 
 from qec.codes import BivariateBicycleCode
 from qec.data import binomial_interval
+from qec.plotting import save_figure
 from qec.sampling import collect, memory_task
 from qec.store import ResultStore
 
 DB = RESULTS / "bb_reproduce.db"
+FIGURE = RESULTS / "bb_reproduce.png"
 P_GRID = (0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008)
 DECODERS = ("bposd-bb", "relay-bp-gross-fast", "tesseract-short-beam")
 BOUNDARIES = ("authors", "noisy")
@@ -199,6 +202,32 @@ def report(codes, grid, decoders, boundaries) -> None:
                     f"{'above the range' if high is None else f'{high:.2%}'}]")
         v1, v2 = PAPER_P0[n]
         print(f"| [[{n}]] | {boundary} | {decoder} | {text} | {v1} / {v2} |")
+    if curves:
+        figure(curves)
+
+
+def figure(curves: dict) -> None:
+    """p_L per cycle against p, one panel per code, with the break-even line k p."""
+    codes = sorted({n for n, _, _ in curves})
+    fig, axes = plt.subplots(1, len(codes), figsize=(4.2 * len(codes), 4.0), squeeze=False)
+    for ax, n in zip(axes[0], codes, strict=True):
+        k = BivariateBicycleCode.published(n).num_logical_qubits
+        for (m, boundary, decoder), points in sorted(curves.items()):
+            if m != n:
+                continue
+            p, rate, low, high = np.array(sorted(points)).T
+            ax.errorbar(p, rate, yerr=[rate - low, high - rate], capsize=2,
+                        marker="o" if boundary == "authors" else "s", markersize=3,
+                        linestyle="-" if boundary == "authors" else "--",
+                        label=f"{decoder}, {boundary}")
+        grid = np.array(P_GRID)
+        ax.plot(grid, k * grid, color="black", linewidth=0.8, label="k p (break-even)")
+        ax.set(xscale="log", yscale="log", xlabel="physical error rate p",
+               ylabel="p_L per cycle, all k logicals",
+               title=f"[[{n},{k},{BivariateBicycleCode.published(n).distance}]], N_c = d")
+        ax.legend(fontsize=6)
+    save_figure(fig, FIGURE)
+    print(f"\nfigure: {FIGURE}; database: {DB}")
 
 
 if __name__ == "__main__":
