@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         help="seconds of batch decoding per decoder and circuit before stopping (default 30)",
     )
-    add(parser, "out", "db", "seed", "quiet", "json")
+    add(parser, "max-errors", "out", "db", "seed", "quiet", "json")
 
 
 def _json_row(row) -> dict:
@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         detectors=args.detectors,
         boundary=args.boundary,
         db=args.db,
+        max_errors=args.max_errors,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     table = benchmark_markdown(rows)

@@ -14,6 +14,7 @@ import numpy as np
 import sinter
 import stim
 
+from qec._validate import positive_int
 from qec.analysis import binomial_interval, per_round_error
 from qec.circuits import memory_circuit
 from qec.codes import code_from_spec, parse_code_spec, spec_metadata
@@ -41,7 +42,8 @@ class DecoderBenchmarkRow:
         batch_us_per_shot: wall time of decoding the whole batch at once, per shot.
         compile_seconds: time to compile the decoder for the model.
         pymatching_errors: errors PyMatching made on exactly the same ``shots`` shots (a paired
-            reference), or None when PyMatching was not benchmarked or this row was skipped.
+            reference), or None when PyMatching was not benchmarked, this row was skipped, or
+            PyMatching stopped (``max_errors``, time budget) before this row's last shot.
         note: why the decoder was skipped or decoded only some shots ('' otherwise).
         code: the code's spec (``"surface"``, ``"bb:n=144"``, ...).
         observables: the number of logical observables (k) of the memory.
@@ -90,6 +92,7 @@ def benchmark_decoders(
     detectors: str | None = None,
     boundary: str = "noisy",
     db: Any = None,
+    max_errors: int | None = None,
 ) -> list[DecoderBenchmarkRow]:
     """Runs every decoder on the same sampled detection events and measures accuracy and latency.
 
@@ -102,8 +105,10 @@ def benchmark_decoders(
     time ``latency_shots`` shots decoded one at a time (per-shot latency: mean, p50, p99), then
     decode the batch in chunks (throughput, accuracy). A decoder whose batch would exceed
     ``time_budget_seconds`` stops after the chunks that fit and reports that prefix of the
-    shots, saying so in ``note``; a decoder that cannot take the model (the exact decoder above
-    its table limit) is skipped, with the reason in ``note``.
+    shots, saying so in ``note``; so does a decoder that reaches ``max_errors`` logical errors
+    (after the chunk in which it does, so every decoder's shots are a prefix of the same
+    sample). A decoder that cannot take the model (the exact decoder above its table limit) is
+    skipped, with the reason in ``note``.
 
     Args:
         code: a code spec (``qec.codes.code_from_spec``), default the rotated surface code.
@@ -127,6 +132,9 @@ def benchmark_decoders(
             missing): each (circuit, decoder) row is committed as it completes (its shots and
             errors as a point, its timings and its per-shot outcome with it), and a re-run with
             the same arguments keeps the rows stored and measures only the others.
+        max_errors: stop each decoder once it has this many logical errors (None: decode
+            every shot the budget allows). With many ``shots``, every decoder then gets about
+            this many errors where its speed allows, fast decoders without wasted shots.
 
     Returns:
         One row per (distance, p, decoder), in that order.
@@ -150,6 +158,8 @@ def benchmark_decoders(
         raise ValueError(f"latency_shots={latency_shots} must be a positive integer")
     if time_budget_seconds <= 0:
         raise ValueError(f"time_budget_seconds={time_budget_seconds} must be positive")
+    if max_errors is not None:
+        max_errors = positive_int("max_errors", max_errors)
 
     family, params = parse_code_spec(code)
     if family.takes_distance and "distance" not in params:
@@ -185,7 +195,9 @@ def benchmark_decoders(
                         "noise": noise, "p": float(p), "decoder": name,
                         "benchmark": {"shots": shots, "latency_shots": latency_shots,
                                       "time_budget_seconds": time_budget_seconds,
-                                      "seed": seed + circuit_index - 1},
+                                      "seed": seed + circuit_index - 1,
+                                      **({} if max_errors is None
+                                         else {"max_errors": max_errors})},
                         **({} if boundary == "noisy" else {"boundary": boundary})})
                     stored = None if store is None else _stored_row(store, task)
                     if stored is not None:
@@ -206,6 +218,7 @@ def benchmark_decoders(
                         noise=noise,
                         latency_shots=latency_shots,
                         time_budget_seconds=time_budget_seconds,
+                        max_errors=max_errors,
                         binomial_interval=binomial_interval,
                         per_round_error=per_round_error,
                     )
@@ -216,7 +229,9 @@ def benchmark_decoders(
                         progress(_progress_line(row))
                 reference = next((w for r, w in circuit_rows if r.decoder == "pymatching"), None)
                 for row, _ in circuit_rows:
-                    if reference is not None and not row.skipped:
+                    # Paired only where PyMatching decoded every one of the row's shots (with
+                    # max_errors or a time budget, it may have stopped before them).
+                    if reference is not None and not row.skipped and len(reference) >= row.shots:
                         paired = int(np.count_nonzero(reference[: row.shots]))
                         row = dataclasses.replace(row, pymatching_errors=paired)
                     rows.append(row)
@@ -240,6 +255,7 @@ def _benchmark_one(
     noise: str,
     latency_shots: int,
     time_budget_seconds: float,
+    max_errors: int | None,
     binomial_interval,
     per_round_error,
 ) -> tuple[DecoderBenchmarkRow, np.ndarray]:
@@ -273,21 +289,30 @@ def _benchmark_one(
     total = dets.shape[0]
     affordable = time_budget_seconds * 1e6 / max(float(latencies.mean()), 0.01)
     chunk = max(1, min(total, int(affordable / 10)))
-    predictions = []
-    decoded = 0
+    # With max_errors, chunks start small and then aim at the errors still missing from the
+    # rate seen so far, so a decoder stops close to the goal, not a whole chunk past it.
+    step = chunk if max_errors is None else min(chunk, 64)
+    wrongs = []
+    decoded = errors = 0
     batch_seconds = 0.0
-    while decoded < total and batch_seconds < time_budget_seconds:
-        part = np.ascontiguousarray(dets[decoded : decoded + chunk])
+    while (decoded < total and batch_seconds < time_budget_seconds
+           and (max_errors is None or errors < max_errors)):
+        part = np.ascontiguousarray(dets[decoded : decoded + step])
         tick = time.perf_counter()
-        predictions.append(compiled.decode_shots_bit_packed(bit_packed_detection_event_data=part))
+        predicted = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=part)
         batch_seconds += time.perf_counter() - tick
+        wrongs.append(np.any(predicted != obs[decoded : decoded + part.shape[0]], axis=1))
+        errors += int(np.count_nonzero(wrongs[-1]))
         decoded += part.shape[0]
-    predicted = np.concatenate(predictions)
-    wrong = np.any(predicted != obs[:decoded], axis=1)
-    errors = int(np.count_nonzero(wrong))
+        if max_errors is not None:
+            missing = (max_errors - errors) * decoded / errors if errors else 2 * decoded
+            step = int(min(chunk, max(16, np.ceil(missing))))
+    wrong = np.concatenate(wrongs)
     interval = binomial_interval(errors=errors, shots=decoded)
     note = ""
-    if decoded < total:
+    if decoded < total and max_errors is not None and errors >= max_errors:
+        note = f"{decoded} of {total} shots: {max_errors} errors reached"
+    elif decoded < total:
         note = f"{decoded} of {total} shots: batch time budget {time_budget_seconds:g} s reached"
     row = dataclasses.replace(
         skipped,
