@@ -227,6 +227,8 @@ def figure(curves: dict) -> None:
         ax.set(xscale="log", yscale="log", xlabel="physical error rate p",
                ylabel="p_L per cycle, all k logicals",
                title=f"[[{n},{k},{BivariateBicycleCode.published(n).distance}]], N_c = d")
+        ax.set_xticks(grid, [f"{v:.1%}" for v in grid], minor=False)
+        ax.set_xticks([], minor=True)
         ax.legend(fontsize=6)
     save_figure(fig, FIGURE)
     print(f"\nfigure: {FIGURE}; database: {DB}")
