@@ -197,12 +197,17 @@ def test_the_stored_task_names_the_method():
                                            fraction=0.1, steps=4).strong_id
 
 
-def test_the_command_line_runs_resumes_and_restarts(tmp_path, capsys):
-    db = tmp_path / "low.db"
-    args = ["lowrate", "--method", "subset", "--code", "repetition", "--distance", "7",
+def _small_run(db, *tail: str) -> list[str]:
+    """``qec lowrate --method subset`` on a small repetition code, seeded, into ``db``."""
+    return ["lowrate", "--method", "subset", "--code", "repetition", "--distance", "7",
             "--rounds", "2", "--noise", "code-capacity", "--p", "0.03", "--samples", "100",
             "--steps", "4", "--replicates", "4", "--relative-error", "10", "--workers", "1",
-            "--seed", "3", "--db", str(db), "--json"]
+            "--seed", "3", "--db", str(db), *tail]
+
+
+def test_the_command_line_runs_resumes_and_restarts(tmp_path, capsys):
+    db = tmp_path / "low.db"
+    args = _small_run(db, "--json")
     assert main(args) == 0
     import json
 
@@ -251,10 +256,7 @@ def test_the_command_line_refuses_bad_options_in_one_line(tmp_path, capsys, extr
 
 def test_bad_subset_options_are_refused_before_restart_discards_anything(tmp_path, capsys):
     db = tmp_path / "low.db"
-    args = ["lowrate", "--method", "subset", "--code", "repetition", "--distance", "7",
-            "--rounds", "2", "--noise", "code-capacity", "--p", "0.03", "--samples", "100",
-            "--steps", "4", "--replicates", "4", "--relative-error", "10", "--workers", "1",
-            "--seed", "3", "--db", str(db), "--quiet"]
+    args = _small_run(db, "--quiet")
     assert main(args) == 0
     assert main([*args, "--restart", "--replicates", "2"]) == 2
     assert "--replicates=2 must be at least 4" in capsys.readouterr().err
