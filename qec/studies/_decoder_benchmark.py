@@ -121,7 +121,9 @@ def benchmark_decoders(
         latency_shots: shots decoded one at a time for the latency percentiles.
         time_budget_seconds: rough cap on the batch decoding time per decoder and circuit.
         seed: the sampler seed (circuit ``i`` uses ``seed + i``).
-        progress: called with one line of text per finished decoder, when given.
+        progress: called with lines of text, when given: one as a decoder starts its batch,
+            one at least every ``PROGRESS_SECONDS`` of its batch decoding, and one when it
+            finishes.
         cycle: the syndrome cycle of ``qec.memory_circuit`` (``"overlapped"``: Bravyi et
             al.'s depth-8 cycle for bivariate bicycle codes; None: the code's default).
         detectors: ``"all"`` or ``"basis"`` (only the memory basis' detectors); None: the
@@ -219,6 +221,7 @@ def benchmark_decoders(
                         latency_shots=latency_shots,
                         time_budget_seconds=time_budget_seconds,
                         max_errors=max_errors,
+                        progress=progress,
                         binomial_interval=binomial_interval,
                         per_round_error=per_round_error,
                     )
@@ -258,6 +261,7 @@ def _benchmark_one(
     max_errors: int | None,
     binomial_interval,
     per_round_error,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[DecoderBenchmarkRow, np.ndarray]:
     nan = float("nan")
     skipped = DecoderBenchmarkRow(
@@ -277,8 +281,12 @@ def _benchmark_one(
     compiled = decoder.compile_decoder_for_dem(dem=dem)
     compile_seconds = time.perf_counter() - start
 
+    head = f"d={distance} p={p:g} {name}:"
     # Per-shot latency: one shot at a time, as a real-time decoder would see them.
     count = min(latency_shots, dets.shape[0])
+    if progress is not None:
+        progress(f"{head} compiled in {compile_seconds:.3g} s; decoding {count} shots one at "
+                 "a time")
     latencies = np.empty(count, dtype=np.float64)
     for index in range(count):
         one = dets[index : index + 1]
@@ -295,6 +303,11 @@ def _benchmark_one(
     wrongs = []
     decoded = errors = 0
     batch_seconds = 0.0
+    reported = 0.0  # batch seconds at the last progress line
+    if progress is not None:
+        goal = "" if max_errors is None else f" or {max_errors} errors"
+        progress(f"{head} {latencies.mean():.3g} us/shot one at a time; batch of up to "
+                 f"{total} shots{goal} in {time_budget_seconds:g} s")
     while (decoded < total and batch_seconds < time_budget_seconds
            and (max_errors is None or errors < max_errors)):
         part = np.ascontiguousarray(dets[decoded : decoded + step])
@@ -307,6 +320,9 @@ def _benchmark_one(
         if max_errors is not None:
             missing = (max_errors - errors) * decoded / errors if errors else 2 * decoded
             step = int(min(chunk, max(16, np.ceil(missing))))
+        if progress is not None and batch_seconds - reported >= PROGRESS_SECONDS:
+            reported = batch_seconds
+            progress(f"{head} {errors}/{decoded} errors after {batch_seconds:.0f} s of batch")
     wrong = np.concatenate(wrongs)
     interval = binomial_interval(errors=errors, shots=decoded)
     note = ""
@@ -329,6 +345,10 @@ def _benchmark_one(
         note=note,
     )
     return row, wrong
+
+
+#: Seconds of batch decoding between a decoder's progress lines.
+PROGRESS_SECONDS = 30.0
 
 
 def _open_store(db: Any) -> tuple[Any, bool]:

@@ -41,3 +41,23 @@ def test_max_errors_is_checked_before_any_sampling():
     with pytest.raises(ValueError, match="max_errors=0 must be a positive integer"):
         benchmark_decoders(distances=[3], physical_error_rates=[0.01], decoders=["pymatching"],
                            shots=10, latency_shots=1, max_errors=0)
+
+
+def test_progress_reports_each_decoder_while_it_decodes(monkeypatch):
+    import qec.studies._decoder_benchmark as bench
+
+    monkeypatch.setattr(bench, "PROGRESS_SECONDS", 0.0)  # a line after every chunk
+    lines: list[str] = []
+    rows = benchmark_decoders(distances=[3], physical_error_rates=[0.01], shots=3_001,
+                              decoders=["pymatching"], latency_shots=5, seed=13,
+                              max_errors=40, progress=lines.append)
+    (row,) = rows
+    head = "d=3 p=0.01 pymatching:"
+    assert all(line.startswith(head) for line in lines)
+    assert "compiled in" in lines[0] and "decoding 5 shots one at a time" in lines[0]
+    assert "batch of up to 3001 shots or 40 errors" in lines[1]
+    during = [line for line in lines[2:-1] if "errors after" in line]
+    assert len(during) == len(lines) - 3 >= 2  # one per chunk, counts that only grow
+    counts = [int(line.split()[3].split("/")[1]) for line in during]
+    assert counts == sorted(counts) and counts[-1] == row.shots
+    assert lines[-1].startswith(f"{head} {row.errors}/{row.shots} errors,")
