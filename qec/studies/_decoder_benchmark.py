@@ -121,9 +121,10 @@ def benchmark_decoders(
         latency_shots: shots decoded one at a time for the latency percentiles.
         time_budget_seconds: rough cap on the batch decoding time per decoder and circuit.
         seed: the sampler seed (circuit ``i`` uses ``seed + i``).
-        progress: called with lines of text, when given: one as a decoder starts its batch,
-            one at least every ``PROGRESS_SECONDS`` of its batch decoding, and one when it
-            finishes.
+        progress: called with lines of text, when given: two as a decoder starts (compiled;
+            timed one shot at a time), one after each chunk of its batch once
+            ``PROGRESS_SECONDS`` of batch decoding have passed since the last (a chunk is
+            about a tenth of ``time_budget_seconds``), and one when it finishes.
         cycle: the syndrome cycle of ``qec.memory_circuit`` (``"overlapped"``: Bravyi et
             al.'s depth-8 cycle for bivariate bicycle codes; None: the code's default).
         detectors: ``"all"`` or ``"basis"`` (only the memory basis' detectors); None: the
