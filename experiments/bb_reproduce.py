@@ -140,7 +140,10 @@ def main() -> None:
     parser.add_argument("--max-errors", type=int, default=100)
     parser.add_argument("--max-shots", type=int, default=20_000)
     parser.add_argument("--point-seconds", type=float, default=600.0,
-                        help="wall time a point may take in this run (it resumes later)")
+                        help="wall time a point may take in this run (it resumes later); "
+                        "checked between batches, and a point's first batch is one chunk of "
+                        "1,024 shots (or --max-shots, if fewer): with a decoder at seconds a "
+                        "shot, bound that batch with --max-shots")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--table", action="store_true", help="print the stored table only")
