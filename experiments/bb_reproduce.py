@@ -3,8 +3,11 @@
 For [[72,12,6]], [[90,8,10]] and [[144,12,12]] at N_c = d cycles of the paper's depth-8 cycle
 under SD6 ("every operation fails with probability p"), each point (code, p, boundary,
 decoder) is sampled by qec's engine into ``experiments/results/bb_reproduce.db`` (a re-run
-resumes) until it has ``--max-errors`` failures, ``--max-shots`` shots or its share of
-``--point-seconds`` is spent:
+resumes) until it has ``--max-errors`` failures or ``--max-shots`` shots. (An earlier
+``--point-seconds`` passed a time-based stopping rule to ``collect``; the engine cuts a task at
+the first chunk where its rule is met and deletes the chunks after it, which is right for rules
+of the counts and, for a rule that turns true with time, kept only the first chunk: it threw
+away 245,000 shots of one point. Stopping rules must be functions of the totals.)
 
 * ``authors``: the authors' boundary (a perfect code state, N_c noisy cycles, two noiseless
   cycles) with one noisy sample decoded for its X and its Z part apart (``DECODER:split=xz``,
@@ -59,19 +62,6 @@ AUTHORS = {(72, 0.004): (432, 5000, "shared/REFERENCE.md"),
            (90, 0.005): (58, 300, "bb_authors_reference.py, run here"),
            (144, 0.003): (212, 50000, "their issue 2, unmodified code"),
            (144, 0.005): (60, 400, "bb_authors_reference.py, run here")}
-
-
-class Deadline:
-    """A stopping rule met by every task once ``seconds`` have passed (the run's time share)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def met(self, *, shots: np.ndarray, errors: np.ndarray, discards: np.ndarray) -> np.ndarray:
-        return np.full(np.shape(shots), time.monotonic() >= self.end)
-
-    def shots_left(self, *, shots: int, errors: int, discards: int) -> float | None:
-        return None
 
 
 def tasks(n: int, p: float, boundary: str, decoder: str) -> list:
@@ -139,11 +129,6 @@ def main() -> None:
     parser.add_argument("--boundaries", default=",".join(BOUNDARIES))
     parser.add_argument("--max-errors", type=int, default=100)
     parser.add_argument("--max-shots", type=int, default=20_000)
-    parser.add_argument("--point-seconds", type=float, default=600.0,
-                        help="wall time a point may take in this run (it resumes later); "
-                        "checked between batches, and a point's first batch is one chunk of "
-                        "1,024 shots (or --max-shots, if fewer): with a decoder at seconds a "
-                        "shot, bound that batch with --max-shots")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--table", action="store_true", help="print the stored table only")
@@ -160,7 +145,6 @@ def main() -> None:
                         start = time.perf_counter()
                         found = collect(tasks(n, p, boundary, decoder), db=DB,
                                         max_shots=args.max_shots, max_errors=args.max_errors,
-                                        stop_when=Deadline(args.point_seconds),
                                         workers=args.workers, seed=args.seed)
                         print(f"[[{n}]] p={p} {boundary} {decoder}: "
                               + ", ".join(f"{s.errors}/{s.shots}" for s in found)
