@@ -5,11 +5,11 @@ every chunk of a batch (arrays), so a task stops at the exact chunk where its ru
 whatever the batch sizes; it also asks the rule how many more shots it expects to need, to size
 batches and show an ETA. ``max_shots`` is always a rule of its own (a budget, not an accuracy
 target). Any object with the two methods of :class:`StoppingRule` can be given to
-:func:`qec.sampling.collect`, if ``met`` is a function of the totals alone that stays true
-once true (larger totals meet it too): the engine cuts a task at the first chunk of its stored
-prefix where the rule is met and deletes the chunks after it, so a rule that depends on
-anything else (a clock, a file) deletes committed data. Stop a run by time between batches
-from outside the rules (a time limit on the command, or an interrupt: what is committed stays).
+:func:`qec.sampling.collect`, if ``met`` is a function of the totals alone: the engine cuts
+a task at the first chunk of its stored prefix where the rule is met and deletes the chunks
+after it (so that a seeded run's totals depend on the seed and the rules only), and a rule that
+depends on anything else (a clock, a file) deletes committed data. Stop a run by time from
+outside the rules (a time limit on the command, or an interrupt: what is committed stays).
 
 Examples:
     >>> import numpy as np
@@ -36,8 +36,8 @@ _Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
 
 class StoppingRule(Protocol):
-    """When to stop sampling a task: a function of the running totals alone, which stays met
-    at larger totals (the module docstring says why)."""
+    """When to stop sampling a task: a function of the running totals alone (the module
+    docstring says why)."""
 
     def met(self, *, shots: np.ndarray, errors: np.ndarray, discards: np.ndarray) -> np.ndarray:
         """Elementwise: whether totals (int64 arrays of one shape) meet the rule (bool array)."""
