@@ -298,8 +298,8 @@ def _benchmark_one(
     total = dets.shape[0]
     affordable = time_budget_seconds * 1e6 / max(float(latencies.mean()), 0.01)
     chunk = max(1, min(total, int(affordable / 10)))
-    # With max_errors, chunks start small and then aim at half the errors still missing from the
-    # rate seen so far, so a decoder stops close to the goal, not a whole chunk past it.
+    # With max_errors, chunks start small and then aim at the shots still missing by the rate
+    # seen so far (halved, below), so a decoder stops close to the goal, not a chunk past it.
     step = chunk if max_errors is None else min(chunk, 64)
     wrongs = []
     decoded = errors = 0
