@@ -71,3 +71,42 @@ def test_certain_errors_offset_the_syndrome_and_the_observables():
     np.testing.assert_array_equal(relay, decode(dem, packed, decoder="exact"))
     # D0 alone is the certain error's own syndrome: nothing else fired, L0 is flipped.
     assert np.unpackbits(relay[1:2], axis=1, bitorder="little", count=2).tolist() == [[1, 0]]
+
+
+def test_a_shots_prediction_does_not_depend_on_what_the_decoder_decoded_before():
+    # relay-bp's decoder draws its legs' memory strengths from a stream that advances with
+    # every shot, so its own runner, kept between calls, answers the same shots differently
+    # the second time. qec's compiled decoder answers a call the same whatever came before.
+    from qec import NoiseModel, memory_circuit
+    from qec.codes import code_from_spec
+    from qec.decoders import detector_error_model_for_circuit
+
+    circuit = memory_circuit(code_from_spec("bb:72"), rounds=2, basis="Z",
+                             noise=NoiseModel.from_name("sd6", 0.008), cycle="overlapped",
+                             detectors="basis")
+    dem = detector_error_model_for_circuit(circuit)
+    assert dem.num_detectors == 108  # 36 checks a round, 3 layers: not a multiple of 8
+    dets, _ = circuit.compile_detector_sampler(seed=5).sample(
+        300, separate_observables=True, bit_packed=True)
+    decoder = get_decoder("relay-bp:num_sets=40,pre_iter=10,stop_nconv=1")
+
+    upstream = relay_bp_stim.SinterDecoder_RelayBP(pre_iter=10, num_sets=40, stop_nconv=1)
+    runner = upstream.build_observable_decoder(relay_bp_stim.CheckMatrices.from_dem(dem))
+    syndromes = np.unpackbits(dets, axis=1, bitorder="little", count=dem.num_detectors)
+    first = runner.decode_observables_batch(syndromes, parallel=False)
+    again = runner.decode_observables_batch(syndromes, parallel=False)
+    assert np.any(first != again)  # the history dependence this guards against is real here
+
+    compiled = decoder.compile_decoder_for_dem(dem=dem)
+    once = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
+    compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[::-1].copy())
+    twice = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
+    np.testing.assert_array_equal(once, twice)
+    fresh = decoder.compile_decoder_for_dem(dem=dem).decode_shots_bit_packed(
+        bit_packed_detection_event_data=dets)
+    np.testing.assert_array_equal(once, fresh)
+    # And the seed is the stream's: another seed is another decoder on some of these shots.
+    reseeded = get_decoder("relay-bp:num_sets=40,pre_iter=10,stop_nconv=1,seed=7")
+    other = reseeded.compile_decoder_for_dem(dem=dem).decode_shots_bit_packed(
+        bit_packed_detection_event_data=dets)
+    assert np.any(other != once)
