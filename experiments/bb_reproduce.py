@@ -7,7 +7,9 @@ resumes) until it has ``--max-errors`` failures or ``--max-shots`` shots. (An ea
 ``--point-seconds`` passed a time-based stopping rule to ``collect``; the engine cuts a task at
 the first chunk where its rule is met and deletes the chunks after it, which is right for rules
 of the counts and, for a rule that turns true with time, kept only the first chunk: it threw
-away 245,000 shots of one point. Stopping rules must be functions of the totals.)
+away 245,000 shots of one point. Stopping rules must be functions of the totals, and the
+engine now refuses one that is met at zero totals; ``--point-seconds`` is now collect's
+``time_limit``, which stops starting batches and cuts nothing.)
 
 * ``authors``: the authors' boundary (a perfect code state, N_c noisy cycles, two noiseless
   cycles) with one noisy sample decoded for its X and its Z part apart (``DECODER:split=xz``,
@@ -131,6 +133,9 @@ def main() -> None:
     parser.add_argument("--max-shots", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--point-seconds", type=float, default=None,
+                        help="start no new batch of a point after this many seconds (collect's "
+                             "time_limit: the point stays resumable, nothing stored is cut)")
     parser.add_argument("--table", action="store_true", help="print the stored table only")
     args = parser.parse_args()
     codes = [int(c) for c in args.codes.split(",")]
@@ -145,7 +150,8 @@ def main() -> None:
                         start = time.perf_counter()
                         found = collect(tasks(n, p, boundary, decoder), db=DB,
                                         max_shots=args.max_shots, max_errors=args.max_errors,
-                                        workers=args.workers, seed=args.seed)
+                                        workers=args.workers, seed=args.seed,
+                                        time_limit=args.point_seconds)
                         print(f"[[{n}]] p={p} {boundary} {decoder}: "
                               + ", ".join(f"{s.errors}/{s.shots}" for s in found)
                               + f" ({time.perf_counter() - start:.0f} s)", flush=True)

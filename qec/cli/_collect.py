@@ -13,6 +13,8 @@ from qec.cli._common import (
     load_custom_decoders,
     print_json,
     rate_cell,
+    reached,
+    short_of_goal_warning,
 )
 from qec.cli._options import add
 
@@ -32,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto (default): metadata from key=value pairs in each file name, parsed like "
              "sinter's --metadata_func auto (d=5,p=0.001,rounds=5.stim gives d, p, rounds); "
              "none: no metadata")
-    add(parser, "db", "max-shots", "max-errors", "custom-decoders", "workers", "dask", "seed",
-        "quiet", "json", required=("max-shots",))
+    add(parser, "db", "max-shots", "max-errors", "time-limit", "custom-decoders", "workers",
+        "dask", "seed", "quiet", "json", required=("max-shots",))
 
 
 def _metadata(path: Path, mode: str) -> dict[str, Any]:
@@ -89,7 +91,7 @@ def build_tasks(paths: list[Path], decoders: str, metadata: str,
     return tasks
 
 
-def _row(path: Path, stats: Any) -> dict[str, Any]:
+def _row(path: Path, stats: Any, max_shots: int, max_errors: int | None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "file": str(path),
         "decoder": stats.decoder,
@@ -99,6 +101,7 @@ def _row(path: Path, stats: Any) -> dict[str, Any]:
         "errors": stats.errors,
         "discards": stats.discards,
         "seconds": stats.seconds,
+        "reached_goal": reached(stats, max_shots, max_errors),
     }
     if stats.kept_shots:
         shot = stats.logical_error()
@@ -132,11 +135,20 @@ def run(args: argparse.Namespace) -> int:
         [task for _, task in pairs], db=args.db, max_shots=args.max_shots,
         max_errors=args.max_errors, workers=args.workers, dask=args.dask, seed=args.seed,
         progress=None if args.quiet else "auto", custom_decoders=custom,
+        time_limit=args.time_limit,
     )
     by_id = {s.strong_id: s for s in stats}
     results = [(path, by_id[task.strong_id]) for path, task in pairs]
+    short = sum(not reached(s, args.max_shots, args.max_errors) for s in stats)
+    warnings = [short_of_goal_warning(short, len(stats))] if short else []
     if args.json:
-        print_json({"db": str(args.db), "tasks": [_row(path, s) for path, s in results]})
-    elif not args.quiet:
-        sys.stdout.write(_table(results) + f"\n\nresults: {args.db}\n")
+        print_json({"db": str(args.db), "warnings": warnings,
+                    "tasks": [_row(path, s, args.max_shots, args.max_errors)
+                              for path, s in results]})
+    elif args.quiet:
+        sys.stderr.write("".join(f"warning: {warning}\n" for warning in warnings))
+    else:
+        sys.stdout.write(_table(results) + "\n\n"
+                         + "".join(f"warning: {warning}\n" for warning in warnings)
+                         + f"results: {args.db}\n")
     return 0

@@ -95,6 +95,53 @@ def positive_int(option: str) -> Any:
     return parse
 
 
+def positive_seconds(option: str) -> Any:
+    """An argparse type for a positive, finite number of seconds, naming ``option``.
+
+    Examples:
+        >>> positive_seconds("--time-limit")("90")
+        90.0
+    """
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(
+                f"{option}={text!r} must be a positive number of seconds")
+        return value
+
+    return parse
+
+
+def reached(stats: Any, max_shots: int, max_errors: int | None) -> bool:
+    """Whether a task's stored totals meet ``max_shots`` or ``max_errors``.
+
+    Examples:
+        >>> from types import SimpleNamespace
+        >>> reached(SimpleNamespace(shots=500, errors=3), 1000, 3)
+        True
+        >>> reached(SimpleNamespace(shots=500, errors=2), 1000, 3)
+        False
+    """
+    return stats.shots >= max_shots or (max_errors is not None and stats.errors >= max_errors)
+
+
+def short_of_goal_warning(count: int, total: int) -> str:
+    """The warning for tasks a ``--time-limit`` stopped before their goal.
+
+    Examples:
+        >>> short_of_goal_warning(2, 5)
+        '2 of 5 tasks stopped at --time-limit short of --max-shots and --max-errors: their \
+intervals are wider than asked for; run the command again to resume them'
+    """
+    return (f"{count} of {total} tasks stopped at --time-limit short of --max-shots and "
+            "--max-errors: their intervals are wider than asked for; run the command again "
+            "to resume them")
+
+
 def rate_cell(interval: Any, width: int) -> str:
     """A table cell: an estimate and its interval, or ``-`` for None (nothing kept).
 

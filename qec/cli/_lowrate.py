@@ -38,10 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Markov chains, a multiple of 16 (default 128)")
     parser.add_argument("--max-iterations", type=int, default=20_000,
                         help="proposals per chain and rung at most (default 20,000)")
-    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                        help="stop after this many seconds (what is done is stored; run again "
-                             "to continue); refused up front when the decoder is too slow for "
-                             "it")
+    add(parser, "time-limit")  # refused up front when the decoder is too slow for it
     parser.add_argument("--method", choices=("splitting", "subset"), default="splitting",
                         help="splitting: the ladder of noisier models (any decoder); subset: "
                              "subset simulation at the target p on PyMatching's complementary "
@@ -120,8 +117,6 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--relative-error={args.relative_error} must be in [0.01, 10]")
     if args.chains < 32 or args.chains % 16:
         raise CliError(f"--chains={args.chains} must be a multiple of 16, at least 32")
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise CliError(f"--time-limit={args.time_limit} must be positive seconds")
     task = memory_task(code=args.code, distance=args.distance, rounds=rounds, basis=args.basis,
                        noise=args.noise, p=args.p, decoder=args.decoder, cycle=args.cycle,
                        detectors=args.detectors, boundary=args.boundary)

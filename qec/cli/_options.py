@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qec.cli._common import positive_int
+from qec.cli._common import positive_int, positive_seconds
 from qec.codes import code_from_spec, parse_code_spec
 
 __all__ = ["DEFAULT_OUT", "OPTIONS", "Option", "add", "database_path", "given", "noise_name",
@@ -236,6 +236,11 @@ _ALL: tuple[Option, ...] = (
         "type": positive_int("--max-errors"), "metavar": "N",
         "help": "stop a task at this many logical errors (default %(default)s)"},
         default=None, per_command=True),
+    Option("time-limit", "--time-limit", {
+        "type": positive_seconds("--time-limit"), "metavar": "SECONDS",
+        "help": "start no new work after this many seconds: what is running finishes and "
+                "is stored, what stopped short of its goal is reported so, and running the "
+                "command again resumes it (default: no limit)"}),
     Option("out-figure", "--out", {
         "type": Path, "metavar": "FILE",
         "help": "figure file, .png/.pdf/.svg (default: KIND.png next to the database; several "

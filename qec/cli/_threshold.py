@@ -17,6 +17,8 @@ from qec.cli._common import (
     parse_rounds,
     print_json,
     rate_cell,
+    reached,
+    short_of_goal_warning,
 )
 from qec.cli._options import add
 from qec.cli._report import QUANTITIES, add_quantity_option, threshold_lines
@@ -66,8 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--leakage-removal", choices=("none", "mlr", "dqlr"), default="none",
         help="leakage removal with --leakage: none, mlr (multi-level reset of measure "
              "qubits) or dqlr (MLR plus data-qubit leakage removal every round)")
-    add(parser, "max-shots", "max-errors", "custom-decoders", "workers", "dask", "seed",
-        max_shots=DEFAULT_MAX_SHOTS, max_errors=DEFAULT_MAX_ERRORS)
+    add(parser, "max-shots", "max-errors", "time-limit", "custom-decoders", "workers", "dask",
+        "seed", max_shots=DEFAULT_MAX_SHOTS, max_errors=DEFAULT_MAX_ERRORS)
     add_quantity_option(parser)
     add(parser, "out", "db")
     parser.add_argument(
@@ -163,6 +165,9 @@ def _run(args: argparse.Namespace, figures: Any) -> int:
     args.custom = load_custom_decoders(args.custom_decoders)
     if args.precision is not None and not 0 < args.precision < 1:
         raise CliError(f"--precision={args.precision} must be in (0, 1), e.g. 0.02 for 2%")
+    if args.precision is not None and args.time_limit is not None:
+        raise CliError(f"--time-limit={args.time_limit:g} applies to sampling by --max-errors; "
+                       "with --precision, bound the work by --max-shots")
     tasks = _build_tasks(args)  # all validation happens before the database is touched
     db = args.db  # its default (OUT/threshold.db) is set by the entry point
     progress = None if args.quiet else "auto"
@@ -171,7 +176,7 @@ def _run(args: argparse.Namespace, figures: Any) -> int:
         stats = collect(
             tasks, db=db, max_shots=args.max_shots, max_errors=args.max_errors,
             workers=args.workers, dask=args.dask, seed=args.seed, progress=progress,
-            custom_decoders=args.custom,
+            custom_decoders=args.custom, time_limit=args.time_limit,
         )
     else:
         stats, precision = _precision_run(args, tasks, db, progress)
@@ -180,6 +185,9 @@ def _run(args: argparse.Namespace, figures: Any) -> int:
     # One quantity for the table, the fit, the figure and the JSON.
     assessment = assess_threshold(sampled, quantity=quantity, seed=0)
     summary = assessment.as_dict()
+    short = sum(not reached(s, args.max_shots, args.max_errors) for s in stats)
+    if precision is None and short:
+        summary["warnings"].append(short_of_goal_warning(short, len(stats)))
     if precision is not None:
         summary["precision"] = precision
         if not precision["reached"]:

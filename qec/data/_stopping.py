@@ -8,8 +8,10 @@ target). Any object with the two methods of :class:`StoppingRule` can be given t
 :func:`qec.sampling.collect`, if ``met`` is a function of the totals alone: the engine cuts
 a task at the first chunk of its stored prefix where the rule is met and deletes the chunks
 after it (so that a seeded run's totals depend on the seed and the rules only), and a rule that
-depends on anything else (a clock, a file) deletes committed data. Stop a run by time from
-outside the rules (a time limit on the command, or an interrupt: what is committed stays).
+depends on anything else (a clock, a file) would delete committed data; the engine refuses a
+rule that is met at zero totals, which is what such a rule becomes. Stop a run by time from
+outside the rules: ``collect(time_limit=...)`` (``--time-limit`` on the command line) starts no
+new batch after it and cuts nothing, and an interrupt keeps what is committed.
 
 Examples:
     >>> import numpy as np

@@ -22,6 +22,7 @@ import collections
 import dataclasses
 import math
 import secrets
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -69,7 +70,30 @@ def _stopping_rules(*, max_shots: Any, max_errors: Any, target_relative_error: A
     if stop_when is not None:
         extra = list(stop_when) if isinstance(stop_when, (list, tuple)) else [stop_when]
         rules.extend(check_rule(rule) for rule in extra)
+    _check_untriggered(rules)
     return tuple(rules)
+
+
+def _check_untriggered(rules: Iterable[Any]) -> None:
+    """Raises ValueError for a rule that is met at zero shots, errors and discards."""
+    zero = np.zeros(1, dtype=np.int64)
+    for rule in rules:
+        if np.any(np.asarray(rule.met(shots=zero, errors=zero, discards=zero), dtype=bool)):
+            raise ValueError(
+                f"stopping rule {rule!r} is met with no shots at all: a rule must be a "
+                "function of the totals (shots, errors, discards), since a task is cut where "
+                "its stored prefix first meets it and the chunks after are deleted; to stop a "
+                "run by time, give collect a time_limit")
+
+
+def _check_time_limit(time_limit: Any) -> float | None:
+    if time_limit is None:
+        return None
+    if (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.number))
+            or not 0 < float(time_limit) < math.inf):
+        raise ValueError(f"time_limit={time_limit!r} must be a positive number of seconds "
+                         "or None")
+    return float(time_limit)
 
 
 def _check_decoder_names(tasks: Iterable[Task], custom_decoders: Mapping[str, Any] | None
@@ -111,6 +135,15 @@ class _TaskState:
             stop = stop | np.asarray(rule.met(shots=shots, errors=errors, discards=discards),
                                      dtype=bool)
         return stop
+
+    def check_rules(self) -> None:
+        """Refuses a rule that is met with no shots at all, before it can cut stored data.
+
+        The store cuts a task at the first chunk of its prefix where a rule is met and deletes
+        the chunks after it. A rule met at zero totals is one that does not depend on them (a
+        clock that ran out): it would cut every task to its first chunk.
+        """
+        _check_untriggered(self.rules)
 
     def rule_shots_left(self) -> float | None:
         """The fewest shots any stopping rule still expects to need (None: no estimate)."""
@@ -265,6 +298,7 @@ class SamplingSession:
         max_errors: int | None = None,
         target_relative_error: float | None = None,
         stop_when: Any = None,
+        time_limit: float | None = None,
     ) -> list[TaskStats]:
         """Samples each task until one stopping condition holds for its *stored* totals.
 
@@ -278,7 +312,14 @@ class SamplingSession:
                 fraction of the rate (None: no target); the
                 :class:`qec.data.TargetRelativeError` rule.
             stop_when: more stopping rules (one or a list), any object with the methods of
-                :class:`qec.data.StoppingRule`; a task stops when any rule is met.
+                :class:`qec.data.StoppingRule`; a task stops when any rule is met. A rule must
+                be a function of the totals (see :mod:`qec.data`); one met at zero totals is
+                refused.
+            time_limit: seconds after which no new batch is started (None: no limit). The
+                batches already running finish and are stored, then the call returns; tasks
+                not done stay as they are, and the next call resumes them to the same numbers
+                as a run without the limit. Unlike a stopping rule, it never cuts stored data.
+                A task's first batch is one chunk (1,024 shots), however long that takes.
 
         Returns:
             The stored statistics of each task, in the order given.
@@ -288,10 +329,11 @@ class SamplingSession:
         """
         rules = _stopping_rules(max_shots=max_shots, max_errors=max_errors,
                                 target_relative_error=target_relative_error, stop_when=stop_when)
+        limit = _check_time_limit(time_limit)
         tasks = _unique(tasks)
         states = self._states(tasks, goals=[(int(max_shots), max_errors)] * len(tasks),
                               rules=rules, absolute=True)
-        self._run(states)
+        self._run(states, deadline=None if limit is None else _clock() + limit)
         return [self.store.stats_for(t.strong_id) for t in tasks]
 
     def sample_shots(self, work: Iterable[tuple[Task, int]]) -> list[TaskStats]:
@@ -378,12 +420,13 @@ class SamplingSession:
             # (a batch still in flight elsewhere), so it is done only when its committed
             # prefix meets the rule (and is then cut to the single run's last chunk).
             if stop_chunk is False:
+                state.check_rules()
                 stop_chunk = self.store.prefix_stop(state.task.strong_id, self.seed, state.met)
             state.done = stop_chunk is not None
         else:
             state.done = bool(state.met(state.shots, state.errors, state.discards))
 
-    def _run(self, states: list[_TaskState]) -> None:
+    def _run(self, states: list[_TaskState], *, deadline: float | None = None) -> None:
         self._show(states, final=False)
         if all(state.done for state in states):
             self._show(states, final=True)
@@ -393,9 +436,13 @@ class SamplingSession:
         executor = self._executor
         executor.prepare([state.payload for state in states if not state.done])
         cursor = 0
+        expired = False
         try:
             while not all(state.done for state in states):
-                for slot, compiled in executor.free_slots():
+                expired = expired or (deadline is not None and _clock() >= deadline)
+                if expired and not any(state.pending for state in states):
+                    break  # out of time, and every batch started is stored
+                for slot, compiled in ([] if expired else executor.free_slots()):
                     state, spec, cursor = self._fill(states, compiled, cursor)
                     if state is None:
                         break  # nothing claimable now: the other slots would find nothing
@@ -536,6 +583,8 @@ class SamplingSession:
         shots = state.shots + np.cumsum(result.shots)
         errors = state.errors + np.cumsum(result.errors)
         discards = state.discards + np.cumsum(result.discards)
+        if state.rules:
+            state.check_rules()  # before the store cuts anything by them
         stop = state.met(shots, errors, discards)
         keep = int(np.argmax(stop)) + 1 if np.any(stop) else len(result.shots)
         if state.rules:
@@ -596,6 +645,11 @@ class SamplingSession:
         self._progress.update(snapshot, workers=workers, final=final)
 
 
+def _clock() -> float:
+    """The engine's clock for ``time_limit`` (monotonic seconds; tests replace it)."""
+    return time.monotonic()
+
+
 def _unique(tasks: Iterable[Task]) -> list[Task]:
     seen: dict[str, Task] = {}
     for task in tasks:
@@ -621,6 +675,7 @@ def collect(
     progress: Any = None,
     custom_decoders: Mapping[str, Any] | None = None,
     max_batch_seconds: float = 0.5,
+    time_limit: float | None = None,
 ) -> list[TaskStats]:
     """Samples tasks into a durable store until each meets a stopping condition.
 
@@ -648,13 +703,14 @@ def collect(
     # Every argument is checked before the database is opened or created.
     _stopping_rules(max_shots=max_shots, max_errors=max_errors,
                     target_relative_error=target_relative_error, stop_when=stop_when)
+    _check_time_limit(time_limit)
     _check_decoder_names(tasks, custom_decoders)
     with SamplingSession(db=db, workers=workers, dask=dask, seed=seed,
                          custom_decoders=custom_decoders, progress=progress,
                          max_batch_seconds=max_batch_seconds) as session:
         return session.collect(tasks, max_shots=max_shots, max_errors=max_errors,
                                target_relative_error=target_relative_error,
-                               stop_when=stop_when)
+                               stop_when=stop_when, time_limit=time_limit)
 
 
 def sample_shots(

@@ -8,6 +8,7 @@ from qec.codes import RepetitionCode, RotatedSurfaceCode
 from qec.sampling import Task, collect
 from qec.store import ResultStore
 from tests.cli.one_line import assert_one_line_error
+from tests.sampling.commits import CommitCounter
 
 
 @pytest.fixture
@@ -95,6 +96,10 @@ def test_bad_input_is_one_line(tmp_path, capsys, circuit_files):
         (circuit_files, ["--seed", "-1"], "'-1' is not a seed: an integer in [0, 2**63)"),
         (circuit_files, ["--max-shots", "0"], "--max-shots='0' must be a positive integer"),
         (circuit_files, ["--workers", "0"], "--workers='0' must be a positive integer"),
+        (circuit_files, ["--time-limit", "0"],
+         "--time-limit='0' must be a positive number of seconds"),
+        (circuit_files, ["--time-limit", "nan"],
+         "--time-limit='nan' must be a positive number of seconds"),
     ]
     for files, extra, fragment in cases:
         assert_one_line_error(capsys, _argv(files, db, *extra), fragment)
@@ -117,3 +122,30 @@ def test_sinter_style_names_d_r_p_work_with_qec_fit(tmp_path, capsys):
     [lam] = series["lambda"]
     assert lam["physical_error_rate"] == 0.003
     assert [e["distance"] for e in lam["per_round_errors"]] == [3, 5]
+
+
+def test_time_limit_reports_tasks_short_of_their_goal_and_a_rerun_resumes(
+        tmp_path, capsys, monkeypatch, circuit_files):
+    import qec.sampling._engine as engine
+
+    commits = CommitCounter(monkeypatch, after=1)  # the clock runs out at the first commit
+    monkeypatch.setattr(engine, "_clock", lambda: 1e9 if commits.expired else 0.0)
+    db = tmp_path / "r.db"
+    argv = ["collect", "--circuits", *map(str, circuit_files), "--db", str(db),
+            "--max-shots", "200000", "--max-errors", "500", "--workers", "1", "--seed", "9"]
+    assert main([*argv, "--time-limit", "60", "--json", "--quiet"]) == 0
+    limited = json.loads(capsys.readouterr().out)
+    short = [row for row in limited["tasks"] if not row["reached_goal"]]
+    assert short and all(row["errors"] < 500 and row["shots"] < 200_000 for row in short)
+    assert limited["warnings"] == [
+        f"{len(short)} of 2 tasks stopped at --time-limit short of --max-shots and "
+        "--max-errors: their intervals are wider than asked for; run the command again to "
+        "resume them"]
+    monkeypatch.setattr(engine, "_clock", lambda: 0.0)
+    assert main([*argv, "--json", "--quiet"]) == 0
+    resumed = json.loads(capsys.readouterr().out)
+    assert resumed["warnings"] == [] and all(row["reached_goal"] for row in resumed["tasks"])
+    assert main([*argv, "--db", str(tmp_path / "whole.db"), "--json", "--quiet"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert ([(r["shots"], r["errors"]) for r in resumed["tasks"]]
+            == [(r["shots"], r["errors"]) for r in whole["tasks"]])

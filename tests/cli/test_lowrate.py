@@ -62,7 +62,7 @@ def test_quiet_prints_nothing(tmp_path, capsys):
     (["--relative-error", "0"], "--relative-error=0.0 must be in [0.01, 10]"),
     (["--relative-error", "50"], "--relative-error=50.0 must be in [0.01, 10]"),
     (["--chains", "40"], "--chains=40 must be a multiple of 16"),
-    (["--time-limit", "-1"], "--time-limit=-1.0 must be positive"),
+    (["--time-limit", "-1"], "--time-limit='-1' must be a positive number of seconds"),
     (["--time-limit", "0.0001"], "too slow for time_limit"),
     (["--distance", "1"], "--distance=1 must be at least 2"),
 ])

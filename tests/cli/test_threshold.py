@@ -130,6 +130,9 @@ def test_parsers():
         (["--dask", "tcp://127.0.0.1:9"], "could not connect to the Dask scheduler"),
         (["--precision", "0"], "--precision=0.0 must be in (0, 1)"),
         (["--precision", "1.5"], "--precision=1.5 must be in (0, 1)"),
+        (["--precision", "0.1", "--time-limit", "60"],
+         "--time-limit=60 applies to sampling by --max-errors; with --precision"),
+        (["--time-limit", "-3"], "--time-limit='-3' must be a positive number of seconds"),
         (["--leakage", "2"], "--leakage='2' must be a rate in [0, 1]"),
         (["--leakage", "lots"], "--leakage='lots' must be a rate in [0, 1]"),
         (["--leakage", "200p"], "the rate 1.5492 at p=0.007746 is above 1"),
@@ -216,3 +219,17 @@ def test_precision_sweep_that_cannot_fit_stops_and_says_why(tmp_path, capsys):
     assert precision["stopped"].startswith("no fit after 2 batches (only 4 points")
     assert any("NOT reached" in w for w in summary["warnings"])
     assert summary["quote"] is None
+
+
+def test_time_limit_leaves_points_short_and_says_so(tmp_path, capsys, monkeypatch):
+    import qec.sampling._engine as engine
+    from tests.sampling.commits import CommitCounter
+
+    commits = CommitCounter(monkeypatch, after=2)  # the clock runs out at the second commit
+    monkeypatch.setattr(engine, "_clock", lambda: 1e9 if commits.expired else 0.0)
+    assert main([*SMALL, "--out", str(tmp_path), "--time-limit", "30", "--json",
+                 "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    short = [t for t in summary["tasks"] if t["shots"] < 4000 and t["errors"] < 100]
+    assert short
+    assert f"{len(short)} of 6 tasks stopped at --time-limit" in " ".join(summary["warnings"])
