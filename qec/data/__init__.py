@@ -35,9 +35,10 @@ from qec.data._interval import (
     shot_error,
 )
 from qec.data._stopping import MaxErrors, StoppingRule, TargetRelativeError
-from qec.data._task import Task, TaskStats
+from qec.data._task import CHUNK_SHOTS, Task, TaskStats
 
 __all__ = [
+    "CHUNK_SHOTS",
     "BinomialEstimator",
     "Estimator",
     "Interval",

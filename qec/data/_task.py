@@ -17,7 +17,13 @@ from qec._validate import is_integer, is_real, positive_int
 from qec.data._estimators import get_estimator
 from qec.data._interval import Interval
 
-__all__ = ["Task", "TaskStats"]
+__all__ = ["CHUNK_SHOTS", "Task", "TaskStats"]
+
+CHUNK_SHOTS = 1024
+"""Shots per seeded chunk of the sampling engine (sinter also samples at most 1024 shots per
+call): the unit a seeded run's shots are drawn in, and the unit a decoder that keeps a random
+stream (Relay-BP) restarts it at, so that its predictions do not depend on how chunks were
+grouped into batches."""
 
 
 def _canonical_json(value: Any, *, name: str) -> str:

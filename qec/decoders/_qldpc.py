@@ -14,6 +14,7 @@ import sinter
 import stim
 
 from qec._validate import int_at_least, number_in, one_of
+from qec.data import CHUNK_SHOTS
 from qec.decoders._dem import import_optional, merge_parallel_errors
 
 
@@ -30,10 +31,11 @@ class RelayBpDecoder(sinter.Decoder):
 
     The memory strengths come from a random stream that relay-bp's decoder advances with every
     shot it decodes, so a decoder kept between calls answers a shot according to everything it
-    decoded before. qec builds the decoder afresh, from ``seed``, for every call of
-    ``decode_shots_bit_packed``: a shot's prediction depends only on the shots of its call and
-    ``seed``, never on the worker that decoded it or on what that worker did before. The
-    rebuild costs about 6 ms on the gross code, once per batch.
+    decoded before. qec restarts the stream from ``seed`` at the start of every call and every
+    :data:`qec.data.CHUNK_SHOTS` shots into it (by building relay-bp's decoder afresh, about
+    6 ms on the gross code): the sampling engine decodes whole seeded chunks of that size, so a
+    shot's prediction depends only on its chunk, its place in it and ``seed``, never on how
+    chunks were batched, on the worker, or on what the worker decoded before.
 
     Args:
         gamma0: memory strength of the first pass.
@@ -42,8 +44,8 @@ class RelayBpDecoder(sinter.Decoder):
         set_max_iter: iterations per leg, positive.
         gamma_interval: the (low, high) range the legs' memory strengths are drawn from.
         stop_nconv: converged solutions to collect before stopping, positive.
-        seed: the seed of the memory strengths' stream, restarted for every batch; 0 is
-            relay-bp's own default.
+        seed: the seed of the memory strengths' stream, restarted for every chunk of shots;
+            0 is relay-bp's own default.
 
     Examples:
         >>> RelayBpDecoder().name
@@ -93,7 +95,7 @@ class RelayBpDecoder(sinter.Decoder):
         of the last byte as extra syndrome bits, and takes its observable offsets for errors of
         probability 1 from the check matrix), and errors that differ only in their observables
         are merged first (:func:`qec.decoders._dem.merge_parallel_errors`). The decoder is
-        rebuilt from ``seed`` for every batch (see the class).
+        rebuilt from ``seed`` for every chunk of shots (see the class).
         """
         relay = self._sinter_decoder()
         relay_bp = import_optional("relay_bp", decoder=self.name)
@@ -137,7 +139,7 @@ def _offsets(matrix: Any, columns: np.ndarray) -> np.ndarray | None:
 
 class _RelayBpCompiled(sinter.CompiledDecoder):
     """relay-bp's observable decoder, fed exactly ``num_detectors`` syndrome bits a shot and
-    built afresh by ``build`` for every call."""
+    built afresh by ``build`` for every :data:`qec.data.CHUNK_SHOTS` shots of a call."""
 
     def __init__(self, *, build: Any, num_detectors: int, num_observables: int,
                  detector_offsets: np.ndarray | None,
@@ -158,10 +160,11 @@ class _RelayBpCompiled(sinter.CompiledDecoder):
         if self._num_detectors == 0 or len(syndromes) == 0:
             predictions = np.zeros((len(syndromes), self._num_observables), dtype=np.uint8)
         else:
-            predictions = np.asarray(
-                self._build().decode_observables_batch(syndromes, parallel=False,
-                                                      progress_bar=False),
-                dtype=np.uint8).reshape(len(syndromes), self._num_observables)
+            predictions = np.concatenate([
+                np.asarray(self._build().decode_observables_batch(
+                    syndromes[start:start + CHUNK_SHOTS], parallel=False, progress_bar=False),
+                    dtype=np.uint8).reshape(-1, self._num_observables)
+                for start in range(0, len(syndromes), CHUNK_SHOTS)])
         if self._observables_bias is not None:
             predictions ^= self._observables_bias
         return np.packbits(predictions, axis=1, bitorder="little")

@@ -22,6 +22,7 @@ import sinter
 import stim
 
 from qec._child import exit_with_parent, release_standard_streams
+from qec.data import CHUNK_SHOTS
 from qec.decoders import compile_decoder, detector_error_model_for_circuit, resolve_decoder
 from qec.leakage import LeakageSampler
 from qec.leakage._tags import has_leakage
@@ -35,9 +36,6 @@ __all__ = [
     "run_batch",
 ]
 
-
-CHUNK_SHOTS = 1024
-"""Shots per seeded chunk (sinter also samples at most 1024 shots per call)."""
 
 _MAX_DECODE_BYTES = 1 << 24  # detection data decoded per call, bounding worker memory
 _CACHE_SIZE = 64  # compiled tasks kept per worker process

@@ -13,15 +13,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from qec.data import Task, TaskStats
+from qec.data import CHUNK_SHOTS, Task, TaskStats
 from qec.store._owners import owner_id, owner_is_dead
 from qec.store._queries import check_levels, matching, task_stats
 from qec.store._schema import SCHEMA_VERSION, Transaction, connect, initialize_when_free
 
 __all__ = ["CHUNK_SHOTS_FOR_BUDGET", "Batch", "ResultStore"]
 
-CHUNK_SHOTS_FOR_BUDGET = 1024
-"""Shots per chunk (the sampling engine's ``CHUNK_SHOTS``), for claims that do not say."""
+CHUNK_SHOTS_FOR_BUDGET = CHUNK_SHOTS
+"""Shots per chunk (:data:`qec.data.CHUNK_SHOTS`), for claims that do not say."""
 
 
 class ResultStore:

@@ -21,6 +21,7 @@ import pytest
 import sinter
 import stim
 
+from qec.data import CHUNK_SHOTS
 from qec.decoders import decode, decoder_names
 from qec.decoders._dem import merge_parallel_errors
 
@@ -127,10 +128,13 @@ def _direct(name: str, dem: stim.DetectorErrorModel, dets: np.ndarray) -> np.nda
             "gamma_dist_interval": (-0.24, 0.66), "stop_nconv": 1}}
         settings["relay-bp-gross-accurate"] = {**settings["relay-bp-gross-fast"],
                                                "num_sets": 600, "stop_nconv": 5}
-        runner = SinterDecoder_RelayBP(**settings[name]).build_observable_decoder(
-            CheckMatrices.from_dem(dem))
-        predicted = runner.decode_observables_batch(syndromes, parallel=False,
-                                                    progress_bar=False)
+        upstream = SinterDecoder_RelayBP(**settings[name])
+        matrices = CheckMatrices.from_dem(dem)
+        # qec restarts relay-bp's random stream every chunk of shots: a fresh runner each.
+        predicted = np.concatenate([
+            upstream.build_observable_decoder(matrices).decode_observables_batch(
+                syndromes[start:start + CHUNK_SHOTS], parallel=False, progress_bar=False)
+            for start in range(0, len(syndromes), CHUNK_SHOTS)])
     elif name == "tesseract":
         from tesseract_decoder import tesseract
 

@@ -7,7 +7,9 @@ import pytest
 import relay_bp.stim as relay_bp_stim  # the test extra installs it: never skipped
 import stim
 
+from qec.data import CHUNK_SHOTS
 from qec.decoders import decode, get_decoder
+from qec.store import ResultStore
 
 
 def _repetition(rounds: int) -> stim.Circuit:
@@ -50,9 +52,12 @@ def test_predictions_equal_relay_bps_own_decoder_on_the_same_shots():
 
     upstream = relay_bp_stim.SinterDecoder_RelayBP()  # the package's defaults, as qec's
     matrices = relay_bp_stim.CheckMatrices.from_dem(dem)
-    runner = upstream.build_observable_decoder(matrices)
     syndromes = np.unpackbits(dets, axis=1, bitorder="little", count=dem.num_detectors)
-    direct = runner.decode_observables_batch(syndromes, parallel=False)
+    # qec restarts relay-bp's random stream every chunk of 1,024 shots: a fresh runner each.
+    direct = np.concatenate([
+        upstream.build_observable_decoder(matrices).decode_observables_batch(
+            syndromes[start:start + CHUNK_SHOTS], parallel=False)
+        for start in range(0, len(syndromes), CHUNK_SHOTS)])
     np.testing.assert_array_equal(
         np.unpackbits(ours, axis=1, bitorder="little", count=dem.num_observables), direct)
 
@@ -110,3 +115,26 @@ def test_a_shots_prediction_does_not_depend_on_what_the_decoder_decoded_before()
     other = reseeded.compile_decoder_for_dem(dem=dem).decode_shots_bit_packed(
         bit_packed_detection_event_data=dets)
     assert np.any(other != once)
+
+
+def test_seeded_collection_does_not_depend_on_batching_or_workers(tmp_path):
+    # The engine decodes several chunks in one call when its batches are long: Relay-BP's
+    # stream restarts every chunk, so the counts are those of one chunk at a time.
+    from qec import NoiseModel, memory_circuit
+    from qec.codes import code_from_spec
+    from qec.sampling import Task, collect
+
+    circuit = memory_circuit(code_from_spec("bb:72"), rounds=2, basis="Z",
+                             noise=NoiseModel.from_name("sd6", 0.008), cycle="overlapped",
+                             detectors="basis")
+    task = Task(circuit=circuit, decoder="relay-bp:num_sets=40,pre_iter=10,stop_nconv=1",
+                json_metadata={"p": 0.008})
+    shots = 4 * CHUNK_SHOTS + 300
+    [chunk_at_a_time] = collect([task], db=tmp_path / "a.db", max_shots=shots, workers=1,
+                                seed=8, max_batch_seconds=1e-6)
+    [long_batches] = collect([task], db=tmp_path / "b.db", max_shots=shots, workers=2, seed=8,
+                             max_batch_seconds=1e3)
+    assert chunk_at_a_time.shots == long_batches.shots == shots
+    assert chunk_at_a_time.errors == long_batches.errors > 0
+    with ResultStore(tmp_path / "b.db") as store:
+        assert max(row[3] for row in store.batch_rows()) > 1  # a call decoded several chunks
