@@ -46,6 +46,11 @@ class RelayBpDecoder(sinter.Decoder):
         stop_nconv: converged solutions to collect before stopping, positive.
         seed: the seed of the memory strengths' stream, restarted for every chunk of shots;
             0 is relay-bp's own default.
+        peel: first decide the errors that are the only cause of a detector (the detector
+            fired exactly when the error happened), repeatedly, and give Relay-BP the rest of
+            the model. Exact under the model; without it, Relay-BP stalls on such detectors
+            (Bravyi et al.'s boundary: 2-3% of the gross code's shots at p = 0.3% never
+            converged in 300 legs, and converge all with it).
 
     Examples:
         >>> RelayBpDecoder().name
@@ -59,9 +64,12 @@ class RelayBpDecoder(sinter.Decoder):
     gamma_interval: tuple[float, float] = (-0.24, 0.66)
     stop_nconv: int = 5
     seed: int = 0
+    peel: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seed", int_at_least("seed", self.seed, 0))
+        if not isinstance(self.peel, bool):
+            raise ValueError(f"peel={self.peel!r} must be True or False")
         for name in ("pre_iter", "num_sets", "set_max_iter", "stop_nconv"):
             object.__setattr__(self, name, int_at_least(name, getattr(self, name), 1))
         object.__setattr__(self, "gamma0", number_in("gamma0", self.gamma0, -1, 1))
@@ -109,25 +117,106 @@ class RelayBpDecoder(sinter.Decoder):
         certain = np.flatnonzero(np.asarray(full.error_priors) >= 1.0 - relay.threshold)
         detector_offsets = _offsets(full.check_matrix, certain)
         observable_offsets = _offsets(full.observables_matrix, certain)
+        check, priors, observables = (matrices.check_matrix, np.asarray(matrices.error_priors),
+                                      matrices.observables_matrix)
+        peeled = _Peeling.of(check, observables) if self.peel else None
+        if peeled is not None:
+            check = check.tocsc()[peeled.rows][:, peeled.columns].tocsr()
+            priors = priors[peeled.columns]
+            observables = observables.tocsc()[:, peeled.columns].tocsr()
 
         def build() -> Any:
             # The settings of relay-bp's own adapter (``build_observable_decoder``), and a seed.
             decoder = relay_bp.RelayDecoderF64(
-                matrices.check_matrix, error_priors=matrices.error_priors,
+                check, error_priors=priors,
                 alpha=None if relay.alpha == 0.0 else relay.alpha, gamma0=relay.gamma0,
                 pre_iter=relay.pre_iter, num_sets=relay.num_sets,
                 set_max_iter=relay.set_max_iter, gamma_dist_interval=relay.gamma_dist_interval,
                 explicit_gammas=relay.explicit_gammas, stop_nconv=relay.stop_nconv,
                 stopping_criterion=relay.stopping_criterion, logging=relay.logging,
                 seed=self.seed)
-            return relay_bp.ObservableDecoderRunner(decoder, matrices.observables_matrix,
+            return relay_bp.ObservableDecoderRunner(decoder, observables,
                                                     include_decode_result=False)
 
         build()  # settings relay-bp refuses fail here, at compile time
         return _RelayBpCompiled(
             build=build, num_detectors=dem.num_detectors,
             num_observables=dem.num_observables, detector_offsets=detector_offsets,
-            observable_offsets=observable_offsets)
+            observable_offsets=observable_offsets, peeling=peeled)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Peeling:
+    """Errors decided by their detectors: each ``steps`` entry ``(row, detectors, observables)``
+    says that the error of the step is the only remaining cause of detector ``row``, so it
+    happened exactly when that detector (as updated by the steps before) fired, and then flips
+    ``detectors`` and ``observables``. ``rows`` and ``columns`` are what is left to decode."""
+
+    steps: tuple[tuple[int, np.ndarray, np.ndarray], ...]
+    rows: np.ndarray
+    columns: np.ndarray
+    # Detectors left with no cause are dropped too: under the model they never fire, and a
+    # detection event there (data the model does not explain) would stall BP for nothing.
+
+    @staticmethod
+    def of(check: Any, observables: Any) -> _Peeling | None:
+        """The peeling of a check matrix (detectors x errors), or None if nothing is decided.
+
+        Examples:
+            >>> import scipy.sparse as sp
+            >>> # D0 has one cause (error 0); once it is decided, D1 has one (error 1).
+            >>> check = sp.csr_matrix(np.array([[1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 1, 1],
+            ...                                 [0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 0, 0]]))
+            >>> peeling = _Peeling.of(check, sp.csr_matrix(np.array([[0, 1, 0, 1]])))
+            >>> [row for row, _, _ in peeling.steps]
+            [0, 1]
+            >>> peeling.rows.tolist(), peeling.columns.tolist()  # D5 has no cause: dropped
+            ([2, 3, 4], [2, 3])
+            >>> # The syndromes of e0 alone, of e0 and e1 (which flips L0), of e0 and e2.
+            >>> syndromes = np.array([[1, 1, 0, 0, 0, 0], [1, 0, 1, 0, 0, 0],
+            ...                       [1, 1, 1, 1, 1, 0]], dtype=np.uint8)
+            >>> rest, flips = peeling.apply(syndromes, 1)
+            >>> rest.tolist(), flips.tolist()
+            ([[0, 0, 0], [0, 0, 0], [1, 1, 1]], [[0], [1], [0]])
+        """
+        columns_of = check.tocsr()
+        rows_of = check.tocsc()
+        observed = observables.tocsc()
+        degree = np.diff(columns_of.indptr).astype(np.int64)
+        alive = np.ones(check.shape[1], dtype=bool)
+        queue = list(np.flatnonzero(degree == 1))
+        steps = []
+        peeled_rows = np.zeros(check.shape[0], dtype=bool)
+        while queue:
+            row = int(queue.pop())
+            if degree[row] != 1:
+                continue
+            candidates = columns_of.indices[columns_of.indptr[row]:columns_of.indptr[row + 1]]
+            column = int(next(c for c in candidates if alive[c]))
+            alive[column] = False
+            detectors = rows_of.indices[rows_of.indptr[column]:rows_of.indptr[column + 1]]
+            flips = observed.indices[observed.indptr[column]:observed.indptr[column + 1]]
+            steps.append((row, detectors.copy(), flips.copy()))
+            peeled_rows[row] = True
+            for other in detectors:
+                degree[other] -= 1
+                if degree[other] == 1:
+                    queue.append(int(other))
+        if not steps:
+            return None
+        return _Peeling(steps=tuple(steps), rows=np.flatnonzero(~peeled_rows & (degree > 0)),
+                        columns=np.flatnonzero(alive))
+
+    def apply(self, syndromes: np.ndarray, num_observables: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """The syndromes left to decode (``rows`` only) and the decided errors' flips."""
+        syndromes = syndromes.copy()
+        flips = np.zeros((len(syndromes), num_observables), dtype=np.uint8)
+        for row, detectors, observables in self.steps:
+            happened = syndromes[:, row].copy()
+            syndromes[:, detectors] ^= happened[:, None]
+            flips[:, observables] ^= happened[:, None]
+        return syndromes[:, self.rows], flips
 
 
 def _offsets(matrix: Any, columns: np.ndarray) -> np.ndarray | None:
@@ -142,9 +231,11 @@ class _RelayBpCompiled(sinter.CompiledDecoder):
     built afresh by ``build`` for every :data:`qec.data.CHUNK_SHOTS` shots of a call."""
 
     def __init__(self, *, build: Any, num_detectors: int, num_observables: int,
+                 peeling: _Peeling | None,
                  detector_offsets: np.ndarray | None,
                  observable_offsets: np.ndarray | None) -> None:
         self._build = build
+        self._peeling = peeling
         self._num_detectors = num_detectors
         self._num_observables = num_observables
         self._syndrome_bias = detector_offsets
@@ -157,7 +248,10 @@ class _RelayBpCompiled(sinter.CompiledDecoder):
                                   count=self._num_detectors)
         if self._syndrome_bias is not None:
             syndromes ^= self._syndrome_bias
-        if self._num_detectors == 0 or len(syndromes) == 0:
+        decided = None
+        if self._peeling is not None:
+            syndromes, decided = self._peeling.apply(syndromes, self._num_observables)
+        if syndromes.shape[1] == 0 or len(syndromes) == 0:
             predictions = np.zeros((len(syndromes), self._num_observables), dtype=np.uint8)
         else:
             predictions = np.concatenate([
@@ -165,6 +259,8 @@ class _RelayBpCompiled(sinter.CompiledDecoder):
                     syndromes[start:start + CHUNK_SHOTS], parallel=False, progress_bar=False),
                     dtype=np.uint8).reshape(-1, self._num_observables)
                 for start in range(0, len(syndromes), CHUNK_SHOTS)])
+        if decided is not None:
+            predictions ^= decided
         if self._observables_bias is not None:
             predictions ^= self._observables_bias
         return np.packbits(predictions, axis=1, bitorder="little")

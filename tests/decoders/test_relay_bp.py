@@ -138,3 +138,58 @@ def test_seeded_collection_does_not_depend_on_batching_or_workers(tmp_path):
     assert chunk_at_a_time.errors == long_batches.errors > 0
     with ResultStore(tmp_path / "b.db") as store:
         assert max(row[3] for row in store.batch_rows()) > 1  # a call decoded several chunks
+
+
+def _authors_z_part():
+    """The Z-type part of Bravyi et al.'s boundary on the 72 code: it has detectors with a
+    single cause (the first noiseless cycle's, caused only by the last noisy readout)."""
+    from qec.decoders import detector_error_model_for_circuit
+    from qec.decoders._split import split_detector_error_model
+    from qec.sampling import memory_task
+
+    task = memory_task(code="bb:72", distance=6, rounds=3, basis="Z", noise="sd6", p=0.004,
+                       decoder="pymatching", boundary="authors")
+    dem = detector_error_model_for_circuit(task.circuit)
+    [part] = [part for part in split_detector_error_model(dem) if part.basis == "Z"]
+    return task.circuit, dem, part
+
+
+def test_peeling_decides_exactly_the_errors_the_syndrome_determines():
+    from qec.decoders._dem import merge_parallel_errors
+    from qec.decoders._qldpc import _Peeling
+
+    _, _, part = _authors_z_part()
+    matrices = relay_bp_stim.CheckMatrices.from_dem(merge_parallel_errors(part.dem))
+    check = matrices.check_matrix.tocsc()
+    observables = matrices.observables_matrix.tocsc()
+    peeling = _Peeling.of(check, observables)
+    assert peeling is not None and len(peeling.steps) >= 36 and part.dem.num_detectors % 8
+    rng = np.random.default_rng(3)
+    errors = (rng.random((500, check.shape[1])) < 0.02).astype(np.int64)
+    syndromes = ((check @ errors.T).T % 2).astype(np.uint8)
+    flips = ((observables @ errors.T).T % 2).astype(np.uint8)
+    rest, decided = peeling.apply(syndromes, observables.shape[0])
+    # What is left is the syndrome of the undecided errors alone, and the decided errors'
+    # flips plus the undecided errors' flips are all the flips.
+    left = errors[:, peeling.columns]
+    np.testing.assert_array_equal(
+        rest, (check[peeling.rows][:, peeling.columns] @ left.T).T % 2)
+    np.testing.assert_array_equal(
+        decided ^ ((observables[:, peeling.columns] @ left.T).T % 2), flips)
+
+
+def test_without_peeling_the_decoder_is_relay_bps_own_on_a_model_that_peels():
+    circuit, _, part = _authors_z_part()
+    dets, _ = circuit.compile_detector_sampler(seed=4).sample(
+        90, separate_observables=True, bit_packed=False)
+    own = np.ascontiguousarray(dets[:, list(part.detectors)]).astype(np.uint8)
+    packed = np.packbits(own, axis=1, bitorder="little")
+    ours = get_decoder("relay-bp:peel=false").compile_decoder_for_dem(
+        dem=part.dem).decode_shots_bit_packed(bit_packed_detection_event_data=packed)
+    from qec.decoders._dem import merge_parallel_errors
+
+    runner = relay_bp_stim.SinterDecoder_RelayBP().build_observable_decoder(
+        relay_bp_stim.CheckMatrices.from_dem(merge_parallel_errors(part.dem)))
+    direct = runner.decode_observables_batch(own, parallel=False)
+    np.testing.assert_array_equal(
+        np.unpackbits(ours, axis=1, bitorder="little", count=part.dem.num_observables), direct)
