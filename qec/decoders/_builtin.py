@@ -93,7 +93,10 @@ _builtin("relay-bp", RelayBpDecoder,
          reference="relay-bp 0.2.1's SinterDecoder_RelayBP defaults: gamma0 0.1, pre_iter 60, "
                    "60 legs of 60 iterations, memory strengths in [-0.24, 0.66], stop after 5 "
                    "solutions. Its decoder class defaults to pre_iter 80, 300 legs, stop after "
-                   "1; its README's gross-code example to pre_iter 80, 60 legs, stop after 1")
+                   "1; its README's gross-code example to pre_iter 80, 60 legs, stop after 1. "
+                   "qec's own additions, in every relay-bp profile: errors that are the only "
+                   "cause of a detector are decided before BP (exact; peel=false turns it "
+                   "off), and the random stream restarts every 1,024-shot chunk (seed)")
 _RELAY_GROSS = {"gamma0": 0.125, "pre_iter": 80, "set_max_iter": 60,
                 "gamma_interval": (-0.24, 0.66)}
 _TESSERACT_PUBLISHED = {"beam_climbing": True, "no_revisit_dets": True, "det_order": "index",
