@@ -199,9 +199,10 @@ def test_a_model_that_peels_completely_is_decoded_exactly():
     # A chain: error i flips D_i and D_(i+1), the last one D_10 alone, so peeling from D_10
     # decides every error and relay-bp is left with no detector at all. 11 detectors (3 mod 8),
     # two observables; the syndrome determines the errors, so every prediction is exact.
-    lines = [f"error(0.2) D{i} D{i + 1}" + (" L0" if i % 3 == 0 else "") + (" L1" if i % 4 == 1
-                                                                          else "")
-             for i in range(10)]
+    def observables(i: int) -> str:
+        return (" L0" if i % 3 == 0 else "") + (" L1" if i % 4 == 1 else "")
+
+    lines = [f"error(0.2) D{i} D{i + 1}{observables(i)}" for i in range(10)]
     dem = stim.DetectorErrorModel("\n".join([*lines, "error(0.15) D10 L1"]))
     dets, obs, _ = dem.compile_sampler(seed=9).sample(500, bit_packed=True)
     compiled = get_decoder("relay-bp").compile_decoder_for_dem(dem=dem)
