@@ -27,6 +27,10 @@ Decoders (published profiles, ``qec decoders`` lists their sources): ``bposd-bb`
 BP+OSD-CS), ``relay-bp-gross-fast`` (Relay-BP-1 of Mueller et al.) and ``tesseract-short-beam``
 (Beni et al.'s short-beam profile).
 
+Stores do not always survive a move to a new machine. ``--earlier VALIDATION_bb.md`` reads the
+reproduction table printed by an earlier run (its failure counts and CPU seconds) and reports
+those rows beside what the store holds; where both have a point, the store's row is printed.
+
 Run: PYTHONPATH=. .venv/bin/python experiments/bb_reproduce.py --codes 72 --boundaries authors
      PYTHONPATH=. .venv/bin/python experiments/bb_reproduce.py --table   (prints what is stored)
 """
@@ -36,7 +40,10 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import pathlib
+import re
 import time
+from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -64,6 +71,33 @@ AUTHORS = {(72, 0.004): (432, 5000, "shared/REFERENCE.md"),
            (90, 0.005): (58, 300, "bb_authors_reference.py, run here"),
            (144, 0.003): (212, 50000, "their issue 2, unmodified code"),
            (144, 0.005): (60, 400, "bb_authors_reference.py, run here")}
+
+
+class Counts(NamedTuple):
+    """One task's counts as an earlier run's table printed them (no store behind them)."""
+
+    errors: int
+    shots: int
+    seconds: float
+
+
+#: A row of the reproduction table: code, N_c, p, boundary, decoder, counts, ..., CPU s/shot.
+ROW = re.compile(r"^\| \[\[(\d+),\d+,\d+\]\] \| \d+ \| ([\d.]+) \| (authors|noisy) \| "
+                 r"([\w-]+) \| ([\d/ +]+) \| [^|]+ \| [\d.]+ \| ([\d.]+) \|")
+
+
+def earlier_rows(path: pathlib.Path) -> dict:
+    """The reproduction table's rows in ``path``: (n, p, boundary, decoder) -> [Counts]."""
+    rows = {}
+    for line in path.read_text().splitlines():
+        found = ROW.match(line)
+        if found is None:
+            continue
+        n, p, boundary, decoder, counts, per_shot = found.groups()
+        parts = [tuple(map(int, c.strip().split("/"))) for c in counts.split("+")]
+        rows[int(n), float(p), boundary, decoder] = [
+            Counts(errors=e, shots=s, seconds=s * float(per_shot)) for e, s in parts]
+    return rows
 
 
 def tasks(n: int, p: float, boundary: str, decoder: str) -> list:
@@ -137,6 +171,9 @@ def main() -> None:
                         help="start no new batch of a point after this many seconds (collect's "
                              "time_limit: the point stays resumable, nothing stored is cut)")
     parser.add_argument("--table", action="store_true", help="print the stored table only")
+    parser.add_argument("--earlier", type=pathlib.Path, default=None,
+                        help="a document holding an earlier run's reproduction table: its rows "
+                             "are reported where the store has none")
     args = parser.parse_args()
     codes = [int(c) for c in args.codes.split(",")]
     grid = [float(p) for p in args.p.split(",")]
@@ -155,10 +192,11 @@ def main() -> None:
                         print(f"[[{n}]] p={p} {boundary} {decoder}: "
                               + ", ".join(f"{s.errors}/{s.shots}" for s in found)
                               + f" ({time.perf_counter() - start:.0f} s)", flush=True)
-    report(codes, grid, decoders, boundaries)
+    report(codes, grid, decoders, boundaries,
+           earlier=earlier_rows(args.earlier) if args.earlier else {})
 
 
-def report(codes, grid, decoders, boundaries) -> None:
+def report(codes, grid, decoders, boundaries, earlier: dict | None = None) -> None:
     """Prints the reproduction table and the pseudo-threshold table from the store."""
     print("\n| code | N_c | p | boundary | decoder | failed/shots | p_L per cycle (all k) [95%] "
           "| k p | CPU s/shot | the authors' code, same p |")
@@ -174,6 +212,8 @@ def report(codes, grid, decoders, boundaries) -> None:
                     found = [store.stats_for(t.strong_id) for t in
                              tasks(n, p, boundary, decoder)] if store else []
                     if not found or any(s is None or s.shots == 0 for s in found):
+                        found = (earlier or {}).get((n, p, boundary, decoder))
+                    if not found:
                         continue
                     rate = point_rate(found, d)
                     curves.setdefault((n, boundary, decoder), []).append((p, *rate))
