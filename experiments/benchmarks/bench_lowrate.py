@@ -40,23 +40,12 @@ from qec.sampling import (
     default_workers,
     estimate_rare_error,
     estimate_subset,
+    measure_direct_cost,
     memory_task,
 )
-from qec.sampling._splitting_kernel import ChainContext
 from qec.store import ResultStore
 
 P = 0.001
-
-
-def direct_seconds_per_shot(task, shots: int = 20_000) -> float:
-    """Seconds per shot of direct sampling (stim sampler + decoder) on one core."""
-    context = ChainContext(str(task.circuit), task.decoder)
-    sampler = task.circuit.compile_detector_sampler(seed=1)
-    t0 = time.perf_counter()
-    dets, obs = sampler.sample(shots, bit_packed=True, separate_observables=True)
-    predicted = context.decoder.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
-    np.any(predicted != obs, axis=1).sum()
-    return (time.perf_counter() - t0) / shots
 
 
 def main() -> None:
@@ -131,7 +120,7 @@ def main() -> None:
             continue
         shot, rnd = estimate.logical_error_per_shot, estimate.logical_error_per_round
         per_round[(noise, d)] = (rnd.estimate, rnd.low, rnd.high)
-        per_shot_seconds = direct_seconds_per_shot(task)
+        per_shot_seconds = measure_direct_cost(task, min_seconds=2.0).seconds_per_shot
         shots = estimate.equivalent_direct_shots
         direct_wall = shots * per_shot_seconds / workers
         rows.append(

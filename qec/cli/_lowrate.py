@@ -156,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     summary = estimate.to_json()
+    summary["direct_cost"] = _direct_cost(estimate, task, seed=args.seed or 0)
     summary["wall_seconds"] = round(time.monotonic() - t0, 3)
     summary.update({"code": args.code, "distance": args.distance, "rounds": rounds,
                     "basis": args.basis, "noise": args.noise, "p": args.p,
@@ -165,6 +166,23 @@ def run(args: argparse.Namespace) -> int:
     elif not args.quiet:
         _print(summary)
     return 0
+
+
+def _direct_cost(estimate: Any, task: Any, *, seed: int) -> dict[str, Any] | None:
+    """Direct sampling's cost for the estimate's precision, measured here, beside the
+    estimate's own (None when there is no estimate to weigh, or it was sampled directly)."""
+    from qec.sampling import measure_direct_cost
+
+    shots = estimate.equivalent_direct_shots
+    if shots is None or estimate.method == "direct":
+        return None
+    cost = measure_direct_cost(task, seed=seed)
+    needed = cost.seconds_for(shots)
+    spent = estimate.total_worker_seconds
+    return {"seconds_per_shot": cost.seconds_per_shot, "shots_measured": cost.shots,
+            "seconds_needed": round(needed, 3),
+            "estimate_worker_seconds": None if spent is None else round(spent, 3),
+            "direct_is_cheaper": None if spent is None else bool(needed < spent)}
 
 
 def _discard(args: argparse.Namespace, task: Any) -> None:
@@ -204,5 +222,16 @@ def _print(summary: dict[str, Any]) -> None:
         print(f"  method {summary['method']}, {parts}, "
               f"{summary['decoder_calls']:,} decoder calls, {summary['seconds']:.0f} s; "
               f"direct sampling would need {summary['equivalent_direct_shots']:.3g} shots")
+        cost = summary.get("direct_cost")
+        if cost is not None:
+            spent = cost["estimate_worker_seconds"]
+            print(f"  direct sampling's cost: {cost['seconds_per_shot'] * 1e6:.3g} us a shot "
+                  f"(measured here, {cost['shots_measured']:,} shots), "
+                  f"{cost['seconds_needed']:.3g} core-seconds for those shots; this estimate: "
+                  + ("unknown (levels stored before worker seconds were recorded)"
+                     if spent is None else f"{spent:.3g} worker-seconds"))
+            if cost["direct_is_cheaper"]:
+                print("  note: direct sampling (qec collect) would have been cheaper for this "
+                      "precision")
     for warning in summary["warnings"]:
         print(f"  warning: {warning}")

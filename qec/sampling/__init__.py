@@ -24,6 +24,7 @@ Examples:
 """
 
 from qec.data import Task, TaskStats
+from qec.sampling._direct_cost import DirectCost, measure_direct_cost
 from qec.sampling._engine import SamplingSession, collect, sample_shots
 from qec.sampling._executors import ExecutorError, default_workers
 from qec.sampling._progress import LiveProgress, PlainProgress, TaskProgress, make_progress
@@ -34,6 +35,7 @@ from qec.sampling._worker import CHUNK_SHOTS, chunk_seed
 
 __all__ = [
     "CHUNK_SHOTS",
+    "DirectCost",
     "ExecutorError",
     "LiveProgress",
     "PlainProgress",
@@ -49,6 +51,7 @@ __all__ = [
     "estimate_rare_error",
     "estimate_subset",
     "make_progress",
+    "measure_direct_cost",
     "memory_task",
     "sample_shots",
 ]

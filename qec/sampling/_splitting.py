@@ -214,6 +214,7 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         store.check_levels(ladder.stored.strong_id)  # never resume from a half-deleted ladder
     stored = {} if store is None else store.read_checkpoints(ladder.stored.strong_id)
     previous_seconds = 0.0
+    ladder.previous_worker_seconds = 0.0
     members: list[np.ndarray] = []
     level = 0
     scale = 1.0
@@ -227,6 +228,10 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         ladder.warnings.extend(info["warnings"])
         ladder.decoder_calls += info["decoder_calls"]
         previous_seconds += info["seconds"]
+        if ladder.previous_worker_seconds is not None and "worker_seconds" in info:
+            ladder.previous_worker_seconds += info["worker_seconds"]
+        else:  # a level stored before worker seconds were recorded
+            ladder.previous_worker_seconds = None
         if level_index == 0:
             ladder.direct_shots = info["direct_shots"]
             ladder.direct_failures = info["direct_failures"]
@@ -317,11 +322,14 @@ def _save(ladder: _Ladder, store: ResultStore | None, *, level: int, scale: floa
           warnings: list[str] | None = None) -> None:
     now = time.monotonic()
     seconds, ladder.saved_at = now - ladder.saved_at, now  # wall time of this level
+    worker_seconds, ladder.worker_seconds_saved = (ladder.seconds - ladder.worker_seconds_saved,
+                                                   ladder.seconds)
     if store is None:
         return
     flat, lengths = pack_members(members)
     info = {"scale": scale, "sums": sums, "summary": dataclasses.asdict(summary),
             "warnings": warnings or [], "decoder_calls": decoder_calls, "seconds": seconds,
+            "worker_seconds": worker_seconds,
             "direct_shots": ladder.direct_shots, "direct_failures": ladder.direct_failures,
             "block": ladder.block, "kappa": ladder.kappas[-1] if level and ladder.kappas else None}
     data = to_bytes({"flat": flat, "lengths": lengths, "histograms": histograms,
@@ -356,6 +364,9 @@ def _result(ladder: _Ladder, previous_seconds: float, *, complete: bool) -> Rare
         logical_error_per_shot=shot, logical_error_per_round=per_round, method=method,
         decoder_calls=ladder.decoder_calls, equivalent_direct_shots=equivalent,
         seconds=previous_seconds + time.monotonic() - ladder.started,
-        worker_seconds=ladder.seconds, rungs=tuple(ladder.rungs),
+        worker_seconds=ladder.seconds,
+        total_worker_seconds=(None if ladder.previous_worker_seconds is None
+                              else ladder.previous_worker_seconds + ladder.seconds),
+        rungs=tuple(ladder.rungs),
         direct_shots=ladder.direct_shots, direct_failures=ladder.direct_failures,
         warnings=tuple(warnings), complete=complete, strong_id=ladder.stored.strong_id)

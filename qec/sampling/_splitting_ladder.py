@@ -112,7 +112,9 @@ class _Ladder:
         self.scales: dict[int, float] = {}
         self.warnings: list[str] = []
         self.decoder_calls = 0
-        self.seconds = 0.0
+        self.seconds = 0.0  # worker seconds of this run
+        self.worker_seconds_saved = 0.0  # self.seconds when the last level was stored
+        self.previous_worker_seconds: float | None = 0.0  # of the stored levels (None: unknown)
         self.direct_shots = 0
         self.direct_failures = 0
         self.started = time.monotonic()

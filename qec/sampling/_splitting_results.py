@@ -65,6 +65,9 @@ class RareEventEstimate:
             standard error, ``(1 - P) / (P sigma^2)``.
         seconds: wall-clock seconds of the estimate (those of stored levels included).
         worker_seconds: seconds the workers spent in this run (sampling and decoding).
+        total_worker_seconds: the workers' seconds of the whole estimate, stored levels or
+            replicates included (None when a stored level predates this record): the figure
+            to set beside direct sampling's cost (:func:`qec.sampling.measure_direct_cost`).
         rungs: the ladder.
         direct_shots, direct_failures: the direct sample at the start.
         warnings: why the estimate may not be trusted (empty when every check passed).
@@ -93,6 +96,7 @@ class RareEventEstimate:
     strong_id: str
     replicates: int = 0
     levels: tuple[dict[str, Any], ...] = ()
+    total_worker_seconds: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON-ready dict (the keys of ``qec lowrate --json``)."""
@@ -110,6 +114,8 @@ class RareEventEstimate:
             "equivalent_direct_shots": self.equivalent_direct_shots,
             "seconds": round(self.seconds, 3),
             "worker_seconds": round(self.worker_seconds, 3),
+            "total_worker_seconds": (None if self.total_worker_seconds is None
+                                     else round(self.total_worker_seconds, 3)),
             "complete": self.complete,
             "direct_shots": self.direct_shots,
             "direct_failures": self.direct_failures,

@@ -392,7 +392,9 @@ class _Run:
             decoder_calls=sum(r["decoder_calls"] for r in self.runs),
             equivalent_direct_shots=equivalent,
             seconds=self.previous_seconds + time.monotonic() - self.started,
-            worker_seconds=self.worker_seconds, rungs=(), direct_shots=self.samples * len(
+            worker_seconds=self.worker_seconds,
+            total_worker_seconds=math.fsum(run["seconds"] for run in self.runs),
+            rungs=(), direct_shots=self.samples * len(
                 self.runs), direct_failures=0, warnings=tuple(self._warnings(complete)),
             complete=complete, strong_id=self.stored.strong_id, replicates=len(self.runs),
             levels=levels)

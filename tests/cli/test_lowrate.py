@@ -23,6 +23,13 @@ def test_json_contract_and_resume(tmp_path, capsys):
     assert summary["logical_error_per_round"] < summary["logical_error_per_shot"]
     assert summary["equivalent_direct_shots"] > summary["decoder_calls"]
     assert isinstance(summary["warnings"], list)
+    # Direct sampling's cost, measured, beside the estimate's own.
+    cost = summary["direct_cost"]
+    assert cost["estimate_worker_seconds"] == pytest.approx(summary["total_worker_seconds"],
+                                                            abs=2e-3)
+    assert cost["seconds_needed"] == pytest.approx(
+        summary["equivalent_direct_shots"] * cost["seconds_per_shot"], rel=1e-6, abs=2e-3)
+    assert cost["direct_is_cheaper"] == (cost["seconds_needed"] < cost["estimate_worker_seconds"])
     # The stored ladder is complete: a re-run reads it and prints the same numbers.
     assert main(argv) == 0
     again = json.loads(capsys.readouterr().out)
@@ -37,6 +44,7 @@ def test_table_and_fit_reads_the_estimated_point(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "logical error per shot" in captured.out and "decoder calls" in captured.out
     assert "direct sampling would need" in captured.out
+    assert "direct sampling's cost" in captured.out and "worker-seconds" in captured.out
     # Direct samples of the same experiment at two other distances, in the same database.
     tasks = [memory_task(code="repetition", distance=d, rounds=2, basis="Z", noise="sd6",
                          p=0.004) for d in (3, 5)]

@@ -121,9 +121,17 @@ def test_store_round_trip_and_resume_give_the_uninterrupted_numbers(tmp_path):
     assert (b.estimate, b.low, b.high) == pytest.approx((a.estimate, a.low, a.high), rel=1e-9)
     assert resumed.decoder_calls == whole.decoder_calls
     assert [r.scale for r in resumed.rungs] == [r.scale for r in whole.rungs]
+    # The workers' seconds of the whole estimate add up across the interruption.
+    assert whole.total_worker_seconds == pytest.approx(whole.worker_seconds, rel=1e-9)
+    assert first.worker_seconds > 0 and resumed.worker_seconds > 0
+    assert first.total_worker_seconds == pytest.approx(first.worker_seconds, rel=1e-9)
+    assert resumed.total_worker_seconds == pytest.approx(
+        first.worker_seconds + resumed.worker_seconds, rel=1e-9)
     # A third run finds the ladder complete and does no work.
     again = estimate_rare_error(task, db=path, **options)
     assert again.logical_error_per_shot.estimate == pytest.approx(b.estimate, rel=1e-12)
+    assert again.worker_seconds == 0
+    assert again.total_worker_seconds == pytest.approx(resumed.total_worker_seconds, rel=1e-9)
     # The stored point reads back as an estimated point with its own interval.
     with ResultStore(path, read_only=True) as store:
         [stats] = store.read_stats(estimator="splitting")

@@ -146,6 +146,10 @@ def test_store_resume_and_readback_give_the_uninterrupted_numbers(tmp_path):
     assert resumed.replicates == 8
     assert resumed.logical_error_per_shot == whole.logical_error_per_shot
     assert resumed.decoder_calls == whole.decoder_calls
+    # The workers' seconds of all eight replicates, five of them from the store.
+    assert first.worker_seconds > 0 and resumed.worker_seconds > 0
+    assert resumed.total_worker_seconds == pytest.approx(
+        first.worker_seconds + resumed.worker_seconds, rel=1e-9)
     with ResultStore(path, read_only=True) as store:
         [stats] = store.read_stats(estimator="subset")
         assert len(store.read_checkpoints(stats.strong_id)) == 8
