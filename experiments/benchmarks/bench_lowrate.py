@@ -4,7 +4,8 @@ For each point it runs ``estimate_rare_error`` (``--method splitting``, the ladd
 ``estimate_subset`` (``--method subset``, subset simulation) on all cores at relative error
 0.3, then times
 direct sampling of the same task on the same machine in the same process (stim's sampler
-and the same compiled decoder, 20,000 shots at the target p), and reports:
+and the same compiled decoder at the target p, for at least 2 seconds:
+``qec.sampling.measure_direct_cost``), and reports:
 
 * the estimate per shot and per round with its 95% interval;
 * the splitting estimator's decoder calls and wall seconds;
