@@ -22,8 +22,10 @@ def _repetition(rounds: int) -> stim.Circuit:
 @pytest.mark.parametrize("rounds", [1, 2, 3, 4])
 def test_every_single_fault_is_decoded_to_its_own_observable(rounds):
     # A weight-one fault is the most likely explanation of its own syndrome here (every
-    # probability is 3%), so a decoder that sees the syndrome it is given corrects it. With
-    # the padding bits of a partial last byte read as extra syndrome bits, it does not.
+    # probability is 3%), so a decoder that sees the syndrome it is given corrects it. (relay-bp
+    # 0.2.1's own adapter, which reads the padding bits of a partial last byte as extra syndrome
+    # bits, passes this check too: running all its legs still finds the weight-one answer. The
+    # next test is the one that tells the two apart.)
     dem = _repetition(rounds).detector_error_model(decompose_errors=True)
     assert dem.num_detectors == 3 * rounds + 3  # 6, 9, 12, 15: none a multiple of 8
     faults = [instruction for instruction in dem.flattened() if instruction.type == "error"]
@@ -60,6 +62,15 @@ def test_predictions_equal_relay_bps_own_decoder_on_the_same_shots():
         for start in range(0, len(syndromes), CHUNK_SHOTS)])
     np.testing.assert_array_equal(
         np.unpackbits(ours, axis=1, bitorder="little", count=dem.num_observables), direct)
+    # The defective path (relay-bp 0.2.1's adapter: unpacked without the count, so 16 syndrome
+    # bits for 9 detectors) gives other predictions on these shots, so this test catches it.
+    padded = np.unpackbits(dets, axis=1, bitorder="little")
+    assert padded.shape[1] == 16
+    defective = np.concatenate([
+        upstream.build_observable_decoder(matrices).decode_observables_batch(
+            padded[start:start + CHUNK_SHOTS], parallel=False)
+        for start in range(0, len(padded), CHUNK_SHOTS)])
+    assert np.any(defective != direct)
 
 
 def test_certain_errors_offset_the_syndrome_and_the_observables():
