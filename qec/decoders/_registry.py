@@ -9,7 +9,9 @@ decoder name (``decode``, the sampling engine and its workers, every command) ca
 3. the leakage-aware samplers of :mod:`qec.leakage` (``leakage-aware``), which simulate the
    circuit's leakage themselves and decode with its heralds;
 4. sinter's built-in decoders and samplers (``sinter.BUILT_IN_SAMPLERS``: ``vacuous``,
-   ``fusion_blossom``, ``hypergraph_union_find``, ``mw_parity_factor``, ``perfectionist``, ...).
+   ``fusion_blossom``, ``hypergraph_union_find``, ``mw_parity_factor``, ``perfectionist``, ...);
+   its decoders are given the model with parallel errors merged
+   (:mod:`qec.decoders._sinter_builtin` says why).
 
 qec's own decoders and published profiles are the table of :mod:`qec.decoders._builtin`,
 registered here first; the text of a spec ``NAME:KEY=VALUE,...`` is parsed by
@@ -39,6 +41,7 @@ import stim
 from qec._registry import Registry, normalize_name
 from qec.decoders._builtin import BUILTIN_DECODERS
 from qec.decoders._dem import is_installed
+from qec.decoders._sinter_builtin import MergedBuiltIn
 from qec.decoders._specs import _parameter_text, _with_parameters, parse_decoder_spec
 from qec.decoders._split import SPLITS, SplitDecoder
 
@@ -398,7 +401,10 @@ def resolve_decoder(name: str, *, custom_decoders: Mapping[str, Any] | None = No
     canonical = canonical_decoder_name(name, custom_decoders=custom_decoders)
     if canonical in _REGISTRY:
         return _REGISTRY.get(canonical).factory()
-    return sinter.BUILT_IN_SAMPLERS[canonical]
+    builtin = sinter.BUILT_IN_SAMPLERS[canonical]
+    if isinstance(builtin, sinter.Decoder) and canonical != "vacuous":
+        return MergedBuiltIn(canonical, builtin)  # see qec.decoders._sinter_builtin
+    return builtin
 
 
 def get_decoder(name_or_decoder: Any) -> Any:
