@@ -214,7 +214,6 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         store.check_levels(ladder.stored.strong_id)  # never resume from a half-deleted ladder
     stored = {} if store is None else store.read_checkpoints(ladder.stored.strong_id)
     previous_seconds = 0.0
-    ladder.previous_worker_seconds = 0.0
     members: list[np.ndarray] = []
     level = 0
     scale = 1.0
