@@ -92,7 +92,7 @@ def test_a_model_that_is_not_a_cut_is_refused():
         GapScore(none)
 
 
-@pytest.mark.parametrize(("distance", "p", "seed"), [(9, 0.03, 1), (21, 0.015, 2)])
+@pytest.mark.parametrize(("distance", "p", "seed"), [(9, 0.03, 1), (21, 0.015, 2), (21, 0.012, 3)])
 def test_binomial_tails_down_to_1e_minus_15_inside_the_interval(distance, p, seed):
     exact = exact_tail(distance, p)
     estimate = estimate_subset(task_of(distance, p), workers=1, seed=seed, samples=200,
@@ -109,8 +109,9 @@ def test_binomial_tails_down_to_1e_minus_15_inside_the_interval(distance, p, see
     assert len(estimate.levels) >= 3
 
 
-def test_the_deepest_case_is_below_1e_minus_14():
+def test_the_deepest_case_is_below_1e_minus_15():
     assert exact_tail(21, 0.015) < 1e-14
+    assert exact_tail(21, 0.012) < 1e-15  # 2.3e-16
 
 
 def test_a_replicate_reaches_the_failure_event_with_exact_level_fractions():
