@@ -270,16 +270,11 @@ def test_the_up_front_check_prices_a_call_at_the_pilots_measured_work():
 
 def test_the_pilots_seconds_per_shot_leave_the_setup_out():
     from qec.sampling._splitting_kernel import SeedWork
-    from qec.sampling._worker import TaskPayload
+    from qec.sampling._worker import TaskPayload, WorkerState
 
-    class State:
-        pass
     task = task_of(11, 0.05)
-    state = State()
-    state.extras = {}
-    state.payloads = {"t": TaskPayload(strong_id="t", circuit_text=str(task.circuit),
-                                       decoder_name="pymatching")}
-    result = SeedWork(0, "t", 1.0, 5, 256, 0).run_in(state)
+    payload = TaskPayload(strong_id="t", circuit_text=str(task.circuit), decoder_name="pymatching")
+    result = WorkerState().run(SeedWork(0, "t", 1.0, 5, 256, 0), payload)
     assert result.error is None and result.shots == 256
     # The first call compiles the model, its decoder and the sampler: all in ``seconds``,
     # none in ``work_seconds``.
