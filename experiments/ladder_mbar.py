@@ -14,9 +14,10 @@ from the same stored samples:
   statistics and the binned estimate is exact (convex minimisation, :func:`mbar_log_z`).
 
 Both get the same delete-one-group jackknife over the ladder's chain groups, deleting a group
-from every rung at once (a group carries its chains from rung to rung, so its rungs are
-correlated). The ratio of the two jackknife variances is what MBAR would save: the estimator's
-cost at a given interval is proportional to the variance.
+from every rung at once (a group's chains go on from rung to rung, and each rung's samples
+enter both neighbouring ratios, so the ratios of a group are correlated:
+``experiments/ladder_covariance.py``). The ratio of the two jackknife variances is what MBAR
+would save: the estimator's cost at a given interval is proportional to the variance.
 
     python experiments/ladder_mbar.py --db experiments/results/lowrate_bench.db
 """
