@@ -18,7 +18,7 @@ from qec.decoders._chromobius import ChromobiusDecoder, require_color_annotation
 from qec.decoders._decode import decode, pack_detection_events
 from qec.decoders._dem import detector_error_model_for_circuit, require_graphlike
 from qec.decoders._exact import ExactDecoder, exact_joint_distribution
-from qec.decoders._files import FileDecoder, compile_decoder
+from qec.decoders._files import FileDecoder, compile_decoder, relevant_detectors
 from qec.decoders._ldpc_family import BeliefMatchingDecoder, BpLsdDecoder, BpOsdDecoder
 from qec.decoders._matching import PyMatchingDecoder
 from qec.decoders._qldpc import RelayBpDecoder, TesseractDecoder
@@ -74,6 +74,7 @@ __all__ = [
     "pack_detection_events",
     "parse_decoder_spec",
     "register_decoder",
+    "relevant_detectors",
     "reload_entry_points",
     "require_color_annotations",
     "require_graphlike",

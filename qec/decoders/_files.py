@@ -17,7 +17,46 @@ import numpy as np
 import sinter
 import stim
 
-__all__ = ["FileDecoder", "compile_decoder"]
+__all__ = ["FileDecoder", "compile_decoder", "relevant_detectors"]
+
+
+def relevant_detectors(compiled: Any, num_detectors: int) -> np.ndarray:
+    """The detectors whose events can change a compiled decoder's predictions.
+
+    A compiled decoder may declare them with a method ``relevant_detectors(num_detectors)``
+    returning a bool array of shape (num_detectors,) (or None: all): its prediction must then
+    be the same for any two syndromes that agree on those detectors. Plain PyMatching declares
+    the detectors of the connected components of its graph that can flip an observable; a
+    decoder that declares nothing depends on every detector. Rare-event estimators use this to
+    leave out what cannot change whether the decoder fails.
+
+    Args:
+        compiled: a ``sinter.CompiledDecoder``.
+        num_detectors: the model's detector count.
+
+    Returns:
+        bool array of shape (num_detectors,).
+
+    Examples:
+        >>> from qec.decoders import PyMatchingDecoder
+        >>> dem = stim.DetectorErrorModel(
+        ...     "error(0.1) D0 L0\\nerror(0.1) D0 D1\\nerror(0.1) D2\\nerror(0.1) D2 D3")
+        >>> compiled = compile_decoder(PyMatchingDecoder(), dem=dem)
+        >>> relevant_detectors(compiled, dem.num_detectors).tolist()
+        [True, True, False, False]
+        >>> correlated = compile_decoder(PyMatchingDecoder(correlated=True), dem=dem)
+        >>> relevant_detectors(correlated, dem.num_detectors).tolist()
+        [True, True, True, True]
+    """
+    declare = getattr(compiled, "relevant_detectors", None)
+    mask = declare(num_detectors) if callable(declare) else None
+    if mask is None:
+        return np.ones(num_detectors, dtype=bool)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (num_detectors,):
+        raise ValueError(f"the decoder declared relevant detectors of shape {mask.shape}; "
+                         f"expected ({num_detectors},)")
+    return mask
 
 
 def compile_decoder(decoder: Any, *, dem: stim.DetectorErrorModel) -> sinter.CompiledDecoder:

@@ -95,6 +95,39 @@ class _CompiledPyMatching(sinter.CompiledDecoder):
         out[:, :width] = predictions[:, :width]
         return out
 
+    def relevant_detectors(self, num_detectors: int) -> np.ndarray | None:
+        """The detectors whose events can change this decoder's prediction (see
+        :func:`qec.decoders.relevant_detectors`), or None (correlated matching: all of them).
+
+        Plain matching solves each connected component of its graph (edges between detectors;
+        matches to the boundary are unconstrained) on its own, and a component none of whose
+        edges flips an observable contributes nothing to the prediction: its detectors are not
+        relevant. In a memory experiment those are the checks of the other basis.
+        """
+        if self._correlated:  # the second pass reweights edges across components
+            return None
+        return _observable_components(self._matching, num_detectors)
+
+
+def _observable_components(matching, num_detectors: int) -> np.ndarray:
+    """The detectors in connected components of ``matching``'s graph (boundary edges left out)
+    that have an edge flipping some observable (a boundary edge counts)."""
+    import scipy.sparse
+    from scipy.sparse.csgraph import connected_components
+
+    heads, tails, flips = [], [], []
+    for head, tail, data in matching.edges():
+        if data.get("fault_ids"):
+            flips.append(head)
+        if tail is not None:
+            heads.append(head)
+            tails.append(tail)
+    size = max([num_detectors, *(n + 1 for n in heads + tails + flips)])
+    graph = scipy.sparse.coo_matrix((np.ones(len(heads)), (heads, tails)), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    relevant = np.isin(labels, labels[np.asarray(flips, dtype=np.int64)])
+    return relevant[:num_detectors]
+
 
 def _require_correlated_matching_support() -> None:
     import pymatching

@@ -140,6 +140,9 @@ def splitting_task(task: Task, *, seed: int, chains: int, groups: int) -> Task:
         'splitting'
     """
     metadata = dict(task.json_metadata)
+    # "model": the chains run on the mechanisms restricted to what the decoder reads
+    # (MechanismModel.restricted); ladders stored before that are another task, never resumed.
     metadata.update({"estimator": "splitting", "splitting": {
-        "seed": int(seed), "chains": int(chains), "groups": int(groups)}})
+        "seed": int(seed), "chains": int(chains), "groups": int(groups),
+        "model": "relevant"}})
     return Task(circuit=task.circuit, decoder=task.decoder, json_metadata=metadata)

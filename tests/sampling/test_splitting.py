@@ -9,6 +9,7 @@ from scipy.stats import binom
 
 from qec.analysis._points import as_points
 from qec.data import Task
+from qec.decoders import PyMatchingDecoder, compile_decoder, relevant_detectors
 from qec.sampling._splitting import estimate_rare_error, splitting_task
 from qec.sampling._splitting_bar import _bar_log_ratio
 from qec.sampling._splitting_kernel import ChainContext, MechanismModel, run_chains
@@ -100,6 +101,79 @@ def test_mechanisms_of_a_decomposed_model():
     assert first.args_copy()[0] == pytest.approx(2 * (0.1 / 0.9) / (1 + 2 * 0.1 / 0.9))
 
 
+TWO_COMPONENTS = stim.DetectorErrorModel("""
+error(0.11) D0 L0
+error(0.07) D0 D1
+error(0.13) D1 D2
+error(0.05) D2
+error(0.09) D0 D1 ^ D3
+error(0.06) D3
+error(0.08) D3 D4
+error(0.04) D4
+error(0.03) D1 D2 ^ D3 D4
+error(0.02) D2 ^ D4
+error(0.1) D3 D4
+error(0.12) D1 D2
+detector D5
+""")
+
+
+def exact_failure(model, decoder):
+    """P(decoder fails) under ``model``'s mechanisms, summed over all 2^N configurations."""
+    n = model.num_mechanisms
+    q = model.odds / (1 + model.odds)
+    configs = (np.arange(2 ** n)[:, None] >> np.arange(n)[None, :]) & 1
+    dets, obs = model.symptoms([np.flatnonzero(c) for c in configs])
+    predicted = decoder.decode_shots_bit_packed(
+        bit_packed_detection_event_data=np.packbits(dets, axis=1, bitorder="little"))
+    fails = np.any(predicted != np.packbits(obs, axis=1, bitorder="little"), axis=1)
+    probability = np.prod(np.where(configs == 1, q, 1 - q), axis=1)
+    return float(probability[fails].sum()), float(probability.sum())
+
+
+def test_the_restricted_model_fails_with_the_full_models_probability():
+    # Two matching components (D0-D2 flips the observable, D3-D4 does not), mechanisms that
+    # touch both, three with one symptom, and a detector no error flips: 12 mechanisms.
+    decoder = compile_decoder(PyMatchingDecoder(), dem=TWO_COMPONENTS)
+    relevant = relevant_detectors(decoder, TWO_COMPONENTS.num_detectors)
+    assert relevant.tolist() == [True, True, True, False, False, False]
+    full = MechanismModel.from_dem(TWO_COMPONENTS)
+    restricted = full.restricted(relevant)
+    # Left: "D0 L0", "D0 D1" (twice), "D1 D2" (three times: 0.13, 0.12 and 0.03 cut down),
+    # "D2" (twice); "D3", "D3 D4" (twice) and "D4" vanish.
+    assert restricted.num_mechanisms == 4
+    assert set(restricted.det_indices.tolist()) == {0, 1, 2}
+    p_full, total_full = exact_failure(full, decoder)
+    p_restricted, total_restricted = exact_failure(restricted, decoder)
+    assert total_full == pytest.approx(1, abs=1e-12)
+    assert total_restricted == pytest.approx(1, abs=1e-12)
+    assert 0.01 < p_full < 0.5
+    assert p_restricted == pytest.approx(p_full, rel=1e-12)
+
+
+def test_matching_on_the_relevant_detectors_predicts_as_pymatching_on_all():
+    # A surface-code memory whose sizes are not round numbers: d = 5, 7 rounds, SD6 (Y errors
+    # flip checks of both bases), at three times the noise, against PyMatching used directly.
+    import pymatching
+
+    from qec.sampling import memory_task
+
+    task = memory_task(code="surface", distance=5, rounds=7, basis="X", noise="sd6", p=0.006)
+    context = ChainContext(str(task.circuit), "pymatching")
+    dem = task.circuit.detector_error_model(decompose_errors=True,
+                                            approximate_disjoint_errors=True)
+    relevant = np.zeros(dem.num_detectors, dtype=bool)
+    relevant[np.unique(context.model.det_indices)] = True
+    assert 0.4 < relevant.mean() < 0.6  # the X checks: about half
+    assert context.model.num_mechanisms < context.full_mechanisms / 3
+    dets, obs, _ = dem.compile_sampler(seed=3).sample(6_000)
+    direct = pymatching.Matching.from_detector_error_model(dem).decode_batch(dets)
+    fails_direct = np.any(direct != obs, axis=1)
+    fails_here = context.failing((dets & relevant).astype(np.uint8), obs.astype(np.uint8))
+    assert 100 < fails_direct.sum() < 3_000
+    assert np.array_equal(fails_here, fails_direct)
+
+
 def test_store_round_trip_and_resume_give_the_uninterrupted_numbers(tmp_path):
     task = task_of(15, 0.01)
     options = dict(workers=1, seed=7, chains=64, groups=16, relative_error=0.4)
@@ -135,7 +209,8 @@ def test_store_round_trip_and_resume_give_the_uninterrupted_numbers(tmp_path):
     # The stored point reads back as an estimated point with its own interval.
     with ResultStore(path, read_only=True) as store:
         [stats] = store.read_stats(estimator="splitting")
-    assert stats.json_metadata["splitting"] == {"seed": 7, "chains": 64, "groups": 16}
+    assert stats.json_metadata["splitting"] == {"seed": 7, "chains": 64, "groups": 16,
+                                                "model": "relevant"}
     interval = stats.logical_error()
     assert interval.estimate == pytest.approx(a.estimate, rel=1e-9)
     [point] = as_points([stats])
