@@ -37,7 +37,7 @@ from qec.data import jackknife_variance
 from qec.decoders import detector_error_model_for_circuit
 from qec.sampling._splitting import from_bytes
 from qec.sampling._splitting_bar import _bar_log_ratio
-from qec.sampling._splitting_kernel import MechanismModel
+from qec.sampling._splitting_kernel import ChainContext, MechanismModel
 from qec.store import ResultStore
 
 
@@ -128,6 +128,15 @@ def chain_parts(histograms: list[np.ndarray], scales: list[float], model: Mechan
     return chain[-1], mbar
 
 
+def stored_model(circuit_text: str, metadata: dict, decoder: str) -> MechanismModel:
+    """The mechanisms a stored ladder's chains ran on: restricted to what the decoder reads
+    (``"model": "relevant"`` in its metadata), or, for ladders stored before that, all of the
+    circuit's."""
+    if metadata.get("splitting", {}).get("model") == "relevant":
+        return ChainContext(circuit_text, decoder).model
+    return MechanismModel.from_dem(detector_error_model_for_circuit(stim.Circuit(circuit_text)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="experiments/results/lowrate_bench.db")
@@ -140,8 +149,8 @@ def main() -> None:
             histograms, scales, sums = ladder(store, stats.strong_id)
             if sums.get("complete", 0.0) < 1 or len(histograms) < 3:
                 continue
-            circuit = stim.Circuit(store.circuit_text(stats.strong_id))
-            model = MechanismModel.from_dem(detector_error_model_for_circuit(circuit))
+            model = stored_model(store.circuit_text(stats.strong_id), stats.json_metadata,
+                                 stats.decoder)
             groups = histograms[0].shape[0]
             everyone = np.ones(groups, dtype=bool)
             bar, mbar = chain_parts(histograms, scales, model, everyone)
