@@ -254,7 +254,14 @@ def unpack_members(flat: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
 
 
 class ChainContext:
-    """A model and its decoder compiled in one process (kept in the worker's cache)."""
+    """A model and its decoder compiled in one process (kept in the worker's cache).
+
+    Attributes:
+        decoder: the compiled decoder of the circuit's whole detector error model.
+        model: the mechanisms restricted to the detectors the decoder reads
+            (:meth:`MechanismModel.restricted`): what the chains move.
+        full_mechanisms: the whole model's mechanism count, for comparison.
+    """
 
     def __init__(self, circuit_text: str, decoder_name: str, decoder: Any = None) -> None:
 
