@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import sinter
@@ -114,7 +115,7 @@ class _CompiledPyMatching(sinter.CompiledDecoder):
         return _observable_components(self._matching, num_detectors)
 
 
-def _observable_components(matching, num_detectors: int) -> np.ndarray:
+def _observable_components(matching: Any, num_detectors: int) -> np.ndarray:
     """The detectors in connected components of ``matching``'s graph (boundary edges left out)
     that have an edge flipping some observable (a boundary edge counts)."""
     import scipy.sparse
