@@ -213,3 +213,39 @@ def test_a_spec_samples_through_the_workers_under_its_canonical_name(tmp_path):
     task = repetition_task(decoder="bposd:osd_order=2")
     (stats,) = collect([task], db=tmp_path / "r.db", max_shots=2048, workers=1, seed=1)
     assert stats.shots == 2048 and stats.decoder == "bposd:osd_order=2"
+
+
+class _Declares:
+    """A compiled decoder stand-in that declares the detectors it reads."""
+
+    def __init__(self, mask):
+        self.mask = mask
+
+    def relevant_detectors(self, num_detectors):
+        return self.mask
+
+
+def test_relevant_detectors_defaults_to_all_and_checks_a_declaration():
+    from qec.decoders import relevant_detectors
+
+    assert relevant_detectors(object(), 3).tolist() == [True, True, True]
+    assert relevant_detectors(_Declares(None), 2).tolist() == [True, True]
+    assert relevant_detectors(_Declares([1, 0, 1]), 3).tolist() == [True, False, True]
+    with pytest.raises(ValueError, match=r"shape \(2,\); expected \(3,\)"):
+        relevant_detectors(_Declares(np.array([True, False])), 3)
+
+
+def test_plain_matching_reads_only_the_observables_components_of_a_memory():
+    # Rotated d = 5, 3 rounds, Z basis: the X-check detectors are left out, the Z ones kept.
+    from qec.decoders import PyMatchingDecoder, compile_decoder, relevant_detectors
+
+    circuit = stim.Circuit.generated("surface_code:rotated_memory_z", distance=5, rounds=3,
+                                     after_clifford_depolarization=0.01)
+    dem = circuit.detector_error_model(decompose_errors=True)
+    mask = relevant_detectors(compile_decoder(PyMatchingDecoder(), dem=dem), dem.num_detectors)
+    coordinates = dem.get_detector_coordinates()
+    z_first_round = [d for d in range(dem.num_detectors) if coordinates[d][2] == 0]
+    assert mask[z_first_round].all()  # stim's first round has Z-check detectors only
+    assert 0 < mask.sum() < dem.num_detectors
+    correlated = compile_decoder(PyMatchingDecoder(correlated=True), dem=dem)
+    assert relevant_detectors(correlated, dem.num_detectors).all()

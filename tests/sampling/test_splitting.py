@@ -153,7 +153,7 @@ def test_the_restricted_model_fails_with_the_full_models_probability():
 
 def test_matching_on_the_relevant_detectors_predicts_as_pymatching_on_all():
     # A surface-code memory whose sizes are not round numbers: d = 5, 7 rounds, SD6 (Y errors
-    # flip checks of both bases), at three times the noise, against PyMatching used directly.
+    # flip checks of both bases) at p = 0.6%, against PyMatching used directly.
     import pymatching
 
     from qec.sampling import memory_task
