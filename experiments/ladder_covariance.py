@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 
 import numpy as np
 
 from qec.sampling._splitting_kernel import from_bytes
+from qec.store import ResultStore
 
 
 def mean_correlation(rows: np.ndarray, lag: int) -> float:
@@ -49,15 +49,13 @@ def main() -> None:
           "| inflation |")
     print("|---|---|---|---|---|---|")
     for path in args.db:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        tasks = connection.execute("select strong_id, json_metadata from tasks where "
-                                   "json_metadata like '%\"splitting\"%'").fetchall()
-        for strong_id, metadata in tasks:
-            rows = connection.execute("select data from checkpoints where strong_id = ? "
-                                      "order by level", (strong_id,)).fetchall()
+        with ResultStore(path, read_only=True) as store:
+            ladders = [(stats.json_metadata, store.read_checkpoints(stats.strong_id))
+                       for stats in store.read_stats(estimator="splitting")]
+        for meta, stored in ladders:
             replicates, deviations = [], []
-            for (data,) in rows:
-                arrays = from_bytes(data)
+            for level in sorted(stored):
+                arrays = from_bytes(stored[level])
                 info = json.loads(bytes(arrays["info"]).decode())
                 groups = sorted((k for k in info["sums"] if k.startswith("jk_")),
                                 key=lambda k: int(k[3:]))
@@ -70,7 +68,6 @@ def main() -> None:
                 continue
             ratios = ratios - ratios.mean(axis=1, keepdims=True)
             inflation = ratios.sum(axis=0).var() / ratios.var(axis=1).sum()
-            meta = json.loads(metadata)
             seed = meta["splitting"]["seed"]
             name = f"{meta.get('noise')} d = {meta.get('distance')}, seed {seed}"
             lags = " / ".join(f"{mean_correlation(ratios, lag):+.2f}" for lag in (1, 2, 3))

@@ -269,9 +269,9 @@ class ChainContext:
         self.decoder = compile_decoder(decoder if decoder is not None else
                                        resolve_decoder(decoder_name), dem=dem)
         # Only what can change whether the decoder fails (see MechanismModel.restricted).
-        self.full_mechanisms = sum(1 for i in dem.flattened() if i.type == "error")
-        self.model = MechanismModel.from_dem(dem).restricted(
-            relevant_detectors(self.decoder, dem.num_detectors))
+        full = MechanismModel.from_dem(dem)
+        self.full_mechanisms = full.num_mechanisms
+        self.model = full.restricted(relevant_detectors(self.decoder, dem.num_detectors))
         self.cumulative = np.cumsum(self.model.odds)
         self.total_odds = float(self.cumulative[-1]) if len(self.cumulative) else 0.0
         self.obs_bytes = (self.model.num_observables + 7) // 8
