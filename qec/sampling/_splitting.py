@@ -18,11 +18,12 @@ Mayer et al. do for circuit noise (arXiv:2509.13678), with many independently se
    first rung starts in equilibrium, each chain from its own independent configuration.
 3. **Rungs.** At each scale the chains run Metropolis-Hastings over the failing
    configurations; each rung's ratio ``P_(j+1) / P_j`` is Bennett's acceptance-ratio estimate
-   from the samples of both neighbours (the maximum-likelihood form). The first quarter of
-   each rung's samples is discarded as burn-in. Each rung runs a length planned before it
-   starts, from the budget left and the cost coefficients of the rungs before it, so that
-   rungs are of balanced length (see ``_Ladder._planned_length`` in
-   :mod:`qec.sampling._splitting_ladder`), and on while its samples still drift.
+   from the samples of both neighbours (the maximum-likelihood form). Each rung runs at
+   least ``min_iterations`` and until its samples no longer drift, with the first quarter
+   discarded as burn-in; its length is then planned, once, from the budget left and the
+   median cost coefficient of the rungs before it (see ``_Ladder._planned_length`` in
+   :mod:`qec.sampling._splitting_ladder`), and every iteration after that burn-in is kept.
+   It runs on while its samples still drift.
 4. **Interval.** ``ln P = ln P_0 + sum_j ln(P_(j+1) / P_j)``. The chains form ``G``
    independent groups (their seeds and random streams are disjoint); the delete-one-group
    jackknife over the whole ladder gives the variance (it sees the autocorrelation within
@@ -307,7 +308,7 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         _save(ladder, store, level=level, scale=scale, sums=sums, summary=summary,
               members=rung.members, histograms=ladder.histograms[level],
               decoder_calls=rung.decoder_calls, errors=0,
-              warnings=ladder.warnings[warnings_before:])
+              warnings=ladder.warnings[warnings_before:], plan=rung.plan)
         members = rung.members
         complete = scale == 1.0
         level += 1
@@ -318,7 +319,7 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
 def _save(ladder: _Ladder, store: ResultStore | None, *, level: int, scale: float,
           sums: dict[str, float], summary: RungSummary, members: list[np.ndarray],
           histograms: np.ndarray, decoder_calls: int, errors: int,
-          warnings: list[str] | None = None) -> None:
+          warnings: list[str] | None = None, plan: dict[str, float] | None = None) -> None:
     now = time.monotonic()
     seconds, ladder.saved_at = now - ladder.saved_at, now  # wall time of this level
     worker_seconds, ladder.worker_seconds_saved = (ladder.seconds - ladder.worker_seconds_saved,
@@ -330,7 +331,8 @@ def _save(ladder: _Ladder, store: ResultStore | None, *, level: int, scale: floa
             "warnings": warnings or [], "decoder_calls": decoder_calls, "seconds": seconds,
             "worker_seconds": worker_seconds,
             "direct_shots": ladder.direct_shots, "direct_failures": ladder.direct_failures,
-            "block": ladder.block, "kappa": ladder.kappas[-1] if level and ladder.kappas else None}
+            "block": ladder.block, "kappa": ladder.kappas[-1] if level and ladder.kappas else None,
+            "plan": plan}
     data = to_bytes({"flat": flat, "lengths": lengths, "histograms": histograms,
                      "info": np.frombuffer(json.dumps(info).encode(), dtype=np.uint8)})
     store.save_level(ladder.stored.strong_id, level=level, seed=ladder.seed,

@@ -34,11 +34,12 @@ _PILOT_SHOTS = 1024
 _PILOT_MIN_FAILURES = 10  # 1% of the pilot: the ladder's start
 _MAX_PILOT_STEPS = 48  # scales up to 2^24
 _SEED_SHOTS = 4096  # direct shots per work unit at the start
-_BURN_IN = 0.25  # fraction of each rung's iterations discarded
+_BURN_IN = 0.25  # fraction of a rung's iterations discarded, until its length is planned
 _START_SHARE = 1 / 16  # of the variance budget, for ln P_0 (direct shots are cheap)
 _BLOCK_START = 0.1  # the block moves' renewal fraction on the first rung
 _BLOCK_ACCEPTANCE = 0.3  # the block moves' acceptance the fraction is tuned to, rung by rung
 _SETTLED = 2.5  # a rung runs on while its kept samples drift by more (z-score)
+_RUNG_EXCESS = 2.0  # the ladder's variance over the sum of its rungs', at least (_rung_goal)
 
 
 def _stim_seed(*parts: Any) -> int:
@@ -63,15 +64,23 @@ class _Rung:
         self.rounds = 0
         self.block_moves = 0
         self.block_accepted = 0
+        self.burn_in: int | None = None  # fixed when the rung's length is planned
+        self.plan: dict[str, float] | None = None  # what the plan was made from (stored)
 
     @property
     def iterations(self) -> int:
         return sum(len(t) for t in self.traces)
 
     def kept(self) -> np.ndarray:
-        """The kept samples: shape (iterations after burn-in, chains)."""
+        """The kept samples: shape (iterations after burn-in, chains).
+
+        The burn-in is the first quarter of the iterations until the rung has settled and its
+        length is planned (:meth:`_Ladder.run_rung`); from then on it stays what it was then,
+        so the iterations run to reach the plan are all kept.
+        """
         trace = np.concatenate(self.traces) if self.traces else np.zeros((0, len(self.members)))
-        return trace[int(len(trace) * _BURN_IN):]
+        start = int(len(trace) * _BURN_IN) if self.burn_in is None else self.burn_in
+        return trace[start:]
 
 
 class _Ladder:
@@ -123,6 +132,7 @@ class _Ladder:
         self.next_batch = 0
         self.variance_used = 0.0
         self.kappas: list[float] = []  # the rungs' own cost coefficients (see _kappa)
+        self.plan_details: dict[str, float] = {}  # the last plan's coefficients and rungs left
         self.max_rungs: int | None = None
         self.rungs_run = 0
 
@@ -299,13 +309,17 @@ class _Ladder:
                     and abs(self._drift(rung.kept())) <= _SETTLED)
             if previous is not None and done:
                 if planned is None:  # once per rung: see _planned_length
-                    planned = self._planned_length(previous, rung, self._rung_goal(rung))
+                    goal = self._rung_goal(rung)
+                    planned = self._planned_length(previous, rung, goal)
+                    rung.burn_in = int(rung.iterations * _BURN_IN)
+                    rung.plan = {"at": rung.iterations, "goal": goal, "kept": planned,
+                                 **self.plan_details}
                 done = len(rung.kept()) >= planned
             if rung.iterations >= self.max_iterations:
                 if not done:
                     why = ("its samples still drifted" if planned is None else
-                           f"the {planned / (1 - _BURN_IN):.0f} iterations planned for the "
-                           "relative error asked")
+                           f"the {planned + (rung.burn_in or 0):.0f} iterations planned for "
+                           "the relative error asked")
                     self.warnings.append(
                         f"rung {rung.level} (scale {rung.scale:.4g}) stopped at "
                         f"max_iterations={self.max_iterations} before {why}")
@@ -358,20 +372,39 @@ class _Ladder:
         return jackknife_variance(self.sums.get(f"jk_{g}", 0.0) for g in range(self.groups))
 
     def _remaining_rungs(self, rung: _Rung) -> float:
-        """This rung and those still to come, by the ladder rule from its scale to 1."""
+        """This rung and those still to come, by the ladder rule from its scale to 1.
+
+        The rule steps ``log2 s`` by ``step / sqrt(w)``; with the mean faults ``w`` falling in
+        proportion to the scale from this rung's, the steps to 1 number ``2 sqrt(w) (1 -
+        s^(-1/2)) / (step ln 2)``, and the last rung, cut at 1, is one more. On the stored
+        SD6 and SI1000 ladders at d = 19 and 23 this is within one rung of the count at every
+        rung; holding ``w`` at this rung's value overestimated the first rungs' by 25-30%.
+        """
+        if rung.scale <= 1.0:
+            return 1.0
         faults = max(float(rung.kept().mean()), 1.0)
-        return 1 + max(0.0, math.log2(max(rung.scale, 1.0)) * math.sqrt(faults) / self.step)
+        steps = 2 * math.sqrt(faults) * (1 - rung.scale ** -0.5) / (self.step * math.log(2))
+        return 2.0 + steps
 
     def _rung_goal(self, rung: _Rung) -> float:
         """The variance this rung's ratio may have: what is left of the budget, shared by the
         rungs still to come (estimated by the ladder rule from here to scale 1), and divided
-        by how much the ladder's variance so far exceeds the sum of its rungs' variances
-        (neighbouring ratios are positively correlated: a rung's samples enter both of them
-        with one sign; on stored ladders their jackknife replicates correlate by about +0.5,
-        and about 2x is the usual excess)."""
+        by how much the ladder's variance exceeds the sum of its rungs' variances, at least 2.
+
+        The excess is structural: a rung's samples enter the ratios on both sides of it, and
+        a deviation of their ``|E|`` moves both the same way (higher sizes make the rung look
+        heavier against the rung above and lighter against the one below, and both ratios
+        fall), so each rung adds about twice to the ladder what it adds to the ratios one by
+        one (on stored ladders neighbouring ratios' jackknife replicates correlate by about
+        +0.5, and the excess of 13 complete ladders at d = 17-23 was 0.8-2.6, median 1.9).
+        The excess observed over the first few ratios is a ratio of two noisy 16-group
+        variances, often below 2 by chance, so it is used only where it is larger; taken as 1
+        until it was observed, the first rungs were planned half as long as their share.
+        """
         remaining = self._remaining_rungs(rung)
         ladder = self._ladder_variance()
-        inflation = max(1.0, ladder / self.variance_used) if self.variance_used > 0 else 1.0
+        observed = ladder / self.variance_used if self.variance_used > 0 else 0.0
+        inflation = max(_RUNG_EXCESS, observed)
         left = max(self.variance_goal * (1 - _START_SHARE) - max(ladder, self.variance_used),
                    self.variance_goal / 100)
         return left / remaining / inflation
@@ -384,30 +417,42 @@ class _Ladder:
         return jackknife_variance(replicates[1:]) * len(rung.kept())
 
     def _planned_length(self, previous: int, rung: _Rung, goal: float) -> float:
-        """The kept iterations this rung runs: rungs of balanced length.
+        """The kept iterations this rung runs, planned once, when it has first settled.
 
         A rung's samples enter two ratios, with the rung before and the rung after, so the
         ladder's variance is about ``sum_j 2 kappa_j / n_j`` for rungs of ``n_j`` kept
-        iterations and cost coefficients ``kappa_j`` (:meth:`_kappa`); for a budget it is
-        least with ``n_j`` alike. The length is ``2 kappa / goal``, ``goal`` the rung's share
-        of what is left of the budget and ``kappa`` the mean coefficient of the rungs before
-        (the rung's own only on the first rung with a ratio, measured when the rung first
-        has its minimum length and has settled): so the length is fixed before the rung's own
-        noisy variance is seen, and the plan is made once per rung. Two rules this replaces:
-        stopping a rung when its ratio looks precise enough made a rung after a short one run
-        on and on (the short rung's part of the ratio does not shrink) and the next stop
-        early, which repeats; re-planning the first ratio's rung from its own coefficient as
-        it ran could run away (where the groups differ by more than the rung's length
-        averages out, the coefficient, a variance times a length, grows with the length, and
-        so did the plan: 13,700 kept iterations at d = 19 with a doubled goal). When the
-        rungs so far overspent the budget, the later ones lengthen, up to four times the
-        length the whole budget gives every rung; beyond that the interval is left wider than
-        asked, and the result says so.
+        iterations and cost coefficients ``kappa_j`` (:meth:`_kappa`), times the excess of
+        :meth:`_rung_goal`; for a budget it is least with ``n_j`` alike. The length is
+        ``2 kappa / goal``, ``goal`` the rung's share of what is left of the budget and
+        ``kappa`` the median coefficient of the rungs before, each measured when its rung was
+        complete (the rung's own only on the first rung with a ratio).
+
+        Why these coefficients, measured on stored SI1000 and SD6 ladders at d = 19 and 23:
+        - Not the rung's own, measured when it has its minimum length: a coefficient is a
+          variance times a length, and where the chain groups differ by more than the length
+          averages out it grows with the length, so at the minimum it is low (SI1000 d = 19,
+          rungs 1 and 2: 0.26 and 0.13 at 400 iterations, 1.06 and 0.71 when complete).
+          Planned in part from it, the rungs of that ladder ran 700-2,900 iterations and the
+          estimate ended at +36% for the 30% asked.
+        - Not their mean: the first rungs' coefficients are often high (SD6 d = 23: 0.98, 2.13
+          and 1.10, then a median of 0.49), and planned from the mean of those before, rungs
+          3-7 of that ladder took 3,351 of its 5,336 worker-seconds. One high coefficient does
+          not move the median.
+
+        Two rules this replaces besides: stopping a rung when its ratio looks precise enough
+        made a rung after a short one run on and on (the short rung's part of the ratio does
+        not shrink) and the next stop early, which repeats; re-planning a rung from its own
+        coefficient as it ran could run away (the coefficient grows with the length, and so
+        did the plan: 13,700 kept iterations at d = 19 with a doubled goal). When the rungs so
+        far overspent the budget, the later ones lengthen, up to four times the length the
+        whole budget gives every rung; beyond that the interval is left wider than asked, and
+        the result says so.
         """
-        kappa = (sum(self.kappas) / len(self.kappas) if self.kappas
-                 else self._kappa(previous, rung))
-        rungs = len(self.kappas) + self._remaining_rungs(rung)
-        even = 2 * kappa * rungs / (self.variance_goal * (1 - _START_SHARE))
+        own = self._kappa(previous, rung)
+        kappa = float(np.median(self.kappas)) if self.kappas else own
+        left = self._remaining_rungs(rung)
+        self.plan_details = {"own_kappa": own, "kappa": kappa, "rungs_left": left}
+        even = 2 * kappa * (len(self.kappas) + left) / (self.variance_goal * (1 - _START_SHARE))
         return min(2 * kappa / goal, 4 * even)
 
     def _size(self, *samples: np.ndarray) -> int:

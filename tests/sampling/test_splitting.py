@@ -275,7 +275,66 @@ def test_each_rung_is_planned_once(monkeypatch):
     assert any(r.iterations > 20 for r in estimate.rungs[1:])  # the plans decided lengths
     for (_, at, length), rung in zip(planned, estimate.rungs[1:], strict=True):
         assert at < rung.iterations or length <= 0.75 * at  # planned before it was met
-        assert 0.75 * rung.iterations >= length  # and the rung ran it (burn-in 25%)
+        # and the rung ran it, keeping every iteration after the burn-in it had when planned
+        assert rung.iterations - int(0.25 * at) >= length
+
+
+def test_a_rungs_burn_in_is_a_quarter_until_planned_and_then_stays():
+    from qec.sampling._splitting_ladder import _Rung
+
+    rung = _Rung(level=1, scale=2.0, members=[np.zeros(0, np.int64)] * 3)
+    rung.traces.append(np.arange(400 * 3).reshape(400, 3))
+    assert rung.kept().shape == (300, 3) and rung.kept()[0, 0] == 100 * 3
+    rung.burn_in = 100  # planned here: run_rung fixes the quarter it had then
+    rung.traces.append(np.arange(400 * 3, 1000 * 3).reshape(600, 3))
+    assert rung.kept().shape == (900, 3) and rung.kept()[0, 0] == 100 * 3
+
+
+def test_a_rungs_plan_is_robust_to_one_high_coefficient():
+    # _planned_length on a ladder state given by hand: the coefficients of the rungs before,
+    # this rung's own at its minimum length, 5 rungs left from here and a goal of 1e-4.
+    from types import SimpleNamespace
+
+    from qec.sampling._splitting_ladder import _Ladder
+
+    def plan(previous_kappas, own, variance_goal=1e-3, goal=1e-4):
+        ladder = SimpleNamespace(kappas=list(previous_kappas), variance_goal=variance_goal,
+                                 _kappa=lambda previous, rung: own,
+                                 _remaining_rungs=lambda rung: 5.0)
+        return _Ladder._planned_length(ladder, 0, None, goal)
+
+    balanced = plan([0.5, 0.5, 0.5], 0.5)
+    assert balanced == pytest.approx(2 * 0.5 / 1e-4)  # 2 kappa / goal
+    # One high coefficient before does not move the plan (a mean would, by 60%).
+    assert plan([0.5, 3.0, 0.4], 0.5) == pytest.approx(balanced)
+    # The rung's own coefficient, low at its minimum length, is not used once there are others.
+    assert plan([0.5, 0.5, 0.5], 0.05) == pytest.approx(balanced)
+    # The first ratio's rung has nothing before it and is planned from its own coefficient.
+    assert plan([], 0.8) == pytest.approx(2 * 0.8 / 1e-4)
+    # Far over budget the length is capped at four times the even share of the whole budget
+    # (6 rungs: the one before and 5 from here).
+    assert plan([0.5], 0.5, goal=1e-9) == pytest.approx(4 * 2 * 0.5 * 6 / (1e-3 * (1 - 1 / 16)))
+
+
+def test_a_rungs_goal_counts_each_rung_twice_until_the_ladder_shows_more():
+    # _rung_goal on a ladder state given by hand: a budget of 0.016 (0.015 for the rungs),
+    # 3 rungs to go, rung variances summing to `used` and a ladder variance of `ladder`.
+    from types import SimpleNamespace
+
+    from qec.sampling._splitting_ladder import _Ladder
+
+    def goal(used, ladder):
+        state = SimpleNamespace(variance_goal=0.016, variance_used=used,
+                                _remaining_rungs=lambda rung: 3.0,
+                                _ladder_variance=lambda: ladder)
+        return _Ladder._rung_goal(state, None)
+
+    # Nothing measured yet: the budget shared by 3 rungs, each counted twice.
+    assert goal(0.0, 0.0) == pytest.approx(0.015 / 3 / 2)
+    # Ratios that looked independent so far (ladder = sum) do not halve the excess.
+    assert goal(0.003, 0.003) == pytest.approx((0.015 - 0.003) / 3 / 2)
+    # A larger observed excess is used.
+    assert goal(0.002, 0.006) == pytest.approx((0.015 - 0.006) / 3 / 3)
 
 
 def test_direct_when_the_rate_is_large():
