@@ -305,7 +305,8 @@ def test_a_rungs_plan_is_robust_to_one_high_coefficient():
 
     balanced = plan([0.5, 0.5, 0.5], 0.5)
     assert balanced == pytest.approx(2 * 0.5 / 1e-4)  # 2 kappa / goal
-    # One high coefficient before does not move the plan (a mean would, by 60%).
+    # One high coefficient before does not move the plan (their mean, 1.3, would make it 2.6
+    # times as long).
     assert plan([0.5, 3.0, 0.4], 0.5) == pytest.approx(balanced)
     # The rung's own coefficient, low at its minimum length, is not used once there are others.
     assert plan([0.5, 0.5, 0.5], 0.05) == pytest.approx(balanced)
@@ -314,6 +315,24 @@ def test_a_rungs_plan_is_robust_to_one_high_coefficient():
     # Far over budget the length is capped at four times the even share of the whole budget
     # (6 rungs: the one before and 5 from here).
     assert plan([0.5], 0.5, goal=1e-9) == pytest.approx(4 * 2 * 0.5 * 6 / (1e-3 * (1 - 1 / 16)))
+
+
+def test_the_rungs_left_follow_the_ladder_rule_with_faults_falling_with_the_scale():
+    # SI1000 d = 19, p = 0.1%, seed 1: its rung 1 at scale 4.003 had 240 mean faults and was
+    # followed by 12 more rungs (13 with itself); the rule holding the faults at 240 said 16.5.
+    from types import SimpleNamespace
+
+    from qec.sampling._splitting_ladder import _Ladder, _Rung
+
+    def left(scale, faults):
+        rung = _Rung(level=1, scale=scale, members=[np.zeros(0, np.int64)] * 2)
+        rung.traces.append(np.full((400, 2), faults))
+        return _Ladder._remaining_rungs(SimpleNamespace(step=2.0), rung)
+
+    assert left(4.003, 240) == pytest.approx(
+        2 + 2 * math.sqrt(240) * (1 - 4.003 ** -0.5) / (2 * math.log(2)))
+    assert 12.5 < left(4.003, 240) < 14.0
+    assert left(1.0, 70) == 1.0  # the last rung is only itself
 
 
 def test_a_rungs_goal_counts_each_rung_twice_until_the_ladder_shows_more():
