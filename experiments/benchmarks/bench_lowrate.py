@@ -64,10 +64,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="default: all cores")
     parser.add_argument("--samples", type=int, default=1000,
                         help="subset: configurations per level of each replicate")
-    parser.add_argument("--chains", type=int, default=128,
-                        help="splitting: Markov chains (estimate_rare_error's chains)")
-    parser.add_argument("--min-iterations", type=int, default=400,
-                        help="splitting: iterations per chain and rung, at least")
+    parser.add_argument("--chains", type=int, default=None,
+                        help="splitting: Markov chains (default: estimate_rare_error's)")
+    parser.add_argument("--min-iterations", type=int, default=None,
+                        help="splitting: iterations per chain and rung, at least (default: "
+                        "estimate_rare_error's)")
     parser.add_argument("--time-limit", type=float, default=None,
                         help="seconds per estimate (stored work is kept; a re-run continues)")
     parser.add_argument("--overlap", default=None, metavar="NOISE:D:P",
@@ -80,10 +81,12 @@ def main() -> None:
                                    samples=args.samples, workers=args.workers,
                                    relative_error=args.relative_error,
                                    time_limit=args.time_limit)
-        return estimate_rare_error(task, db=args.db, seed=args.seed, chains=args.chains,
-                                   min_iterations=args.min_iterations,
+        chosen = {name: value for name, value in (("chains", args.chains),
+                                                  ("min_iterations", args.min_iterations))
+                  if value is not None}
+        return estimate_rare_error(task, db=args.db, seed=args.seed,
                                    relative_error=args.relative_error, workers=args.workers,
-                                   time_limit=args.time_limit)
+                                   time_limit=args.time_limit, **chosen)
 
     if args.overlap:
         noise, distance, p = args.overlap.split(":")

@@ -311,7 +311,7 @@ class _Ladder:
                 if planned is None:  # once per rung: see _planned_length
                     goal = self._rung_goal(rung)
                     planned = self._planned_length(previous, rung, goal)
-                    rung.burn_in = int(rung.iterations * _BURN_IN)
+                    rung.burn_in = rung.iterations - len(rung.kept())  # the quarter, fixed
                     rung.plan = {"at": rung.iterations, "goal": goal, "kept": planned,
                                  **self.plan_details}
                 done = len(rung.kept()) >= planned
