@@ -12,7 +12,8 @@ and the same compiled decoder at the target p, for at least 2 seconds:
 * the shots direct sampling needs for the same relative standard error,
   ``(1 - P) / (P sigma^2)``, and the seconds they would take on the same cores
   (measured seconds per shot times shots, divided by the workers);
-* the ratios: direct shots per splitting decoder call, and direct seconds per splitting second.
+* the ratios: direct shots per splitting decoder call, and direct seconds per splitting second;
+* the ladder's second opinion: the other integration of the same chains (with pivots).
 
 Then the teraquop question: direct samples at d = 3..9 (stored, resumable) give
 ``fit_lambda(...).project_distance(1e-12)``; the measured answer is the smallest distance whose
@@ -24,6 +25,7 @@ failures, so that every table carries one direct Monte Carlo check.
 
     python experiments/benchmarks/bench_lowrate.py [--points si1000:11,si1000:15,...]
         [--method splitting|subset] [--steps 8] [--samples 1000] [--relative-error 0.3]
+        [--no-pivots]
         [--time-limit S]
         [--overlap si1000:9:0.001] [--teraquop-only]
 """
@@ -69,6 +71,9 @@ def main() -> None:
     parser.add_argument("--min-iterations", type=int, default=None,
                         help="splitting: iterations per chain and rung, at least (default: "
                         "estimate_rare_error's)")
+    parser.add_argument("--no-pivots", action="store_true",
+                        help="splitting: Bennett's ratios alone, without the pivots (the "
+                        "ladder of earlier versions)")
     parser.add_argument("--time-limit", type=float, default=None,
                         help="seconds per estimate (stored work is kept; a re-run continues)")
     parser.add_argument("--overlap", default=None, metavar="NOISE:D:P",
@@ -86,7 +91,17 @@ def main() -> None:
                   if value is not None}
         return estimate_rare_error(task, db=args.db, seed=args.seed,
                                    relative_error=args.relative_error, workers=args.workers,
-                                   time_limit=args.time_limit, **chosen)
+                                   time_limit=args.time_limit, pivots=not args.no_pivots,
+                                   **chosen)
+
+    def method_of(estimate):
+        if args.method == "subset" or estimate.method != "splitting":
+            return estimate.method
+        return f"splitting ({estimate.integration})"
+
+    def second_of(estimate):
+        other = estimate.second_opinion
+        return "-" if other is None else f"{other.estimate:.3e} [{other.low:.2e}, {other.high:.2e}]"
 
     if args.overlap:
         noise, distance, p = args.overlap.split(":")
@@ -98,10 +113,11 @@ def main() -> None:
                            seed=args.seed, progress=None)
         a, b = estimate.logical_error_per_shot, direct.logical_error()
         sd = (np.log(a.high) - np.log(a.low)) / (2 * 1.96)
-        print(f"overlap {noise} d={d} p={p}: {args.method} {a.estimate:.3e} [{a.low:.2e}, "
+        print(f"overlap {noise} d={d} p={p}: {method_of(estimate)} {a.estimate:.3e} [{a.low:.2e}, "
               f"{a.high:.2e}] ({estimate.decoder_calls:.3g} calls, {estimate.seconds:.0f} s); "
               f"direct {b.estimate:.3e} [{b.low:.2e}, {b.high:.2e}] ({direct.errors} / "
               f"{direct.shots:,}); z = {(np.log(a.estimate) - np.log(b.estimate)) / sd:+.2f}; "
+              f"second opinion {second_of(estimate)}; "
               f"warnings: {'; '.join(estimate.warnings) or '-'}", flush=True)
     workers = args.workers or default_workers()
     rows = []
@@ -136,10 +152,10 @@ def main() -> None:
             f"| {noise} | {d} | {shot.estimate:.3e} [{shot.low:.2e}, {shot.high:.2e}] | "
             f"{rnd.estimate:.3e} [{rnd.low:.2e}, {rnd.high:.2e}] | "
             f"+{shot.high / shot.estimate - 1:.0%} / -{1 - shot.low / shot.estimate:.0%} | "
-            f"{args.method} | {estimate.decoder_calls:.3g} | "
+            f"{method_of(estimate)} | {estimate.decoder_calls:.3g} | "
             f"{estimate.seconds:.0f} (this run {wall:.0f}) | "
             f"{shots:.3g} | {direct_wall:.3g} | {shots / estimate.decoder_calls:.3g} | "
-            f"{direct_wall / max(estimate.seconds, 1e-9):.3g} | "
+            f"{direct_wall / max(estimate.seconds, 1e-9):.3g} | {second_of(estimate)} | "
             f"{'; '.join(estimate.warnings) or '-'} |")
         print(rows[-1], flush=True)
     print()
@@ -148,8 +164,8 @@ def main() -> None:
     print()
     print("| noise | d | per shot [95%] | per round [95%] | interval | method | decoder calls | "
           "seconds | direct shots needed | direct seconds needed | shots per call | "
-          "time ratio | warnings |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "time ratio | second opinion per shot [95%] | warnings |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
     # The teraquop question for each noise model measured here.

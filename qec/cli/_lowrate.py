@@ -53,6 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="subset: independent replicates at least, the units of work "
                              "(default 16; more are run until the interval meets "
                              "--relative-error)")
+    parser.add_argument("--no-pivots", action="store_true",
+                        help="splitting: integrate the ladder by Bennett's ratios alone, "
+                             "without the pivots' derivative and second opinion (the ladders "
+                             "of earlier versions; a different stored task)")
     parser.add_argument("--restart", action="store_true",
                         help="discard the estimate of this task stored in --db (its rungs, "
                              "chains and batch rows) and estimate it from the start")
@@ -151,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
                 task, db=args.db, relative_error=args.relative_error, seed=args.seed or 0,
                 chains=args.chains, groups=GROUPS, workers=args.workers, dask=args.dask,
                 max_iterations=max(args.max_iterations, 400), time_limit=args.time_limit,
-                progress=progress)
+                progress=progress, pivots=not args.no_pivots)
     finally:
         if progress is not None:
             progress.close()
@@ -197,7 +201,8 @@ def _discard(args: argparse.Namespace, task: Any) -> None:
         stored = subset_task(task, seed=args.seed or 0, samples=args.samples,
                              fraction=FRACTION, steps=args.steps)
     else:
-        stored = splitting_task(task, seed=args.seed or 0, chains=args.chains, groups=GROUPS)
+        stored = splitting_task(task, seed=args.seed or 0, chains=args.chains, groups=GROUPS,
+                                pivots=not args.no_pivots)
     with ResultStore(args.db) as store:
         found = store.discard_task(stored.strong_id)
     if found and not (args.quiet or args.json):
@@ -222,6 +227,11 @@ def _print(summary: dict[str, Any]) -> None:
         print(f"  method {summary['method']}, {parts}, "
               f"{summary['decoder_calls']:,} decoder calls, {summary['seconds']:.0f} s; "
               f"direct sampling would need {summary['equivalent_direct_shots']:.3g} shots")
+        if summary.get("second_opinion_per_shot") is not None:
+            slow, shigh = summary["second_opinion_per_shot_ci"]
+            other = "Bennett's ratios" if summary["integration"] == "pivots" else "the pivots"
+            print(f"  integrated by {summary['integration']}; second opinion ({other}, same "
+                  f"chains) {summary['second_opinion_per_shot']:.3e} [{slow:.3e}, {shigh:.3e}]")
         cost = summary.get("direct_cost")
         if cost is not None:
             spent = cost["estimate_worker_seconds"]

@@ -96,6 +96,16 @@ class _CompiledPyMatching(sinter.CompiledDecoder):
         out[:, :width] = predictions[:, :width]
         return out
 
+    def matched_pairs(self, detection_events: np.ndarray) -> np.ndarray | None:
+        """The detection events this decoder matches to each other in one shot, as rows
+        ``(a, b)`` (``b = -1``: matched to the boundary), or None for correlated matching,
+        whose second pass may match differently from what this returns. Rare-event
+        estimators use it only to choose which configurations to decode, never as the
+        decoder's answer."""
+        if self._correlated:
+            return None
+        return np.asarray(self._matching.decode_to_matched_dets_array(detection_events))
+
     def relevant_detectors(self, num_detectors: int) -> np.ndarray | None:
         """The detectors whose events can change this decoder's prediction (see
         :func:`qec.decoders.relevant_detectors`), or None (correlated matching: all of them).

@@ -24,11 +24,23 @@ Mayer et al. do for circuit noise (arXiv:2509.13678), with many independently se
    median cost coefficient of the rungs before it (see ``_Ladder._planned_length`` in
    :mod:`qec.sampling._splitting_ladder`), and every iteration after that burn-in is kept.
    It runs on while its samples still drift.
+   With ``pivots`` (the default) each rung also estimates ``f = d ln P / d ln s`` from the
+   pivots of its chains (the faults the failure needs and the mechanisms that would cure it,
+   :mod:`qec.sampling._splitting_kernel`), and ``ln(P_(j+1) / P_j)`` can be the trapezoid of
+   ``f`` between the rungs (thermodynamic integration). ``f`` leaves out the background
+   faults whose Poisson spread is most of the noise of Bennett's ratios under circuit noise,
+   so there the same precision takes far shorter rungs; where failure is a count of faults
+   (a repetition code under bit flips) Bennett's ratios are the more precise. The ladder uses
+   whichever gave its first ratio the smaller variance, and keeps the other, from the same
+   chains, as the second opinion (``RareEventEstimate.integration`` and
+   ``second_opinion``).
 4. **Interval.** ``ln P = ln P_0 + sum_j ln(P_(j+1) / P_j)``. The chains form ``G``
    independent groups (their seeds and random streams are disjoint); the delete-one-group
    jackknife over the whole ladder gives the variance (it sees the autocorrelation within
    chains and the correlation between rungs), plus the binomial variance of ``ln P_0``; the
    jackknife bias estimate is added to the width. See :class:`qec.data.SplittingEstimator`.
+   With pivots, the trapezoid's error, estimated at the last rung against Simpson's rule, is
+   added to the variance.
 5. **Diagnostics.** Per rung: acceptance, the integrated autocorrelation time and effective
    samples of ``|E|`` (from the spread of group means), drift between the first and second
    half of the kept samples, and the overlap of neighbouring rungs. A rung that fails a check
@@ -61,7 +73,7 @@ from typing import Any
 import numpy as np
 
 from qec._validate import int_at_least
-from qec.data import Task, splitting_interval
+from qec.data import Interval, Task, jackknife_variance, splitting_interval
 from qec.sampling._executors import make_executor
 from qec.sampling._splitting_kernel import from_bytes, pack_members, to_bytes, unpack_members
 from qec.sampling._splitting_ladder import _BLOCK_START, _Ladder, _Rung
@@ -99,6 +111,7 @@ def estimate_rare_error(
     time_limit: float | None = None,
     max_rungs: int | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    pivots: bool = True,
 ) -> RareEventEstimate:
     """Estimates the logical error per shot of a task by splitting, however small it is.
 
@@ -134,6 +147,9 @@ def estimate_rare_error(
         max_rungs: stop after completing this many rungs in this call (the start counts as
             one); the result is then incomplete and a re-run continues. None: no limit.
         progress: called with a dict after every step (for a progress display).
+        pivots: integrate each rung's pivots (see the method above), with Bennett's ratios as
+            the second opinion; False: Bennett's ratios alone (the ladders of earlier
+            versions, which are stored as a different task and resume as they were).
 
     Returns:
         A :class:`RareEventEstimate`.
@@ -191,7 +207,7 @@ def estimate_rare_error(
                      round_iterations=round_iterations,
                      executor_factory=lambda: make_executor(workers=workers, dask=dask),
                      time_limit=None if time_limit is None else float(time_limit),
-                     progress=progress)
+                     progress=progress, pivots=bool(pivots))
     ladder.max_rungs = max_rungs
     strong_id = ladder.stored.strong_id
     try:
@@ -243,6 +259,9 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         ladder.block = info.get("block", _BLOCK_START)
         if info.get("kappa") is not None:
             ladder.kappas.append(info["kappa"])
+        if "derivative" in info:
+            ladder.derivatives[level_index] = np.asarray(info["derivative"], dtype=np.float64)
+            ladder.integration = info.get("integration") or ladder.integration
         level = level_index + 1
         scale = info["scale"]
     complete = ladder.sums.get("complete", 0.0) >= 1
@@ -292,7 +311,7 @@ def _estimate(ladder: _Ladder, store: ResultStore | None) -> RareEventEstimate:
         if scale < 1.0 + 1e-9:
             scale = 1.0
         members = ladder.resample(members, ratio=scale / old_scale, level=level)
-        rung = _Rung(level, scale, members, thin=scale / old_scale)
+        rung = _Rung(level, scale, members, thin=1.0 if ladder.pivots else scale / old_scale)
         warnings_before = len(ladder.warnings)
         finished = ladder.run_rung(rung, level - 1)
         ladder.decoder_calls += rung.decoder_calls
@@ -333,6 +352,9 @@ def _save(ladder: _Ladder, store: ResultStore | None, *, level: int, scale: floa
             "direct_shots": ladder.direct_shots, "direct_failures": ladder.direct_failures,
             "block": ladder.block, "kappa": ladder.kappas[-1] if level and ladder.kappas else None,
             "plan": plan}
+    if level in ladder.derivatives:
+        info["derivative"] = ladder.derivatives[level].tolist()
+        info["integration"] = ladder.integration
     data = to_bytes({"flat": flat, "lengths": lengths, "histograms": histograms,
                      "info": np.frombuffer(json.dumps(info).encode(), dtype=np.uint8)})
     store.save_level(ladder.stored.strong_id, level=level, seed=ladder.seed,
@@ -342,7 +364,7 @@ def _save(ladder: _Ladder, store: ResultStore | None, *, level: int, scale: floa
 
 def _result(ladder: _Ladder, previous_seconds: float, *, complete: bool) -> RareEventEstimate:
     warnings = list(dict.fromkeys(ladder.warnings))
-    shot = per_round = None
+    shot = per_round = second = None
     equivalent = None
     if complete:
         shot = splitting_interval(ladder.sums, confidence=ladder.confidence,
@@ -353,6 +375,7 @@ def _result(ladder: _Ladder, previous_seconds: float, *, complete: bool) -> Rare
         sigma = math.sqrt(ladder._ladder_variance() + ladder.sums.get("var_extra", 0.0))
         if sigma > 0 and 0 < shot.estimate < 1:
             equivalent = (1 - shot.estimate) / (shot.estimate * sigma ** 2)
+        second = _second_opinion(ladder, shot, sigma, warnings)
         if shot.estimate > 0 and shot.high / shot.estimate - 1 > ladder.relative_error * 1.05:
             warnings.append(
                 f"the interval's half-width is +{shot.high / shot.estimate - 1:.0%}, wider "
@@ -370,4 +393,29 @@ def _result(ladder: _Ladder, previous_seconds: float, *, complete: bool) -> Rare
                               else ladder.previous_worker_seconds + ladder.seconds),
         rungs=tuple(ladder.rungs),
         direct_shots=ladder.direct_shots, direct_failures=ladder.direct_failures,
-        warnings=tuple(warnings), complete=complete, strong_id=ladder.stored.strong_id)
+        warnings=tuple(warnings), complete=complete, strong_id=ladder.stored.strong_id,
+        integration=ladder.integration or "bennett", second_opinion=second)
+
+
+def _second_opinion(ladder: _Ladder, shot: Interval, sigma: float, warnings: list[str]
+                    ) -> Interval | None:
+    """The estimate by the other integration of the same chains (with pivots); a warning
+    when the two differ by more than three of their combined standard deviations (they
+    share the chains, so that is a test of the integration, not of the mixing)."""
+    if not ladder.pivots or ladder.integration is None:
+        return None
+    prefix = "bennett_" if ladder.integration == "pivots" else "pivots_"
+    sums = {key[len(prefix):]: value for key, value in ladder.sums.items()
+            if key.startswith(prefix)}
+    sums["complete"] = ladder.sums.get("complete", 0.0)
+    other = splitting_interval(sums, confidence=ladder.confidence,
+                               name=f"task {ladder.stored.strong_id[:12]} (Bennett)")
+    replicates = [value for key, value in sums.items() if key.startswith("jk_")]
+    spread = math.sqrt(sigma ** 2 + jackknife_variance(replicates) + sums.get("var_extra", 0))
+    z = (math.log(shot.estimate) - sums["log_estimate"]) / spread if spread > 0 else 0.0
+    if abs(z) > 3:
+        warnings.append(
+            f"the estimate {shot.estimate:.3g} ({ladder.integration}) and the second opinion "
+            f"{other.estimate:.3g} from the same chains differ by {z:+.1f} standard "
+            "deviations: the ladder's integration is in doubt")
+    return other

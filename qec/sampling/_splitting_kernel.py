@@ -28,6 +28,23 @@ mechanisms instead of 157,334, and half the detection events a shot).
 Because the odds scale uniformly, the ratio of two levels' weights depends on ``E`` only
 through ``|E|``, so the Bennett acceptance-ratio estimate between levels needs only the
 trace of ``|E|`` of each chain; that is what a chain run returns.
+
+The *pivots* of a failing configuration give the same ladder a second, much less noisy
+statistic. Write ``p_i = s r_i / (1 + s r_i)`` and ``P(s)`` for the probability of failure.
+Then, exactly,
+
+    d ln P / d ln s = E[|E|] - sum_i p_i = E[D],
+    D(E) = sum_(i in E, E - i passes) (1 - p_i) - sum_(i not in E, E + i passes) p_i,
+
+(expectations over the failing configurations at scale ``s``): given the other mechanisms,
+mechanism ``i`` is present with probability ``p_i`` unless the failure depends on it, so only
+the faults the failure needs (removing one makes the decoder succeed) and the absent
+mechanisms that would cure it contribute. ``|E|`` counts the hundreds of harmless background
+faults, whose Poisson spread is the noise of the Bennett ratios; ``D`` counts only what the
+failure rests on (at d = 19, p = 0.1%, SD6, scale 2.9: variance about 2 over the chains
+against 117 for ``|E|``). The first sum is evaluated on a run's final configurations
+(:func:`removal_pivots`); the second is estimated for free from the chains' own addition
+proposals, each of which is decoded anyway (:func:`run_chains` with ``pivots``).
 """
 
 from __future__ import annotations
@@ -50,7 +67,9 @@ from qec.decoders import (
 from qec.decoders._dem import error_targets
 
 __all__ = ["ChainResult", "ChainWork", "MechanismModel", "SeedResult", "SeedWork",
-           "pack_members", "unpack_members"]
+           "pack_members", "removal_pivots", "unpack_members"]
+
+_PIVOT_SAMPLE = 0.25  # the share of the unlikely pivots (see removal_pivots) decoded
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -276,6 +295,8 @@ class ChainContext:
         self.total_odds = float(self.cumulative[-1]) if len(self.cumulative) else 0.0
         self.obs_bytes = (self.model.num_observables + 7) // 8
         self._scaled: dict[float, Any] = {}
+        pairs = getattr(self.decoder, "matched_pairs", None)
+        self.matched_pairs = pairs if callable(pairs) else None
 
     def failing(self, dets: np.ndarray, obs: np.ndarray) -> np.ndarray:
         """Whether the decoder mispredicts an observable, per row (uint8 inputs, unpacked)."""
@@ -367,7 +388,12 @@ class ChainResult:
 
     Attributes:
         trace: int32, shape (iterations, C): ``|E|`` of each chain after each iteration.
-        proposals, decoder_calls, accepted: counts over the run.
+        proposals, decoder_calls, accepted: counts over the run (the decoder calls of the
+            pivots included).
+        cure, add_draws: with pivots, per chain, the sum of the cure estimates of the run's
+            addition proposals and their number (:func:`run_chains`).
+        removal: with pivots, per chain, the removal sum of its final configuration
+            (:func:`removal_pivots`).
     """
 
     batch_id: int
@@ -381,6 +407,9 @@ class ChainResult:
     error: tuple[str, str, str] | None = None
     block_moves: int = 0
     block_accepted: int = 0
+    cure: np.ndarray | None = None
+    add_draws: np.ndarray | None = None
+    removal: np.ndarray | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -397,14 +426,25 @@ class ChainWork:
     seed: tuple[int, ...]
     thin: float = 1.0
     block: float = 0.0
+    pivots: bool = False
 
     def run_in(self, state: Any) -> ChainResult:
         try:
+            t0 = time.perf_counter()
             context = _context(state, state.payloads[self.strong_id])
-            return run_chains(context, scale=self.scale,
-                              members=unpack_members(self.flat, self.lengths),
-                              iterations=self.iterations, seed=self.seed,
-                              batch_id=self.batch_id, thin=self.thin, block=self.block)
+            result = run_chains(context, scale=self.scale,
+                                members=unpack_members(self.flat, self.lengths),
+                                iterations=self.iterations, seed=self.seed,
+                                batch_id=self.batch_id, thin=self.thin, block=self.block,
+                                pivots=self.pivots)
+            if not self.pivots:
+                return result
+            removal, calls = removal_pivots(
+                context, unpack_members(result.flat, result.lengths), self.scale,
+                np.random.default_rng([*self.seed, 2]))
+            return dataclasses.replace(result, removal=removal,
+                                       decoder_calls=result.decoder_calls + calls,
+                                       seconds=time.perf_counter() - t0)
         except Exception as exc:
             empty = np.zeros(0, np.int32)
             return ChainResult(self.batch_id, empty, np.zeros(0, np.int64),
@@ -471,7 +511,7 @@ def _block_move(context: ChainContext, rng: np.random.Generator, *, scale: float
 
 def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray],
                iterations: int, seed: tuple[int, ...], batch_id: int = 0,
-               thin: float = 1.0, block: float = 0.0) -> ChainResult:
+               thin: float = 1.0, block: float = 0.0, pivots: bool = False) -> ChainResult:
     """Runs Metropolis-Hastings chains on the failing configurations (see the module text).
 
     Every chain must start failing. With ``thin < 1`` each chain first tries a thinned copy
@@ -490,6 +530,14 @@ def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray]
     Metropolis-Hastings acceptance. It renews about a fraction ``f`` of the faults at once,
     so the many faults that have nothing to do with the failure (their count grows with the
     code) no longer need one move each: the autocorrelation time stops growing with them.
+
+    With ``pivots``, every single-fault iteration whose coin chose an addition adds to its
+    chain's ``add_draws``, and an addition of an absent mechanism ``i`` that passed the prior
+    test and that the decoder found curing the failure adds ``s R / (1 + s r_i)`` divided by
+    the prior test's probability to ``cure``. Given the configuration, the proposal draws ``i``
+    with probability ``r_i / R`` and the coin and test are independent of ``i``, so
+    ``cure / add_draws`` estimates, without a decoder call of its own, the mean over the run
+    of ``sum_(i not in E, E + i passes) p_i`` (the second sum of ``D`` in the module text).
     """
     t0 = time.perf_counter()
     model = context.model
@@ -515,6 +563,8 @@ def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray]
     everyone = np.arange(chains)
     s_total = scale * context.total_odds
     accepted = block_moves = block_accepted = 0
+    cure = np.zeros(chains)
+    add_draws = np.zeros(chains, dtype=np.int64)
     indptr, indices = model.det_indptr, model.det_indices
     for t in range(iterations):
         if block > 0 and t % 2 == 1:
@@ -549,6 +599,10 @@ def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray]
             new_obs = obs[candidates] ^ model.obs[chosen]
             still = context.failing(new_dets, new_obs)
             calls += len(candidates)
+            if pivots:
+                cured = candidates[add[candidates] & ~still]
+                cure[cured] += (s_total / (1 + scale * model.odds[pick[cured]])
+                                / np.minimum(accept_probability[cured], 1.0))
             moved = candidates[still]
             if len(moved):
                 accepted += len(moved)
@@ -568,12 +622,99 @@ def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray]
                     last = counts[shrink] - 1
                     table[shrink, position[shrink]] = table[shrink, last]
                     counts[shrink] = last
+        add_draws += add
         trace[t] = counts
     final = [table[c, :counts[c]].copy() for c in range(chains)]
     flat, lengths = pack_members(final)
     return ChainResult(batch_id, flat, lengths, trace, chains * iterations, calls, accepted,
                        time.perf_counter() - t0, block_moves=block_moves,
-                       block_accepted=block_accepted)
+                       block_accepted=block_accepted, cure=cure if pivots else None,
+                       add_draws=add_draws if pivots else None)
+
+
+def _unlikely_pivots(model: MechanismModel, chosen: np.ndarray, events: np.ndarray,
+                     pairs: np.ndarray | None) -> np.ndarray:
+    """Which faults of a configuration are unlikely to be pivots: those whose one or two
+    detection events the decoder matched to each other (or to the boundary), as an isolated
+    fault's are. Removing such a fault takes away exactly a matched pair, and the rest of a
+    minimum-weight matching stays one, so only a tie broken the other way can change the
+    prediction; they are decoded at a rate (:func:`removal_pivots`), not skipped.
+    ``pairs``: the decoder's matched pairs, or None (then no fault is unlikely)."""
+    unlikely = np.zeros(len(chosen), dtype=bool)
+    if pairs is None or len(chosen) == 0 or len(model.det_indices) == 0:
+        return unlikely
+    n = model.num_detectors + 1  # a key per pair; n - 1 stands for the boundary
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    a, b = pairs.min(axis=1), pairs.max(axis=1)
+    keys = np.where(a < 0, b * n + (n - 1), a * n + b)
+    starts = model.det_indptr[chosen]
+    sizes = model.det_indptr[chosen + 1] - starts
+    first = model.det_indices[np.minimum(starts, len(model.det_indices) - 1)].astype(np.int64)
+    second = model.det_indices[np.minimum(starts + 1, len(model.det_indices) - 1)
+                               ].astype(np.int64)
+    lit = events.astype(bool)
+    one = (sizes == 1) & lit[first]
+    two = (sizes == 2) & lit[first] & lit[second]
+    own = np.where(two, first * n + second, first * n + (n - 1))
+    return (one | two) & np.isin(own, keys)
+
+
+def removal_pivots(context: ChainContext, members: list[np.ndarray], scale: float,
+                   rng: np.random.Generator, *, sample: float = _PIVOT_SAMPLE
+                   ) -> tuple[np.ndarray, int]:
+    """Per configuration, an unbiased estimate of ``sum_(i in E, E - i passes) (1 - p_i)``
+    (the first sum of ``D`` in the module text), and the decoder calls it took.
+
+    Every fault is removed in turn and the decoder asked whether the rest still fails,
+    except the faults :func:`_unlikely_pivots` names: each of those is decoded with
+    probability ``sample`` and then counts ``1 / sample`` times (Horvitz-Thompson), so the
+    estimate stays exact for any decoder and any tie-breaking while about three quarters of
+    the faults of a surface-code configuration (the isolated background) cost a quarter of a
+    decode each.
+
+    Examples:
+        >>> import stim
+        >>> circuit = stim.Circuit.generated("repetition_code:memory", distance=3, rounds=1,
+        ...                                  before_round_data_depolarization=0.1)
+        >>> context = ChainContext(str(circuit), "pymatching")
+        >>> values, calls = removal_pivots(context, [np.array([0, 1])], 1.0,
+        ...                                np.random.default_rng(0))
+        >>> q = context.model.odds[[0, 1]] / (1 + context.model.odds[[0, 1]])
+        >>> bool(context.failing(*context.model.symptoms([np.array([0, 1])]))[0])
+        True
+        >>> float(values[0]) == float((1 - q).sum()), calls
+        (True, 2)
+    """
+    model = context.model
+    keep = 1 / (1 + scale * model.odds)  # 1 - p_i
+    dets, obs = model.symptoms(members)
+    out = np.zeros(len(members))
+    parts_d, parts_o, owners, weights = [], [], [], []
+    for c, chosen in enumerate(members):
+        chosen = np.asarray(chosen, dtype=np.int64)
+        if len(chosen) == 0:
+            continue
+        pairs = context.matched_pairs(dets[c]) if context.matched_pairs else None
+        unlikely = _unlikely_pivots(model, chosen, dets[c], pairs)
+        drawn = rng.random(len(chosen)) < sample
+        take = np.flatnonzero(~unlikely | drawn)
+        if len(take) == 0:
+            continue
+        removed = chosen[take]
+        new = np.repeat(dets[c][None, :], len(take), axis=0)
+        starts, stops = model.det_indptr[removed], model.det_indptr[removed + 1]
+        rows = np.repeat(np.arange(len(take)), stops - starts)
+        new[rows, model.det_indices[_ranges(starts, stops)]] ^= 1
+        parts_d.append(new)
+        parts_o.append(obs[c][None, :] ^ model.obs[removed])
+        owners.append(np.full(len(take), c))
+        weights.append(np.where(unlikely[take], 1 / sample, 1.0) * keep[removed])
+    if not owners:
+        return out, 0
+    passes = ~context.failing(np.concatenate(parts_d), np.concatenate(parts_o))
+    who, weight = np.concatenate(owners), np.concatenate(weights)
+    np.add.at(out, who[passes], weight[passes])
+    return out, len(who)
 
 
 def to_bytes(arrays: dict[str, np.ndarray]) -> bytes:

@@ -31,6 +31,11 @@ class RungSummary:
         log_ratio_sd: its jackknife standard deviation (binomial for the start).
         overlap: the smaller of the two fractions of one rung's samples whose ``|E|`` lies in
             the other's central 98% (1 for the start).
+        derivative, derivative_sd: with pivots, the estimate of ``d ln P / d ln s`` at the
+            rung and its standard error over the chain groups (None without).
+        second_log_ratio, second_log_ratio_sd: with pivots, the ratio by the integration that
+            is not the estimate's (``RareEventEstimate.integration``) and its jackknife
+            standard deviation: the second opinion (None without, or for the start).
     """
 
     level: int
@@ -45,6 +50,10 @@ class RungSummary:
     log_ratio: float
     log_ratio_sd: float
     overlap: float
+    derivative: float | None = None
+    derivative_sd: float | None = None
+    second_log_ratio: float | None = None
+    second_log_ratio_sd: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The fields as a JSON-ready dict."""
@@ -79,6 +88,12 @@ class RareEventEstimate:
             ``level``, ``replicates``, median ``threshold`` (of the gap) and ``lineages``
             (distinct first-level ancestors of the level's samples), mean ``acceptance`` and
             ``mean_faults`` (empty for splitting).
+        integration: how the ladder's ratios were integrated: ``"pivots"`` (the trapezoid of
+            the rungs' pivot derivatives) or ``"bennett"`` (Bennett's acceptance ratios); with
+            pivots, the one whose first ratio had the smaller variance.
+        second_opinion: with pivots, the estimate per shot by the other integration of the
+            same chains, with its interval (None without, or when incomplete). A
+            disagreement beyond three standard deviations is a warning.
     """
 
     logical_error_per_shot: Interval | None
@@ -97,6 +112,8 @@ class RareEventEstimate:
     replicates: int = 0
     levels: tuple[dict[str, Any], ...] = ()
     total_worker_seconds: float | None = None
+    integration: str = "bennett"
+    second_opinion: Interval | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON-ready dict (the keys of ``qec lowrate --json``)."""
@@ -124,12 +141,20 @@ class RareEventEstimate:
             "levels": [dict(level) for level in self.levels],
             "warnings": list(self.warnings),
             "strong_id": self.strong_id,
+            "integration": self.integration,
+            "second_opinion_per_shot": (None if self.second_opinion is None
+                                        else self.second_opinion.estimate),
+            "second_opinion_per_shot_ci": (None if self.second_opinion is None else
+                                           [self.second_opinion.low, self.second_opinion.high]),
         }
 
 
-def splitting_task(task: Task, *, seed: int, chains: int, groups: int) -> Task:
+def splitting_task(task: Task, *, seed: int, chains: int, groups: int,
+                   pivots: bool = False) -> Task:
     """The stored task of a splitting estimate of ``task``: the same circuit and decoder, its
-    metadata plus ``estimator="splitting"`` and the method's identity (seed, chains, groups).
+    metadata plus ``estimator="splitting"`` and the method's identity (seed, chains, groups,
+    and ``"pivots": true`` when the ladder is integrated by its pivots: such a ladder stores
+    what a ladder without them does not, so the two are different tasks).
 
     Examples:
         >>> import stim
@@ -144,5 +169,5 @@ def splitting_task(task: Task, *, seed: int, chains: int, groups: int) -> Task:
     # (MechanismModel.restricted); ladders stored before that are another task, never resumed.
     metadata.update({"estimator": "splitting", "splitting": {
         "seed": int(seed), "chains": int(chains), "groups": int(groups),
-        "model": "relevant"}})
+        "model": "relevant", **({"pivots": True} if pivots else {})}})
     return Task(circuit=task.circuit, decoder=task.decoder, json_metadata=metadata)

@@ -1,5 +1,6 @@
 """The splitting estimator: exact answers, the store round trip and resume, bad input."""
 
+import itertools
 import math
 
 import numpy as np
@@ -10,9 +11,16 @@ from scipy.stats import binom
 from qec.analysis._points import as_points
 from qec.data import Task
 from qec.decoders import PyMatchingDecoder, compile_decoder, relevant_detectors
+from qec.sampling import memory_task
 from qec.sampling._splitting import estimate_rare_error, splitting_task
 from qec.sampling._splitting_bar import _bar_log_ratio
-from qec.sampling._splitting_kernel import ChainContext, MechanismModel, run_chains
+from qec.sampling._splitting_kernel import (
+    ChainContext,
+    MechanismModel,
+    removal_pivots,
+    run_chains,
+)
+from qec.sampling._splitting_ladder import _Ladder
 from qec.store import ResultStore
 
 
@@ -210,7 +218,7 @@ def test_store_round_trip_and_resume_give_the_uninterrupted_numbers(tmp_path):
     with ResultStore(path, read_only=True) as store:
         [stats] = store.read_stats(estimator="splitting")
     assert stats.json_metadata["splitting"] == {"seed": 7, "chains": 64, "groups": 16,
-                                                "model": "relevant"}
+                                                "model": "relevant", "pivots": True}
     interval = stats.logical_error()
     assert interval.estimate == pytest.approx(a.estimate, rel=1e-9)
     [point] = as_points([stats])
@@ -432,3 +440,126 @@ def test_the_pilots_seconds_per_shot_leave_the_setup_out():
     # The first call compiles the model, its decoder and the sampler: all in ``seconds``,
     # none in ``work_seconds``.
     assert 0 < result.work_seconds < result.seconds
+
+
+def _enumerated(context):
+    """Every configuration of a small model, and which of them fail."""
+    model = context.model
+    configurations = np.array(list(itertools.product([0, 1], repeat=model.num_mechanisms)),
+                              dtype=bool)
+    fails = context.failing(*model.symptoms([np.flatnonzero(c) for c in configurations]))
+    return configurations, fails
+
+
+def _exact_derivative(context, configurations, fails, scale):
+    """``d ln P / d ln s`` by enumeration: ``E[|E|] - sum p`` over the failing set."""
+    odds = scale * context.model.odds
+    log_w = configurations @ np.log(odds)
+    weights = np.exp(log_w[fails] - log_w[fails].max())
+    sizes = configurations[fails].sum(axis=1)
+    return float(weights @ sizes / weights.sum() - (odds / (1 + odds)).sum())
+
+
+def test_the_pivots_give_the_exact_derivative_of_ln_p():
+    # A d = 5 repetition code over one round with measurement errors: 14 mechanisms.
+    circuit = stim.Circuit.generated("repetition_code:memory", distance=5, rounds=1,
+                                     before_round_data_depolarization=0.03,
+                                     before_measure_flip_probability=0.01)
+    context = ChainContext(str(circuit), "pymatching")
+    model = context.model
+    configurations, fails = _enumerated(context)
+    index = {c.tobytes(): k for k, c in enumerate(configurations)}
+    for scale in (3.0, 1.0):
+        exact = _exact_derivative(context, configurations, fails, scale)
+        # The identity, configuration by configuration: E[D] over the failing set is exact.
+        p = scale * model.odds / (1 + scale * model.odds)
+        odds = scale * model.odds
+        log_w = configurations @ np.log(odds)
+        weights = np.exp(log_w - log_w[fails].max()) * fails
+        pivots = np.zeros(len(configurations))
+        for k in np.flatnonzero(fails):
+            for i in range(model.num_mechanisms):
+                flipped = configurations[k].copy()
+                flipped[i] ^= True
+                if not fails[index[flipped.tobytes()]]:
+                    pivots[k] += 1 - p[i] if configurations[k, i] else -p[i]
+        assert weights @ pivots / weights.sum() == pytest.approx(exact, abs=1e-12)
+        # The chains' estimate: removal sums at snapshots less the cure per addition draw.
+        members = [np.flatnonzero(c) for c in configurations[fails][:128]]
+        removal, cure, draws = [], np.zeros(128), np.zeros(128)
+        rng = np.random.default_rng(4)
+        for round_index in range(40):
+            result = run_chains(context, scale=scale, members=members, iterations=50,
+                                seed=(7, round_index), block=0.1, pivots=True)
+            members = [np.asarray(m) for m in
+                       np.split(result.flat, np.cumsum(result.lengths)[:-1])]
+            if round_index >= 4:  # burn-in
+                removal.append(removal_pivots(context, members, scale, rng)[0])
+                cure += result.cure
+                draws += result.add_draws
+        group = (np.mean(removal, axis=0).reshape(16, 8).mean(axis=1)
+                 - cure.reshape(16, 8).sum(axis=1) / draws.reshape(16, 8).sum(axis=1))
+        error = group.std(ddof=1) / 4
+        assert abs(group.mean() - exact) < 4 * error, (scale, group.mean(), exact, error)
+        assert error < 0.02
+
+
+def test_removal_pivots_match_removing_every_fault():
+    # SD6 d = 5 surface code over 3 rounds (84 detectors, not a multiple of 8), at scale 3.
+    task = memory_task(code="surface", distance=5, rounds=3, basis="Z", noise="sd6", p=0.003)
+    context = ChainContext(str(task.circuit), task.decoder)
+    model = context.model
+    sampler = context.sampler(3.0, seed=5)
+    dets, obs, errors = sampler.sample(4000, bit_packed=False, return_errors=True)
+    failing = np.flatnonzero(context.failing(dets.astype(np.uint8), obs.astype(np.uint8)))
+    members = [np.flatnonzero(errors[k]) for k in failing[:12]]
+    assert len(members) == 12
+    p = 3.0 * model.odds / (1 + 3.0 * model.odds)
+    brute = []
+    for chosen in members:
+        rest = [np.delete(chosen, k) for k in range(len(chosen))]
+        passes = ~context.failing(*model.symptoms(rest))
+        brute.append(float((1 - p[chosen[passes]]).sum()))
+    # Everything decoded: the same numbers exactly.
+    every, calls = removal_pivots(context, members, 3.0, np.random.default_rng(1), sample=1.0)
+    assert every.tolist() == pytest.approx(brute, abs=1e-12)
+    assert calls == sum(len(m) for m in members)
+    # The unlikely ones at a quarter: fewer decodes, the same mean (Horvitz-Thompson).
+    rng = np.random.default_rng(2)
+    draws = [removal_pivots(context, members, 3.0, rng) for _ in range(300)]
+    values = np.asarray([d[0] for d in draws])
+    assert np.mean([d[1] for d in draws]) < 0.7 * calls
+    spread = values.std(axis=0, ddof=1) / math.sqrt(len(values))
+    assert np.all(np.abs(values.mean(axis=0) - brute) <= 4 * spread + 1e-12)
+
+
+def test_the_quadrature_error_is_simpsons_less_the_trapezoid():
+    # f = 2 + u^2 on rungs at unequal steps: Simpson is exact for it, so the estimate is the
+    # trapezoid's true error over the pairs of steps.
+    ladder = _Ladder.__new__(_Ladder)
+    scales = [4.0, 3.1, 2.2, 1.7, 1.0]
+    ladder.scales = dict(enumerate(scales))
+    ladder.derivatives = {k: np.full(4, 2 + math.log(s) ** 2) for k, s in enumerate(scales)}
+    u = [math.log(s) for s in scales]
+    exact = (u[0] ** 3 - u[4] ** 3) / 3 + 2 * (u[0] - u[4])
+    trapezoid = sum((u[j] - u[j + 1]) * (4 + u[j] ** 2 + u[j + 1] ** 2) / 2 for j in range(4))
+    assert ladder._quadrature_error() == pytest.approx(exact - trapezoid, rel=1e-9)
+    assert abs(exact - trapezoid) > 1e-3  # the test can fail
+
+
+def test_without_pivots_the_ladder_is_bennetts_and_another_task():
+    task = task_of(9, 0.03)
+    with_pivots = estimate_rare_error(task, workers=1, seed=1, chains=64, groups=16,
+                                      relative_error=0.5)
+    without = estimate_rare_error(task, workers=1, seed=1, chains=64, groups=16,
+                                  relative_error=0.5, pivots=False)
+    assert with_pivots.second_opinion is not None and without.second_opinion is None
+    assert without.integration == "bennett"
+    assert with_pivots.strong_id != without.strong_id
+    assert all(r.derivative is None for r in without.rungs)
+    assert all(r.derivative is not None for r in with_pivots.rungs)
+    exact = exact_tail(9, 0.03)
+    for interval in (with_pivots.logical_error_per_shot, with_pivots.second_opinion,
+                     without.logical_error_per_shot):
+        assert interval.low <= exact <= interval.high
+    assert "second_opinion_per_shot_ci" in with_pivots.to_json()
