@@ -51,8 +51,9 @@ class _Rung:
     """A rung's chains and the sizes they visited (its trace)."""
 
     def __init__(self, level: int, scale: float, members: list[np.ndarray],
-                 thin: float = 1.0) -> None:
+                 thin: float = 1.0, min_burn_in: int = 0) -> None:
         self.level = level
+        self.min_burn_in = min_burn_in  # iterations discarded at least (see kept)
         self.scale = scale
         self.thin = thin
         self.members = members
@@ -79,12 +80,13 @@ class _Rung:
     def kept(self) -> np.ndarray:
         """The kept samples: shape (iterations after burn-in, chains).
 
-        The burn-in is the first quarter of the iterations until the rung has settled and its
-        length is planned (:meth:`_Ladder.run_rung`); from then on it stays what it was then,
-        so the iterations run to reach the plan are all kept.
+        The burn-in is the first quarter of the iterations (at least ``min_burn_in``) until the
+        rung has settled and its length is planned (:meth:`_Ladder.run_rung`); from then on it
+        stays what it was then, so the iterations run to reach the plan are all kept.
         """
         trace = np.concatenate(self.traces) if self.traces else np.zeros((0, len(self.members)))
-        start = int(len(trace) * _BURN_IN) if self.burn_in is None else self.burn_in
+        start = (max(int(len(trace) * _BURN_IN), self.min_burn_in) if self.burn_in is None
+                 else self.burn_in)
         return trace[start:]
 
     def derivative(self, groups: int) -> np.ndarray:
@@ -339,7 +341,7 @@ class _Ladder:
                 rung.removal.append(np.concatenate([r.removal for r in results]))
                 rung.cure.append(np.concatenate([r.cure for r in results]))
                 rung.add_draws.append(np.concatenate([r.add_draws for r in results]))
-            done = (rung.iterations >= self.min_iterations
+            done = (rung.iterations >= self.min_iterations + rung.min_burn_in
                     and abs(self._drift(rung.kept())) <= _SETTLED)
             if previous is not None and done:
                 if planned is None:  # once per rung: see _planned_length
@@ -360,7 +362,7 @@ class _Ladder:
                 done = True
             self._report(stage="rung", level=rung.level, scale=rung.scale,
                          iterations=rung.iterations,
-                         mean_faults=float(rung.kept().mean()) if rung.iterations else 0.0,
+                         mean_faults=float(rung.traces[-1].mean()),
                          acceptance=rung.accepted / max(rung.proposals, 1),
                          decoder_calls=self.decoder_calls + rung.decoder_calls)
             if done:
