@@ -140,7 +140,9 @@ def estimate_rare_error(
             too long. In (0, 4].
         workers, dask: where chains run: local processes (all cores by default) or a Dask
             cluster, as for :func:`qec.sampling.collect`.
-        min_iterations, max_iterations: proposals per chain and rung, at least and at most.
+        min_iterations, max_iterations: proposals per chain and rung, at least and at most
+            (with pivots, a rung after the first discards ``min_iterations`` at least as
+            burn-in and keeps as many at least).
         round_iterations: proposals per chain between two checks of a rung's precision.
         time_limit: seconds after which the estimate stops (stored rungs are kept; the result
             is then incomplete).

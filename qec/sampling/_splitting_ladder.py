@@ -518,6 +518,7 @@ class _Ladder:
         bennett = jackknife_variance(
             self._bennett_replicates(previous, rung, own_only=True)[1:])
         return "pivots" if pivots <= bennett else "bennett"
+
     def _pivot_replicates(self, previous: int, rung: _Rung, *, own_only: bool = False
                           ) -> np.ndarray:
         """The trapezoid ``-(h / 2) (f_previous + f_rung)``, ``h = ln(s_previous / s_rung)``
