@@ -251,6 +251,13 @@ def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(offsets, lengths) + np.repeat(starts, lengths)
 
 
+def _toggle(model: MechanismModel, dets: np.ndarray, mechanisms: np.ndarray) -> None:
+    """Flips, in row ``r`` of ``dets``, the detectors of mechanism ``mechanisms[r]``."""
+    starts, stops = model.det_indptr[mechanisms], model.det_indptr[mechanisms + 1]
+    rows = np.repeat(np.arange(len(mechanisms)), stops - starts)
+    dets[rows, model.det_indices[_ranges(starts, stops)]] ^= 1
+
+
 def pack_members(members: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Ragged configurations as ``(flat, lengths)`` int32 arrays (for storage and transport)."""
     lengths = np.asarray([len(m) for m in members], dtype=np.int64)
@@ -565,7 +572,6 @@ def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray]
     accepted = block_moves = block_accepted = 0
     cure = np.zeros(chains)
     add_draws = np.zeros(chains, dtype=np.int64)
-    indptr, indices = model.det_indptr, model.det_indices
     for t in range(iterations):
         if block > 0 and t % 2 == 1:
             table, block_calls, block_moved = _block_move(
@@ -593,9 +599,7 @@ def run_chains(context: ChainContext, *, scale: float, members: list[np.ndarray]
         if len(candidates):
             chosen = mechanism[candidates]
             new_dets = dets[candidates]
-            starts, stops = indptr[chosen], indptr[chosen + 1]
-            rows = np.repeat(np.arange(len(candidates)), stops - starts)
-            new_dets[rows, indices[_ranges(starts, stops)]] ^= 1
+            _toggle(model, new_dets, chosen)
             new_obs = obs[candidates] ^ model.obs[chosen]
             still = context.failing(new_dets, new_obs)
             calls += len(candidates)
@@ -702,9 +706,7 @@ def removal_pivots(context: ChainContext, members: list[np.ndarray], scale: floa
             continue
         removed = chosen[take]
         new = np.repeat(dets[c][None, :], len(take), axis=0)
-        starts, stops = model.det_indptr[removed], model.det_indptr[removed + 1]
-        rows = np.repeat(np.arange(len(take)), stops - starts)
-        new[rows, model.det_indices[_ranges(starts, stops)]] ^= 1
+        _toggle(model, new, removed)
         parts_d.append(new)
         parts_o.append(obs[c][None, :] ^ model.obs[removed])
         owners.append(np.full(len(take), c))
