@@ -34,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--relative-error", type=float, default=0.3,
                         help="goal for the 95%% interval's half-width over the estimate, in "
                              "[0.01, 10] (default 0.3: +-30%%)")
-    parser.add_argument("--chains", type=int, default=128,
-                        help="Markov chains, a multiple of 16 (default 128)")
+    parser.add_argument("--chains", type=int, default=256,
+                        help="Markov chains, a multiple of 16 (default 256)")
     parser.add_argument("--max-iterations", type=int, default=20_000,
                         help="proposals per chain and rung at most (default 20,000)")
     add(parser, "time-limit")  # refused up front when the decoder is too slow for it

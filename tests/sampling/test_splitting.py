@@ -6,11 +6,13 @@ import math
 import numpy as np
 import pytest
 import stim
+from scipy.special import stdtrit
 from scipy.stats import binom
 
 from qec.analysis._points import as_points
 from qec.data import Task
 from qec.decoders import PyMatchingDecoder, compile_decoder, relevant_detectors
+from qec.sampling import _splitting_kernel as kernel
 from qec.sampling import memory_task
 from qec.sampling._splitting import estimate_rare_error, splitting_task
 from qec.sampling._splitting_bar import _bar_log_ratio
@@ -237,7 +239,7 @@ def test_a_rung_cut_short_by_max_iterations_says_so():
     assert any("wider than the relative error asked" in w for w in estimate.warnings)
 
 
-def test_the_pilot_refines_the_start_to_an_eighth_of_a_doubling():
+def test_the_pilot_finds_the_scale_where_direct_sampling_fails_a_thousandth_of_the_time():
     # d = 9 bit flips: P(s) is a binomial tail at q = s r / (1 + s r), known at every scale.
     distance, p = 9, 0.005
     events = []
@@ -247,20 +249,31 @@ def test_the_pilot_refines_the_start_to_an_eighth_of_a_doubling():
     start = estimate.rungs[0].scale
     eighths = 8 * math.log2(start)
     assert abs(eighths - round(eighths)) < 1e-9 and round(eighths) % 4  # not a sqrt(2) step
-    coarse, refined = pilots[:-2], pilots[-2:]  # steps of sqrt(2), then two bisections
+    shallow = [e for e in pilots if e["shots"] == 1024]
+    deep = [e for e in pilots if e["shots"] == 16 * 1024]  # one unit per chain group
+    assert len(shallow) + len(deep) == len(pilots) and pilots[:len(shallow)] == shallow
+    coarse, refined = shallow[:-2], shallow[-2:]  # steps of sqrt(2), then two bisections
     assert [e["scale"] for e in coarse] == pytest.approx(
         [2 ** (k / 2) for k in range(len(coarse))])
     assert coarse[-1]["failures"] >= 10 and all(e["failures"] < 10 for e in coarse[:-1])
     assert all(coarse[-2]["scale"] < e["scale"] < coarse[-1]["scale"] for e in refined)
-    assert [e["scale"] for e in pilots if e["failures"] < 10][-1] == pytest.approx(
-        start / 2 ** 0.125)  # the grid point below the start did not pass
+    shallow_start = min(e["scale"] for e in shallow if e["failures"] >= 10)
+    # The deep search: bisections over the two doublings below, for 0.1% of 16,384 shots.
+    assert 4 <= len(deep) <= 5
+    assert all(shallow_start / 4 <= e["scale"] < shallow_start for e in deep)
+    assert start == min([e["scale"] for e in deep if e["failures"] >= 0.001 * e["shots"]]
+                        + [shallow_start])
+    assert [e["scale"] for e in pilots if e["failures"] < 0.001 * e["shots"]][-1] == (
+        pytest.approx(start / 2 ** 0.125))  # the grid point below the start did not pass
 
     def exact_at(scale):
         odds = scale * p / (1 - p)
         return exact_tail(distance, odds / (1 + odds))
 
-    # 10 failures of 1,024 shots: the start's failure rate is near 1%, within a step's factor.
-    assert 0.004 < exact_at(start) < 0.03 and exact_at(start / 2 ** 0.125) < 0.02
+    # 17 failures of 16,384 shots: the start's failure rate is near 0.1%, within a step's
+    # factor, and the shallow search's near 1%.
+    assert 0.0005 < exact_at(start) < 0.003 and exact_at(start / 2 ** 0.125) < 0.002
+    assert 0.004 < exact_at(shallow_start) < 0.03
 
 
 def test_each_rung_is_planned_once(monkeypatch):
@@ -504,7 +517,7 @@ def test_the_pivots_give_the_exact_derivative_of_ln_p():
         assert error < 0.02
 
 
-def test_removal_pivots_match_removing_every_fault():
+def test_removal_pivots_match_removing_every_fault(monkeypatch):
     # SD6 d = 5 surface code over 3 rounds (84 detectors, not a multiple of 8), at scale 3.
     task = memory_task(code="surface", distance=5, rounds=3, basis="Z", noise="sd6", p=0.003)
     context = ChainContext(str(task.circuit), task.decoder)
@@ -524,13 +537,23 @@ def test_removal_pivots_match_removing_every_fault():
     every, calls = removal_pivots(context, members, 3.0, np.random.default_rng(1), sample=1.0)
     assert every.tolist() == pytest.approx(brute, abs=1e-12)
     assert calls == sum(len(m) for m in members)
-    # The unlikely ones at a quarter: fewer decodes, the same mean (Horvitz-Thompson).
+    # The unlikely ones at a sixteenth: fewer decodes, the same mean (Horvitz-Thompson).
     rng = np.random.default_rng(2)
     draws = [removal_pivots(context, members, 3.0, rng) for _ in range(300)]
     values = np.asarray([d[0] for d in draws])
     assert np.mean([d[1] for d in draws]) < 0.7 * calls
     spread = values.std(axis=0, ddof=1) / math.sqrt(len(values))
     assert np.all(np.abs(values.mean(axis=0) - brute) <= 4 * spread + 1e-12)
+    # Unlikely pivots are rare (none here), so the lines above barely test the weighting:
+    # with every fault called unlikely, the pivots themselves are drawn at a sixteenth.
+    monkeypatch.setattr(kernel, "_unlikely_pivots",
+                        lambda model, chosen, events, pairs: np.ones(len(chosen), bool))
+    draws = [removal_pivots(context, members, 3.0, rng) for _ in range(2000)]
+    values = np.asarray([d[0] for d in draws])
+    assert np.mean([d[1] for d in draws]) < 0.1 * calls
+    assert values.std(axis=0).min() > 0  # the draws do vary
+    spread = values.std(axis=0, ddof=1) / math.sqrt(len(values))
+    assert np.all(np.abs(values.mean(axis=0) - brute) <= 4 * spread)
 
 
 def test_the_quadrature_error_is_simpsons_less_the_trapezoid():
@@ -559,7 +582,12 @@ def test_without_pivots_the_ladder_is_bennetts_and_another_task():
     assert all(r.derivative is None for r in without.rungs)
     assert all(r.derivative is not None for r in with_pivots.rungs)
     exact = exact_tail(9, 0.03)
+    # All three hold the exact tail at 99.9% (a 95% interval misses it one time in 20, and
+    # one of three one time in 7): the log distance within t_15(0.9995) / t_15(0.975) = 1.9
+    # half-widths of the 95% interval (Student's, with the 16 groups' 15 degrees of freedom).
     for interval in (with_pivots.logical_error_per_shot, with_pivots.second_opinion,
                      without.logical_error_per_shot):
-        assert interval.low <= exact <= interval.high
+        half = (math.log(interval.high) - math.log(interval.low)) / 2
+        assert abs(math.log(interval.estimate / exact)) <= (
+            stdtrit(15, 0.9995) / stdtrit(15, 0.975) * half)
     assert "second_opinion_per_shot_ci" in with_pivots.to_json()
