@@ -271,7 +271,8 @@ class _Ladder:
     def _check_time(self, scale: float) -> None:
         """Refuses up front when the decoder is too slow for the time limit: the ladder's cost
         is at least about ``1 + log2(s_0) sqrt(w)`` rungs of ``chains * min_iterations``
-        proposals, most of them a decoder call, and a call costs about the per-shot time of
+        proposals (twice that with pivots: a rung discards ``min_iterations`` and keeps as
+        many), most of them a decoder call, and a call costs about the per-shot time of
         the pilot's last batch (sampling and decoding at the start scale, setup excluded).
         That prices every rung at the noisiest one's decodes, which is an upper bound per
         call: measured, d = 17 under SD6 at scale 4 decodes in 269 us a shot in batches of
@@ -283,7 +284,8 @@ class _Ladder:
             return
         faults = self.model.expected_faults(scale)
         rungs = 1 + math.log2(scale) * math.sqrt(max(faults, 1.0))
-        calls = rungs * self.chains * self.min_iterations * 0.8
+        # With pivots a rung after the first discards min_iterations and keeps as many.
+        calls = rungs * self.chains * self.min_iterations * (2 if self.pivots else 1) * 0.8
         workers = max(1, getattr(self.executor, "num_workers", 1))
         seconds = calls * self.pilot_seconds_per_shot / workers
         if seconds > 2 * self.time_limit:

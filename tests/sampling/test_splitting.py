@@ -418,25 +418,27 @@ def test_the_stored_task_names_the_method():
     assert stored.strong_id != task_of(9, 0.03).strong_id
 
 
-def _ladder_for_check(time_limit: float):
+def _ladder_for_check(time_limit: float, pivots: bool = False):
     from qec.sampling._splitting_ladder import _Ladder
     return _Ladder(task_of(19, 0.01), store=None, seed=0, chains=128, groups=16,
                    relative_error=0.3, confidence=0.95, step=2.0, min_iterations=400,
                    max_iterations=20_000, round_iterations=100, executor_factory=lambda: None,
-                   time_limit=time_limit, progress=None)
+                   time_limit=time_limit, progress=None, pivots=pivots)
 
 
-def test_the_up_front_check_prices_a_call_at_the_pilots_measured_work():
-    # The floor: (1 + log2(s) sqrt(w)) rungs x 128 chains x 400 iterations x 0.8 calls,
-    # each at the pilot's per-shot work; refused only above twice the limit.
+@pytest.mark.parametrize("pivots", [False, True])
+def test_the_up_front_check_prices_a_call_at_the_pilots_measured_work(pivots):
+    # The floor: (1 + log2(s) sqrt(w)) rungs x 128 chains x 400 iterations (800 with pivots:
+    # 400 discarded, 400 kept) x 0.8 calls, each at the pilot's per-shot work; refused only
+    # above twice the limit.
     probe = _ladder_for_check(1.0)
     scale = 4.0
     rungs = 1 + 2 * math.sqrt(max(probe.model.expected_faults(scale), 1.0))
-    floor = rungs * 128 * 400 * 0.8 * 1e-6  # seconds at 1 us a call, one worker
-    below = _ladder_for_check(floor / 2 * 1.01)
+    floor = rungs * 128 * (800 if pivots else 400) * 0.8 * 1e-6  # at 1 us a call, one worker
+    below = _ladder_for_check(floor / 2 * 1.01, pivots)
     below.pilot_seconds_per_shot = 1e-6
     below._check_time(scale)  # just under twice the limit: accepted
-    above = _ladder_for_check(floor / 2 * 0.99)
+    above = _ladder_for_check(floor / 2 * 0.99, pivots)
     above.pilot_seconds_per_shot = 1e-6
     with pytest.raises(ValueError, match=r"too slow for time_limit=.* about 1 us per shot"):
         above._check_time(scale)
