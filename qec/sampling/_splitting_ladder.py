@@ -215,7 +215,7 @@ class _Ladder:
         of its noisiest rungs (``f = d ln P / d ln s``, 12-15 at d = 25), whose every
         proposal decodes the most faults and whose groups disagree the most. Measured at
         SI1000 d = 25: the four rungs from the 1% scale down to the 0.1% one took 1,765 of
-        the ladder's 4,830 worker-seconds, and a million direct shots there about 500. At
+        the ladder's 4,830 worker-seconds, and a million direct shots there about 440. At
         small ``d`` either way is cheap. A factor sqrt(2) too high a start costs the ladder
         about ``sqrt(w) / (2 step)`` extra rungs (``w`` the faults of a failing
         configuration: 8 rungs at d = 23), so the pilots pay for themselves many times over.
@@ -245,25 +245,27 @@ class _Ladder:
                 f"the ladder cannot start: no scale of the noise up to {2.0 ** (k / 2):.3g} "
                 f"times its odds made the decoder fail in {_PILOT_SHOTS} shots (fewer than "
                 f"{_PILOT_MIN_FAILURES} failures); the decoder may never fail on this circuit")
-        low, high = 4 * (k - 1), 4 * k  # in eighths of a doubling: 2^(low/8) did not pass
-        while k > 0 and high - low > 1:
-            middle = (low + high) // 2
-            if fails_enough(2.0 ** (middle / 8), k, "refine", middle):
-                high = middle
-            else:
-                low = middle
-        if high > 0:  # the deep search, below the 1% scale
-            low = max(high - 16, 0)
-            if fails_enough(2.0 ** (low / 8), "deep", low, units=self.groups,
-                            rate=_START_RATE):
-                high = low
+        def smallest_passing(low: int, high: int, passes: Callable[[int], bool]) -> int:
+            """Bisection in eighths of a doubling: ``high`` passes and ``low`` does not."""
             while high - low > 1:
                 middle = (low + high) // 2
-                if fails_enough(2.0 ** (middle / 8), "deep", middle, units=self.groups,
-                                rate=_START_RATE):
+                if passes(middle):
                     high = middle
                 else:
                     low = middle
+            return high
+
+        high = 4 * k  # in eighths of a doubling: 2^((high - 4)/8) did not pass
+        if k > 0:
+            high = smallest_passing(high - 4, high, lambda m: fails_enough(
+                2.0 ** (m / 8), k, "refine", m))
+        if high > 0:  # the deep search, below the 1% scale
+            def deep(m: int) -> bool:
+                return fails_enough(2.0 ** (m / 8), "deep", m, units=self.groups,
+                                    rate=_START_RATE)
+
+            low = max(high - 16, 0)
+            high = low if deep(low) else smallest_passing(low, high, deep)
         scale = 2.0 ** (high / 8)
         self._check_time(scale)
         return scale
