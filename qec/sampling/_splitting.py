@@ -29,7 +29,10 @@ Mayer et al. do for circuit noise (arXiv:2509.13678), with many independently se
    With ``pivots`` (the default) each rung also estimates ``f = d ln P / d ln s`` from the
    pivots of its chains (the faults the failure needs and the mechanisms that would cure it,
    :mod:`qec.sampling._splitting_kernel`), and ``ln(P_(j+1) / P_j)`` can be the trapezoid of
-   ``f`` between the rungs (thermodynamic integration). ``f`` leaves out the background
+   ``f`` between the rungs (thermodynamic integration). The pivots are decoded on the
+   chains' configurations at the end of every round of ``round_iterations`` proposals that
+   the rung keeps; a rung after the first discards at least ``min_iterations`` as burn-in,
+   and on the rounds inside that they are not decoded at all. ``f`` leaves out the background
    faults whose Poisson spread is most of the noise of Bennett's ratios under circuit noise,
    so there the same precision takes far shorter rungs; where failure is a count of faults
    (a repetition code under bit flips) Bennett's ratios are the more precise. The ladder uses

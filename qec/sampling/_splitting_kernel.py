@@ -422,7 +422,13 @@ class ChainResult:
 @dataclasses.dataclass(frozen=True)
 class ChainWork:
     """Run chains at ``scale`` for ``iterations`` proposals each, from the configurations
-    ``(flat, lengths)``, with numpy seed ``seed`` (a sequence of ints)."""
+    ``(flat, lengths)``, with numpy seed ``seed`` (a sequence of ints).
+
+    With ``pivots``, the final configurations' removal sums (:func:`removal_pivots`) are
+    decoded unless ``snapshot`` is False: a round that the rung discards as burn-in whatever
+    its length turns out to be does not need them (its ``removal`` is then NaN, which would
+    poison any estimate that read it). The chains' moves and seeds do not depend on it.
+    """
 
     batch_id: int
     strong_id: str
@@ -434,6 +440,7 @@ class ChainWork:
     thin: float = 1.0
     block: float = 0.0
     pivots: bool = False
+    snapshot: bool = True
 
     def run_in(self, state: Any) -> ChainResult:
         try:
@@ -446,6 +453,9 @@ class ChainWork:
                                 pivots=self.pivots)
             if not self.pivots:
                 return result
+            if not self.snapshot:
+                return dataclasses.replace(result, removal=np.full(len(result.lengths), np.nan),
+                                           seconds=time.perf_counter() - t0)
             removal, calls = removal_pivots(
                 context, unpack_members(result.flat, result.lengths), self.scale,
                 np.random.default_rng([*self.seed, 2]))

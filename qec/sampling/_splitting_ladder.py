@@ -348,6 +348,13 @@ class _Ladder:
         per_unit = self.chains // self.groups
         planned = None
         while True:
+            # A round that starts inside the rung's least burn-in is discarded whatever the
+            # rung's length turns out to be (see _Rung.kept), so its final configurations'
+            # pivots are not decoded (the same numbers; at SI1000 d = 25, 18% fewer decoder
+            # calls), unless max_iterations may end the rung with it: a rung with no kept
+            # round reads its last (_Rung.derivative).
+            snapshot = (rung.iterations >= rung.min_burn_in
+                        or rung.iterations + self.round_iterations >= self.max_iterations)
             works = []
             for u in range(self.groups):
                 flat, lengths = pack_members(rung.members[u * per_unit:(u + 1) * per_unit])
@@ -355,7 +362,7 @@ class _Ladder:
                 works.append(ChainWork(self._batch_id(), self.stored.strong_id, rung.scale,
                                        flat, lengths, self.round_iterations,
                                        (self.seed, rung.level, rung.rounds, u), thin,
-                                       self.block, self.pivots))
+                                       self.block, self.pivots, snapshot))
             results = self._run(works)
             rung.rounds += 1
             members: list[np.ndarray] = []

@@ -1,5 +1,6 @@
 """The splitting estimator: exact answers, the store round trip and resume, bad input."""
 
+import dataclasses
 import itertools
 import math
 
@@ -228,9 +229,15 @@ def test_store_round_trip_and_resume_give_the_uninterrupted_numbers(tmp_path):
                                                                                rel=1e-9)
 
 
-def test_a_rung_cut_short_by_max_iterations_says_so():
+def test_a_rung_cut_short_by_max_iterations_says_so(monkeypatch):
     # A relative error of 1% plans rungs of hundreds of iterations; cut at 60, the interval
-    # comes out about twice as wide as asked.
+    # comes out about twice as wide as asked. The direct start takes 90% of the variance
+    # budget here, not 1/16: at 1% its shots (6e8 at the start's 0.1% failure rate) would
+    # otherwise be most of the test's minutes, and the rungs, left a tenth of the budget,
+    # plan longer still.
+    from qec.sampling import _splitting_ladder
+
+    monkeypatch.setattr(_splitting_ladder, "_START_SHARE", 0.9)
     estimate = estimate_rare_error(task_of(9, 0.02), workers=1, seed=4, chains=64,
                                    relative_error=0.01, min_iterations=40,
                                    max_iterations=60)
@@ -593,3 +600,40 @@ def test_without_pivots_the_ladder_is_bennetts_and_another_task():
         assert abs(math.log(interval.estimate / exact)) <= (
             stdtrit(15, 0.9995) / stdtrit(15, 0.975) * half)
     assert "second_opinion_per_shot_ci" in with_pivots.to_json()
+
+
+def test_the_burn_in_rounds_pivots_are_not_decoded_and_the_numbers_do_not_change(monkeypatch):
+    # A round that starts inside a rung's least burn-in (min_iterations, with pivots) is
+    # discarded whatever the rung's length, so its final configurations' removal sums are
+    # left undecoded (NaN). Decoding them anyway must change nothing but the decoder calls.
+    from qec.sampling._splitting_ladder import _Ladder
+
+    task = memory_task(code="surface", distance=5, rounds=3, basis="Z", noise="sd6", p=0.0007)
+    options = dict(workers=1, seed=2, chains=64, groups=16, relative_error=0.5,
+                   min_iterations=60, round_iterations=20)
+    rounds = []
+    original = _Ladder.finish_rung
+
+    def spy(self, rung, previous):
+        rounds.append((rung.level, [bool(np.isnan(r).any()) for r in rung.removal],
+                       rung.iterations - len(rung.kept())))
+        return original(self, rung, previous)
+
+    monkeypatch.setattr(_Ladder, "finish_rung", spy)
+    lean = estimate_rare_error(task, **options)
+    assert lean.method == "splitting" and len(rounds) >= 3
+    for level, undecoded, burn_in in rounds:
+        expected = [level > 0 and 20 * r < 60 for r in range(len(undecoded))]
+        assert undecoded == expected
+        assert burn_in >= 60 * (level > 0)
+    monkeypatch.setattr(_Ladder, "finish_rung", original)
+    run_in = kernel.ChainWork.run_in
+    monkeypatch.setattr(kernel.ChainWork, "run_in",
+                        lambda self, state: run_in(dataclasses.replace(self, snapshot=True),
+                                                   state))
+    every = estimate_rare_error(task, **options)
+    for a, b in ((lean.logical_error_per_shot, every.logical_error_per_shot),
+                 (lean.second_opinion, every.second_opinion)):
+        assert (a.estimate, a.low, a.high) == (b.estimate, b.low, b.high)
+    assert [r.derivative for r in lean.rungs] == [r.derivative for r in every.rungs]
+    assert lean.decoder_calls < every.decoder_calls
