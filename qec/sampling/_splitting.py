@@ -32,7 +32,8 @@ Mayer et al. do for circuit noise (arXiv:2509.13678), with many independently se
    ``f`` between the rungs (thermodynamic integration). The pivots are decoded on the
    chains' configurations at the end of every round of ``round_iterations`` proposals that
    the rung keeps; a rung after the first discards at least ``min_iterations`` as burn-in,
-   and on the rounds inside that they are not decoded at all. ``f`` leaves out the background
+   and on the rounds inside that they are not decoded (unless the rung may end with one).
+   ``f`` leaves out the background
    faults whose Poisson spread is most of the noise of Bennett's ratios under circuit noise,
    so there the same precision takes far shorter rungs; where failure is a count of faults
    (a repetition code under bit flips) Bennett's ratios are the more precise. The ladder uses

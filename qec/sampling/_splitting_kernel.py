@@ -425,9 +425,10 @@ class ChainWork:
     ``(flat, lengths)``, with numpy seed ``seed`` (a sequence of ints).
 
     With ``pivots``, the final configurations' removal sums (:func:`removal_pivots`) are
-    decoded unless ``snapshot`` is False: a round that the rung discards as burn-in whatever
-    its length turns out to be does not need them (its ``removal`` is then NaN, which would
-    poison any estimate that read it). The chains' moves and seeds do not depend on it.
+    decoded unless ``snapshot`` is False: a round that the rung can neither keep (it starts
+    inside the least burn-in) nor end with does not need them (its ``removal`` is then NaN,
+    which would poison any estimate that read it). The chains' moves and seeds do not
+    depend on it.
     """
 
     batch_id: int
