@@ -354,9 +354,8 @@ class _Ladder:
             # rung with no kept round reads its last (_Rung.derivative), and a rung can end
             # once it has min_iterations beyond the least burn-in, or at max_iterations.
             end = rung.iterations + self.round_iterations
-            snapshot = (rung.iterations >= rung.min_burn_in
-                        or end >= min(self.min_iterations + rung.min_burn_in,
-                                      self.max_iterations))
+            snapshot = (rung.iterations >= rung.min_burn_in or self._may_end(rung, end)
+                        or end >= self.max_iterations)
             works = []
             for u in range(self.groups):
                 flat, lengths = pack_members(rung.members[u * per_unit:(u + 1) * per_unit])
@@ -384,7 +383,7 @@ class _Ladder:
                 rung.removal.append(np.concatenate([r.removal for r in results]))
                 rung.cure.append(np.concatenate([r.cure for r in results]))
                 rung.add_draws.append(np.concatenate([r.add_draws for r in results]))
-            done = (rung.iterations >= self.min_iterations + rung.min_burn_in
+            done = (self._may_end(rung, rung.iterations)
                     and abs(self._drift(rung.kept())) <= _SETTLED)
             if previous is not None and done:
                 if planned is None:  # once per rung: see _planned_length
@@ -412,6 +411,11 @@ class _Ladder:
                 return True
             if self._out_of_time():
                 return False
+
+    def _may_end(self, rung: _Rung, iterations: int) -> bool:
+        """Whether the rung may end after ``iterations`` before ``max_iterations``: once it
+        has ``min_iterations`` beyond its least burn-in (and its samples stop drifting)."""
+        return iterations >= self.min_iterations + rung.min_burn_in
 
     def resample(self, members: list[np.ndarray], *, ratio: float, level: int
                  ) -> list[np.ndarray]:

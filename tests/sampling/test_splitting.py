@@ -604,8 +604,10 @@ def test_without_pivots_the_ladder_is_bennetts_and_another_task():
 
 def test_the_burn_in_rounds_pivots_are_not_decoded_and_the_numbers_do_not_change(monkeypatch):
     # A round that starts inside a rung's least burn-in (min_iterations, with pivots) is
-    # discarded whatever the rung's length, so its final configurations' removal sums are
-    # left undecoded (NaN). Decoding them anyway must change nothing but the decoder calls.
+    # discarded whatever the rung's length, unless the rung may end with it (with these
+    # options it may not: the rounds end before min_iterations beyond the burn-in), so its
+    # final configurations' removal sums are left undecoded (NaN). Decoding them anyway
+    # must change nothing but the decoder calls.
     from qec.sampling._splitting_ladder import _Ladder
 
     task = memory_task(code="surface", distance=5, rounds=3, basis="Z", noise="sd6", p=0.0007)
