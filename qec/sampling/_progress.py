@@ -74,14 +74,15 @@ def _eta(tasks: Sequence[TaskProgress], workers: int) -> float | None:
 def _summary(tasks: Sequence[TaskProgress], *, workers: int, elapsed: float,
              new_shots: int) -> str:
     """The summary line; ``new_shots`` were sampled by this run (the rest were stored), so the
-    rate says how fast this run goes, and a slow decoder shows within seconds."""
+    rate says how fast this run goes, and a slow decoder shows within seconds. The ETA comes
+    first after the count, so that a live table cut to an 80-column terminal still shows it."""
     done = sum(t.done for t in tasks)
     shots = sum(t.shots for t in tasks)
     errors = sum(t.errors for t in tasks)
-    eta = "done" if done == len(tasks) else f"ETA {format_duration(_eta(tasks, workers))}"
+    eta = "" if done == len(tasks) else f"ETA {format_duration(_eta(tasks, workers))}, "
     rate = f"{new_shots / elapsed:,.0f} shots/s" if elapsed > 0 else "- shots/s"
-    return (f"qec: {done}/{len(tasks)} tasks done, {shots:,} shots, {errors:,} errors, "
-            f"{rate}, elapsed {format_duration(elapsed)}, {eta}")
+    return (f"qec: {done}/{len(tasks)} tasks done, {eta}elapsed {format_duration(elapsed)}, "
+            f"{shots:,} shots, {errors:,} errors, {rate}")
 
 
 class _Counter:
@@ -105,7 +106,8 @@ class PlainProgress:
         >>> out = io.StringIO()
         >>> p = PlainProgress(stream=out, interval=0)
         >>> p.update([TaskProgress("d=3", 1000, 5, 1000, None, True, 0.0)], workers=1, final=True)
-        >>> out.getvalue().startswith("qec: 1/1 tasks done, 1,000 shots, 5 errors")
+        >>> line = out.getvalue()
+        >>> line.startswith("qec: 1/1 tasks done, elapsed ") and "1,000 shots, 5 errors" in line
         True
     """
 
@@ -157,9 +159,11 @@ class LiveProgress:
         for t in rows:
             rate = f"{t.errors / t.shots:.2e}" if t.shots else "-"
             errors = f"{t.errors:,}" + (f"/{t.max_errors:,}" if t.max_errors is not None else "")
+            # Each task's time left right after its label: a line cut to the terminal's
+            # width loses the counts before it loses when the task ends.
             state = "done" if t.done else format_duration(t.seconds_left)
-            lines.append(f"  {t.label:<{width}}  shots {t.shots:>11,}/{t.max_shots:,}  "
-                         f"errors {errors:>13}  rate {rate:>8}  {state}")
+            lines.append(f"  {t.label:<{width}}  {state:>7}  shots {t.shots:>11,}/"
+                         f"{t.max_shots:,}  errors {errors:>9}  rate {rate:>8}")
         if hidden:
             lines.append(f"  ... and {hidden} more tasks")
         lines = [line[: size.columns - 1] for line in lines]
