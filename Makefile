@@ -27,8 +27,11 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check qec tests experiments docs
 
+# The suite runs on every core (pytest-xdist; tests that start worker pools share them), and
+# a process that runs out of tests takes queued ones from the other (worksteal), so that a
+# few long tests do not leave one core idle at the end.
 test: $(VENV)/.installed-test lint
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n auto --dist worksteal --durations=15
 
 # The documentation site, into docs/_build/html; any warning fails the build, and the
 # getting-started notebook is executed as part of it.
