@@ -350,9 +350,8 @@ class _Ladder:
         while True:
             # A round that starts inside the rung's least burn-in is never kept (_Rung.kept),
             # so its final configurations' pivots are not decoded (the same numbers; at
-            # SI1000 d = 25, 18% fewer decoder calls), unless the rung may end with it: a
-            # rung with no kept round reads its last (_Rung.derivative), and a rung can end
-            # once it has min_iterations beyond the least burn-in, or at max_iterations.
+            # SI1000 d = 25, 18% fewer decoder calls), unless the rung may end with it
+            # (_may_end, or max_iterations): a rung with no kept round reads its last.
             end = rung.iterations + self.round_iterations
             snapshot = (rung.iterations >= rung.min_burn_in or self._may_end(rung, end)
                         or end >= self.max_iterations)
